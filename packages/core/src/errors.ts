@@ -1,0 +1,93 @@
+/**
+ * Every error a user can cause carries a stable `code` and a message that names the
+ * offending value and the fix. Callers (the CLI) print `error: <message>` and exit 1
+ * for any `PceeError`; anything else is a bug and keeps its stack trace.
+ */
+
+/** Stable machine-readable error codes. */
+export type PceeErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_TRACES'
+  | 'INVALID_FILE'
+  | 'INVALID_PROFILE'
+  | 'INVALID_MANIFEST'
+  | 'PROFILE_MISMATCH'
+  | 'MODEL_MISMATCH'
+  | 'DEVICE_UNAVAILABLE'
+  | 'RUNTIME_FAILURE'
+  | 'INVALID_INPUT';
+
+/** Base class of every error PCEE raises for a user mistake or bad input. */
+export class PceeError extends Error {
+  /** Stable code for programmatic handling. */
+  readonly code: PceeErrorCode;
+
+  constructor(code: PceeErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A parameter is out of range or of the wrong kind (δ outside [0, 1], bins < 1, …). */
+export class InvalidArgumentError extends PceeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_ARGUMENT', message, options);
+  }
+}
+
+/** Traces are inconsistent: wrong rank, N mismatch, NaN/Inf logits, labels out of range. */
+export class InvalidTracesError extends PceeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_TRACES', message, options);
+  }
+}
+
+/** Bytes that are not a readable container: truncated zip, bad .npy header, junk safetensors. */
+export class InvalidFileError extends PceeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_FILE', message, options);
+  }
+}
+
+/** A calibration profile that cannot be read: wrong format, unknown version, malformed JSON. */
+export class InvalidProfileError extends PceeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_PROFILE', message, options);
+  }
+}
+
+/** A profile that does not belong to these traces or this model (exits, classes, model id). */
+export class ProfileMismatchError extends PceeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PROFILE_MISMATCH', message, options);
+  }
+}
+
+/** A model package manifest that is malformed, or files that do not match it (sha256). */
+export class InvalidManifestError extends PceeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_MANIFEST', message, options);
+  }
+}
+
+/** A requested device is not available on this machine/backend. */
+export class DeviceUnavailableError extends PceeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DEVICE_UNAVAILABLE', message, options);
+  }
+}
+
+/** Input data of the wrong shape or dtype for the model. */
+export class InvalidInputError extends PceeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_INPUT', message, options);
+  }
+}
+
+/** The backend failed while running a model (corrupt ONNX, backend error). */
+export class RuntimeFailureError extends PceeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('RUNTIME_FAILURE', message, options);
+  }
+}

@@ -1,0 +1,116 @@
+import type { ExitScores } from './confidence.js';
+import type { ExitCosts } from './compute-cost.js';
+import { InvalidArgumentError } from './errors.js';
+import type { CompiledPolicy, PolicyName } from './policy.js';
+
+/** How a policy does on a labelled set. */
+export interface PolicyEvaluation {
+  readonly policy: PolicyName;
+  /** The threshold; null for the oracle. */
+  readonly delta: number | null;
+  /** Fraction of samples whose exit predicted the label, in [0, 1]. */
+  readonly accuracy: number;
+  /** Mean cumulative cost of the exits taken, in the costs' unit. */
+  readonly meanCost: number;
+  /** meanCost / full-model cost (below 1 means cheaper than the model without exits). */
+  readonly relativeCost: number;
+  /** Samples per exit. */
+  readonly exitCounts: number[];
+  /** Accuracy of the samples that exited at each exit; null where none did. */
+  readonly exitAccuracy: (number | null)[];
+}
+
+/**
+ * The exit each sample takes under a compiled policy, simulated on scored traces:
+ * the first exit whose table says "exit" for the sample's confidence there.
+ */
+export function simulateExits(scores: ExitScores, compiled: CompiledPolicy): Int32Array {
+  const { samples, exits, confidence } = scores;
+  if (compiled.tables.length !== exits) {
+    throw new InvalidArgumentError(`policy has ${compiled.tables.length} exits but the traces have ${exits}`);
+  }
+  const chosen = new Int32Array(samples);
+  for (let n = 0; n < samples; n++) {
+    let exit = 0;
+    for (; exit < exits - 1; exit++) {
+      const table = compiled.tables[exit]!;
+      if (table.exit[table.lookup(confidence[n * exits + exit]!)] === 1) break;
+    }
+    chosen[n] = exit;
+  }
+  return chosen;
+}
+
+/** The oracle's exits: the first exit that is right, else the last. */
+export function oracleExits(scores: ExitScores): Int32Array {
+  const { samples, exits, correct } = scores;
+  const chosen = new Int32Array(samples);
+  for (let n = 0; n < samples; n++) {
+    let exit = 0;
+    while (exit < exits - 1 && correct[n * exits + exit] !== 1) exit++;
+    chosen[n] = exit;
+  }
+  return chosen;
+}
+
+/** Aggregates accuracy, cost and exit statistics of given per-sample exits. */
+export function evaluateExits(
+  scores: ExitScores,
+  chosen: Int32Array,
+  costs: ExitCosts,
+  policy: PolicyName,
+  delta: number | null,
+): PolicyEvaluation {
+  const { samples, exits, correct } = scores;
+  const exitCounts = new Array<number>(exits).fill(0);
+  const exitCorrect = new Array<number>(exits).fill(0);
+  let totalCost = 0;
+  for (let n = 0; n < samples; n++) {
+    const exit = chosen[n]!;
+    exitCounts[exit]!++;
+    exitCorrect[exit]! += correct[n * exits + exit]!;
+    totalCost += costs.exits[exit]!;
+  }
+  return summarize(policy, delta, exitCounts, exitCorrect, totalCost, samples, costs);
+}
+
+/** Builds the evaluation record from per-exit counts and the total cost. */
+export function summarize(
+  policy: PolicyName,
+  delta: number | null,
+  exitCounts: number[],
+  exitCorrect: number[],
+  totalCost: number,
+  samples: number,
+  costs: ExitCosts,
+): PolicyEvaluation {
+  const correctTotal = exitCorrect.reduce((sum, value) => sum + value, 0);
+  const meanCost = totalCost / samples;
+  return {
+    policy,
+    delta,
+    accuracy: correctTotal / samples,
+    meanCost,
+    relativeCost: meanCost / costs.fullModel,
+    exitCounts,
+    exitAccuracy: exitCounts.map((count, exit) => (count > 0 ? exitCorrect[exit]! / count : null)),
+  };
+}
+
+/** Evaluates a compiled threshold policy on scored traces. */
+export function evaluatePolicy(scores: ExitScores, compiled: CompiledPolicy, costs: ExitCosts): PolicyEvaluation {
+  return evaluateExits(scores, simulateExits(scores, compiled), costs, compiled.policy, compiled.delta);
+}
+
+/** Evaluates the oracle: the cheapest possible exits that keep every correct final answer reachable. */
+export function evaluateOracle(scores: ExitScores, costs: ExitCosts): PolicyEvaluation {
+  return evaluateExits(scores, oracleExits(scores), costs, 'oracle', null);
+}
+
+/** Accuracy and cost of the full model: the final exit on every sample, at full-model cost. */
+export function evaluateFullModel(scores: ExitScores, costs: ExitCosts): { accuracy: number; cost: number } {
+  const { samples, exits, correct } = scores;
+  let right = 0;
+  for (let n = 0; n < samples; n++) right += correct[n * exits + exits - 1]!;
+  return { accuracy: right / samples, cost: costs.fullModel };
+}

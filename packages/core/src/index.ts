@@ -1,0 +1,23 @@
+/**
+ * @pcee/core — Performance Control Early Exiting (arXiv 2412.19325) in platform-free
+ * TypeScript: confidence, reliability diagrams, policies, compute accounting, threshold
+ * search, formats, and the early-exit runner with its runtime adapter spec.
+ *
+ * @packageDocumentation
+ */
+export * from './binning.js';
+export * from './calibration-profile.js';
+export * from './compute-cost.js';
+export * from './confidence.js';
+export * from './delta-list.js';
+export * from './delta-sweep.js';
+export * from './errors.js';
+export * from './evaluation.js';
+export * from './isotonic.js';
+export * from './model-manifest.js';
+export * from './policy.js';
+export * from './profile-compatibility.js';
+export * from './profile-json.js';
+export * from './reliability-diagram.js';
+export * from './threshold-search.js';
+export * from './traces.js';

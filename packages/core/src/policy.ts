@@ -1,0 +1,124 @@
+import { binIndex, binLookup } from './binning.js';
+import type { CalibrationProfile } from './calibration-profile.js';
+import { InvalidArgumentError } from './errors.js';
+import { smoothedBinAccuracy } from './isotonic.js';
+import { binAccuracy, type ReliabilityDiagram } from './reliability-diagram.js';
+
+/**
+ * Exit policies.
+ * - `pcee`: exit at the first head whose bin (for the sample's confidence) is non-empty
+ *   and has validation accuracy ≥ δ.
+ * - `pcee-ws`: the same on isotonic-smoothed bin accuracies.
+ * - `confidence`: exit at the first head with confidence ≥ δ (the usual baseline).
+ * - `oracle`: exit at the first head that is right (needs labels: a lower bound on cost,
+ *   not deployable).
+ */
+export type PolicyName = 'pcee' | 'pcee-ws' | 'confidence' | 'oracle';
+
+/** Every policy, in the order reports list them. */
+export const POLICY_NAMES: readonly PolicyName[] = ['pcee', 'pcee-ws', 'confidence', 'oracle'];
+
+/** Policies that take a threshold δ and can be deployed. */
+export type ThresholdPolicyName = Exclude<PolicyName, 'oracle'>;
+
+/** Throws unless `name` is a known policy. */
+export function assertPolicyName(name: string): asserts name is PolicyName {
+  if (!(POLICY_NAMES as readonly string[]).includes(name)) {
+    throw new InvalidArgumentError(`unknown policy "${name}"; use one of: ${POLICY_NAMES.join(', ')}`);
+  }
+}
+
+/** Throws unless δ is a number in [0, 1]. */
+export function assertDelta(delta: number): void {
+  if (typeof delta !== 'number' || !(delta >= 0 && delta <= 1)) {
+    throw new InvalidArgumentError(
+      `δ (target accuracy) must be a number in [0, 1], got ${delta}; e.g. --delta 0.9 keeps exits whose validation accuracy is ≥ 90%`,
+    );
+  }
+}
+
+/**
+ * One exit's decision table over confidence intervals: interval k is
+ * `[edges[k], edges[k+1])` (the last one closed at 1).
+ */
+export interface ExitTable {
+  /** Ascending lower edges, `edges[0] = 0`. */
+  readonly edges: Float64Array;
+  /** 1 where a sample with confidence in the interval exits here. */
+  readonly exit: Uint8Array;
+  /** Validation accuracy of the calibration bin holding the interval (NaN when empty). */
+  readonly estimatedAccuracy: Float64Array;
+  /** Bin lookup for `edges` (O(1) for equal width). */
+  readonly lookup: (confidence: number) => number;
+}
+
+/** A policy at one δ, compiled to one table per exit: a decision is one lookup. */
+export interface CompiledPolicy {
+  readonly policy: ThresholdPolicyName;
+  readonly delta: number;
+  /** `tables[l]` decides at exit l; the last exit's table always exits. */
+  readonly tables: readonly ExitTable[];
+}
+
+/**
+ * Per-bin score that a threshold policy compares with δ: bin accuracy for `pcee`, smoothed
+ * accuracy for `pcee-ws`; −∞ for empty bins so they never exit.
+ */
+export function binExitScores(diagram: ReliabilityDiagram, policy: 'pcee' | 'pcee-ws'): Float64Array {
+  const scores = policy === 'pcee' ? binAccuracy(diagram) : smoothedBinAccuracy(diagram);
+  for (let k = 0; k < scores.length; k++) {
+    if (Number.isNaN(scores[k]!)) scores[k] = Number.NEGATIVE_INFINITY;
+  }
+  return scores;
+}
+
+/**
+ * Compiles a threshold policy at δ against a calibration profile.
+ *
+ * @param delta target accuracy in [0, 1].
+ * @throws InvalidArgumentError for `oracle` (it needs labels) or δ outside [0, 1].
+ */
+export function compilePolicy(profile: CalibrationProfile, policy: PolicyName, delta: number): CompiledPolicy {
+  assertPolicyName(policy);
+  if (policy === 'oracle') {
+    throw new InvalidArgumentError(
+      'the oracle policy needs the labels of the samples it decides on, so it cannot run; use it in evaluate only',
+    );
+  }
+  assertDelta(delta);
+  const last = profile.diagrams.length - 1;
+  const tables = profile.diagrams.map((diagram, exit) => {
+    const accuracy = binAccuracy(diagram);
+    if (policy === 'confidence') return confidenceTable(diagram.edges, accuracy, delta, exit === last);
+    const scores = binExitScores(diagram, policy);
+    const exits = Uint8Array.from(scores, (score) => (exit === last || score >= delta ? 1 : 0));
+    return { edges: diagram.edges, exit: exits, estimatedAccuracy: accuracy, lookup: binLookup(diagram.edges) };
+  });
+  return { policy, delta, tables };
+}
+
+/** The confidence baseline as a table: δ becomes an extra edge, so `c ≥ δ` is one lookup. */
+function confidenceTable(edges: Float64Array, accuracy: Float64Array, delta: number, isLast: boolean): ExitTable {
+  const split = Array.from(edges);
+  if (!split.includes(delta)) split.push(delta);
+  split.sort((a, b) => a - b);
+  const splitEdges = Float64Array.from(split);
+  const estimatedAccuracy = Float64Array.from(splitEdges, (edge) => accuracy[binIndex(edges, edge)]!);
+  const exit = Uint8Array.from(splitEdges, (edge) => (isLast || edge >= delta ? 1 : 0));
+  return { edges: splitEdges, exit, estimatedAccuracy, lookup: binLookup(splitEdges) };
+}
+
+/** The outcome of deciding at one exit. */
+export interface ExitDecision {
+  /** True when the sample stops here. */
+  readonly exit: boolean;
+  /** Validation accuracy of the sample's calibration bin at this exit (NaN when empty). */
+  readonly estimatedAccuracy: number;
+}
+
+/** Decides whether a sample with `confidence` at `exit` stops there: one bin lookup. */
+export function decideExit(compiled: CompiledPolicy, exit: number, confidence: number): ExitDecision {
+  const table = compiled.tables[exit]!;
+  const interval = table.lookup(confidence);
+  return { exit: table.exit[interval] === 1, estimatedAccuracy: table.estimatedAccuracy[interval]! };
+}

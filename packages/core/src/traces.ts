@@ -1,0 +1,71 @@
+import { InvalidTracesError } from './errors.js';
+
+/**
+ * Per-exit logits of a labelled set: the input of calibration and evaluation.
+ *
+ * `logits` is row-major `[samples, exits, classes]`; exit `exits - 1` is the final head.
+ * Float16 inputs are widened to float32 on read; all math runs in float64.
+ */
+export interface Traces {
+  /** Number of samples N (≥ 1). */
+  readonly samples: number;
+  /** Number of exits L (≥ 1); exit L-1 is the final head. */
+  readonly exits: number;
+  /** Number of classes C (≥ 2). */
+  readonly classes: number;
+  /** Row-major logits `[N, L, C]`, finite values only. */
+  readonly logits: Float32Array | Float64Array;
+  /** Class labels `[N]`, each in `[0, C)`. */
+  readonly labels: Int32Array;
+}
+
+/**
+ * Builds validated traces from flat arrays.
+ *
+ * @throws InvalidTracesError on a size mismatch, NaN/Inf logits (naming sample and exit)
+ *   or labels outside `[0, classes)` (naming the sample and label).
+ */
+export function createTraces(
+  logits: Float32Array | Float64Array,
+  labels: Int32Array,
+  shape: { samples: number; exits: number; classes: number },
+): Traces {
+  const { samples, exits, classes } = shape;
+  for (const [name, value, minimum] of [
+    ['samples', samples, 1],
+    ['exits', exits, 1],
+    ['classes', classes, 2],
+  ] as const) {
+    if (!Number.isInteger(value) || value < minimum) {
+      throw new InvalidTracesError(`traces need ${name} ≥ ${minimum}, got ${value}`);
+    }
+  }
+  if (logits.length !== samples * exits * classes) {
+    throw new InvalidTracesError(
+      `logits hold ${logits.length} values but [${samples}, ${exits}, ${classes}] needs ${samples * exits * classes}`,
+    );
+  }
+  if (labels.length !== samples) {
+    throw new InvalidTracesError(
+      `logits have ${samples} samples but labels have ${labels.length}; both must describe the same samples`,
+    );
+  }
+  for (let index = 0; index < logits.length; index++) {
+    if (!Number.isFinite(logits[index])) {
+      const sample = Math.floor(index / (exits * classes));
+      const exit = Math.floor(index / classes) % exits;
+      throw new InvalidTracesError(
+        `logits of sample ${sample} at exit ${exit} contain ${logits[index]}; remove or fix that sample (NaN/Inf logits cannot be calibrated)`,
+      );
+    }
+  }
+  for (let sample = 0; sample < samples; sample++) {
+    const label = labels[sample]!;
+    if (label < 0 || label >= classes) {
+      throw new InvalidTracesError(
+        `label of sample ${sample} is ${label}, outside [0, ${classes}) for ${classes} classes; labels must be class indices`,
+      );
+    }
+  }
+  return { samples, exits, classes, logits, labels };
+}
