@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from './errors.js';
 
-/** Unit of a cost: FLOPs from the export, measured milliseconds, or exit depth (l + 1). */
-export type CostUnit = 'flops' | 'ms' | 'depth';
+/** Unit of a cost: FLOPs from the export, measured milliseconds, exit depth (l + 1), or user-given. */
+export type CostUnit = 'flops' | 'ms' | 'depth' | 'custom';
 
 /**
  * What stopping at each exit costs.

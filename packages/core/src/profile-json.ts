@@ -38,7 +38,7 @@ const profileSchema = z.object({
   confidence: z.enum(CONFIDENCE_MEASURES as [string, ...string[]]),
   binning: z.object({ method: z.enum(BINNING_METHODS as [string, ...string[]]), bins: z.number().int().positive() }),
   costs: z.object({
-    unit: z.enum(['flops', 'ms', 'depth']),
+    unit: z.enum(['flops', 'ms', 'depth', 'custom']),
     exits: z.array(finite),
     fullModel: finite,
   }),
@@ -79,6 +79,11 @@ export function serializeProfile(profile: CalibrationProfile): string {
  *   inconsistent content — each message says what to do.
  */
 export function parseProfile(text: string, source = 'profile'): CalibrationProfile {
+  if (text.startsWith('PK') || text.includes('\u0000')) {
+    throw new InvalidProfileError(
+      `${source} is a binary file (traces?), not a calibration profile JSON; the profile comes first: pcee evaluate <profile.json> <traces>`,
+    );
+  }
   const parsed = tryParseJson(text);
   if (!parsed.ok) {
     throw new InvalidProfileError(

@@ -1,0 +1,65 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTraces, type Traces, writeTraces, writeNpz, type Tensor } from '@pcee/core';
+import { main } from '../main.js';
+
+/** What one in-process `pcee` invocation printed and returned. */
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `pcee …argv` in-process, capturing output. */
+export async function runCli(...argv: string[]): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: (text) => void (stdout += text),
+    stderr: (text) => void (stderr += text),
+    stderrIsTTY: false,
+  });
+  return { code, stdout, stderr };
+}
+
+/** A fresh temporary folder for one test file. */
+export function temporaryFolder(): string {
+  return mkdtempSync(join(tmpdir(), 'pcee-cli-'));
+}
+
+/** Deterministic synthetic traces where later exits are more accurate. */
+export function syntheticTraces(samples: number, exits = 4, classes = 5, seed = 1): Traces {
+  let state = seed;
+  const random = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+  const logits = new Float32Array(samples * exits * classes);
+  const labels = new Int32Array(samples);
+  for (let n = 0; n < samples; n++) {
+    labels[n] = Math.floor(random() * classes);
+    const difficulty = random();
+    for (let l = 0; l < exits; l++) {
+      for (let c = 0; c < classes; c++) {
+        const signal = c === labels[n] ? (3 * (l + 1)) / exits - 2 * difficulty + 0.5 : 0;
+        logits[(n * exits + l) * classes + c] = signal + 2 * (random() - 0.5);
+      }
+    }
+  }
+  return createTraces(logits, labels, { samples, exits, classes });
+}
+
+/** Writes traces to `folder/name` (.npz or .safetensors by extension) and returns the path. */
+export function writeTracesFile(folder: string, name: string, traces: Traces): string {
+  const path = join(folder, name);
+  writeFileSync(path, writeTraces(traces, name.endsWith('.safetensors') ? 'safetensors' : 'npz'));
+  return path;
+}
+
+/** Writes arbitrary tensors as an .npz and returns the path. */
+export function writeTensorsFile(folder: string, name: string, tensors: Record<string, Tensor>): string {
+  const path = join(folder, name);
+  writeFileSync(path, writeNpz(tensors));
+  return path;
+}

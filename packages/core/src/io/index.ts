@@ -1,0 +1,23 @@
+export { narrowBfloat16, widenBfloat16 } from './bfloat16.js';
+export { float16BitsToNumber, narrowFloat16, numberToFloat16Bits, widenFloat16 } from './float16.js';
+export { NPY_MAGIC, readNpy, writeNpy } from './npy.js';
+export { isZip, type NamedTensors, readNpz, type WriteNpzOptions, writeNpz } from './npz.js';
+export { readTraces, tracesFromTensors } from './read-traces.js';
+export {
+  readSafetensors,
+  type SafetensorsContents,
+  type WriteSafetensorsOptions,
+  writeSafetensors,
+} from './safetensors.js';
+export {
+  createTensor,
+  elementCount,
+  storedBytesOf,
+  TENSOR_DTYPES,
+  type Tensor,
+  type TensorArrayConstructor,
+  type TensorData,
+  type TensorDtype,
+  tensorArrayOf,
+} from './tensor.js';
+export { type TracesFormat, writeTraces } from './write-traces.js';

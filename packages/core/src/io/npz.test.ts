@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { strToU8, zipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError, InvalidFileError } from '../errors.js';
+import { writeNpy } from './npy.js';
+import { readNpz, writeNpz } from './npz.js';
+import { createTensor, TENSOR_DTYPES } from './tensor.js';
+import { NPY_DTYPES, tensorArbitrary } from './tensor-arbitrary.test-helper.js';
+
+const fixture = (name: string): Uint8Array => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+const logitValues = Array.from({ length: 60 }, (_, index) => ((index % 17) - 8) * 0.25);
+
+describe('readNpz', () => {
+  it.each([
+    ['traces-f32-i64.npz', 'float32', 'int64'],
+    ['traces-f32-i64-compressed.npz', 'float32', 'int64'],
+    ['traces-f16-i32-compressed.npz', 'float16', 'int32'],
+    ['traces-f64-u8.npz', 'float64', 'uint8'],
+  ])('reads numpy-written %s (logits %s, labels %s)', (name, logitsDtype, labelsDtype) => {
+    const tensors = readNpz(fixture(name));
+    expect([...tensors.keys()]).toEqual(['logits', 'labels']);
+    const logits = tensors.get('logits')!;
+    expect(logits.dtype).toBe(logitsDtype);
+    expect(logits.shape).toEqual([4, 3, 5]);
+    expect([...logits.data]).toEqual(logitValues);
+    const labels = tensors.get('labels')!;
+    expect(labels.dtype).toBe(labelsDtype);
+    expect([...labels.data].map(Number)).toEqual([0, 4, 2, 1]);
+  });
+
+  it.each([
+    ['empty bytes', new Uint8Array()],
+    ['non-zip bytes', strToU8('hello, this is not a zip archive')],
+    ['a zip signature and nothing else', Uint8Array.of(0x50, 0x4b, 0x03, 0x04)],
+    ['a zip holding a non-npy entry', zipSync({ 'logits.npy': strToU8('not numpy') })],
+    [
+      'a zip with an unsupported compression method',
+      zipSync({ 'a.npy': [strToU8('x'), { level: 0 }] }).map((value, index, bytes) =>
+        // Patch the method field (offset 10) of the central directory header to 99.
+        index === bytes.length - 22 - 46 - 5 + 10 ? 99 : value,
+      ),
+    ],
+  ])('rejects %s with InvalidFileError', (_, bytes) => {
+    expect(() => readNpz(bytes)).toThrow(InvalidFileError);
+  });
+
+  it('names the corrupt entry', () => {
+    expect(() => readNpz(zipSync({ 'labels.npy': strToU8('junk') }))).toThrow(/entry "labels.npy"/);
+  });
+
+  it.each(['traces-f32-i64.npz', 'traces-f16-i32-compressed.npz'])(
+    'rejects every truncation of %s with InvalidFileError',
+    (name) => {
+      const bytes = fixture(name);
+      for (let length = 0; length < bytes.length; length++) {
+        expect(() => readNpz(bytes.subarray(0, length)), `prefix of ${length} bytes`).toThrow(
+          InvalidFileError,
+        );
+      }
+    },
+  );
+
+  it('rejects a compressed archive with a corrupted deflate stream', () => {
+    const bytes = new Uint8Array(fixture('traces-f32-i64-compressed.npz'));
+    // The first entry's data starts after its 30-byte local header, name and extra field.
+    const dataStart = 30 + bytes[26]! + 256 * bytes[27]! + bytes[28]! + 256 * bytes[29]!;
+    bytes.fill(0xff, dataStart, dataStart + 16);
+    expect(() => readNpz(bytes)).toThrow(InvalidFileError);
+  });
+});
+
+describe('writeNpz', () => {
+  it.each([false, true])('round-trips tensors through readNpz (compress: %s)', (compress) => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.tuple(fc.stringMatching(/^[a-z_][a-z0-9_]{0,8}$/), tensorArbitrary(NPY_DTYPES)), {
+          selector: ([name]) => name,
+          maxLength: 4,
+        }),
+        (pairs) => {
+          const tensors = new Map(pairs);
+          expect(readNpz(writeNpz(tensors, { compress }))).toEqual(tensors);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('stores entries uncompressed by default and deflates on request', () => {
+    const tensors = { zeros: createTensor('float64', [1000], new Float64Array(1000)) };
+    const stored = writeNpz(tensors);
+    const compressed = writeNpz(tensors, { compress: true });
+    expect(stored.length).toBeGreaterThan(8000);
+    expect(compressed.length).toBeLessThan(1000);
+    expect(readNpz(compressed)).toEqual(readNpz(stored));
+  });
+
+  it.each([
+    ['an empty name', { '': createTensor('int8', [0], new Int8Array()) }],
+    ['a name with a slash', { 'a/b': createTensor('int8', [0], new Int8Array()) }],
+    ['a bfloat16 tensor', { x: createTensor('bfloat16', [1], Float32Array.of(1)) }],
+  ])('rejects %s with InvalidArgumentError', (_, tensors) => {
+    expect(() => writeNpz(tensors)).toThrow(InvalidArgumentError);
+  });
+
+  it('covers every dtype but bfloat16', () => {
+    expect(TENSOR_DTYPES.filter((dtype) => !NPY_DTYPES.includes(dtype))).toEqual(['bfloat16']);
+    expect(writeNpy(createTensor('bool', [2], Uint8Array.of(1, 0))).length).toBe(130);
+  });
+});
