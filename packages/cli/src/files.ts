@@ -30,7 +30,8 @@ export async function writeOutputFile(path: string, data: string | Uint8Array): 
   const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const existing = await stat(target).catch(() => undefined);
-    if (existing?.isDirectory()) throw new UserError(`cannot write ${path}: it is a folder; give a file name for --out`);
+    if (existing?.isDirectory())
+      throw new UserError(`cannot write ${path}: it is a folder; give a file name for --out`);
     await writeFile(temporary, data);
     await rename(temporary, target);
   } catch (error) {

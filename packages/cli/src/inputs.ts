@@ -37,7 +37,11 @@ export async function loadInputs(path: string, limit?: number): Promise<ModelInp
   }
   const count = Math.min(limit ?? x.shape[0]!, x.shape[0]!);
   const perSample = x.shape.slice(1).reduce((product, dimension) => product * dimension, 1);
-  const limited: Tensor = { ...x, shape: [count, ...x.shape.slice(1)], data: x.data.subarray(0, count * perSample) as Tensor['data'] };
+  const limited: Tensor = {
+    ...x,
+    shape: [count, ...x.shape.slice(1)],
+    data: x.data.subarray(0, count * perSample) as Tensor['data'],
+  };
   const labelTensor = tensors.get('labels');
   if (!labelTensor) return { x: limited };
   if (labelTensor.shape.length !== 1 || labelTensor.shape[0] !== x.shape[0]) {
@@ -45,6 +49,8 @@ export async function loadInputs(path: string, limit?: number): Promise<ModelInp
       `${basename(path)}: labels have shape [${labelTensor.shape.join(', ')}] but x has ${x.shape[0]} samples; labels must be [${x.shape[0]}]`,
     );
   }
-  const labels = Int32Array.from(labelTensor.data.subarray(0, count) as ArrayLike<number | bigint>, (value) => Number(value));
+  const labels = Int32Array.from(labelTensor.data.subarray(0, count) as ArrayLike<number | bigint>, (value) =>
+    Number(value),
+  );
   return { x: limited, labels };
 }

@@ -1,5 +1,5 @@
-import { CommanderError } from 'commander';
 import { PceeError } from '@pcee/core';
+import { CommanderError } from 'commander';
 import { type CliIo, processIo } from './cli-io.js';
 import { buildProgram } from './program.js';
 import { UserError } from './user-error.js';
@@ -22,7 +22,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander already printed its message; help and version are not errors.
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return 0;
       return EXIT_USAGE;
     }
     if (error instanceof PceeError || error instanceof UserError) {
@@ -31,8 +36,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       return EXIT_ERROR;
     }
     io.stderr(`error: unexpected failure: ${(error as Error)?.message ?? String(error)}\n`);
-    io.stderr(debug ? `${(error as Error)?.stack}\n` : 'run again with --debug for the stack trace, and report it as a bug\n');
+    io.stderr(
+      debug
+        ? `${(error as Error)?.stack}\n`
+        : 'run again with --debug for the stack trace, and report it as a bug\n',
+    );
     return EXIT_ERROR;
   }
 }
-

@@ -1,21 +1,44 @@
 import Table from 'cli-table3';
 
 /** Renders rows as an aligned, borderless table with a header line. */
-export function renderTable(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+export function renderTable(
+  header: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+): string {
   const table = new Table({
     head: [...header],
     style: { head: [], border: [], compact: true, 'padding-left': 0, 'padding-right': 2 },
     chars: {
-      top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
-      'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
+      top: '',
+      'top-mid': '',
+      'top-left': '',
+      'top-right': '',
+      bottom: '',
+      'bottom-mid': '',
+      'bottom-left': '',
+      'bottom-right': '',
+      left: '',
+      'left-mid': '',
+      mid: '',
+      'mid-mid': '',
+      right: '',
+      'right-mid': '',
+      middle: '',
     },
   });
   for (const row of rows) table.push(row.map(String));
-  return `${table.toString().split('\n').map((line) => line.trimEnd()).join('\n')}\n`;
+  return `${table
+    .toString()
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')}\n`;
 }
 
 /** Renders rows as CSV (RFC 4180 quoting where needed). */
-export function renderCsv(header: readonly string[], rows: readonly (readonly (string | number | null)[])[]): string {
+export function renderCsv(
+  header: readonly string[],
+  rows: readonly (readonly (string | number | null)[])[],
+): string {
   const cell = (value: string | number | null) => {
     const text = value === null ? '' : String(value);
     return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;

@@ -66,7 +66,9 @@ const numpy = { calibrate: [], sweep: [] };
 let numpyAccuracy;
 const script = new URL('./numpy_reference.py', import.meta.url).pathname;
 for (let repeat = 0; repeat < repeats; repeat++) {
-  const output = execFileSync('/usr/bin/python3', [script, tracesPath, String(deltaCount)], { encoding: 'utf8' });
+  const output = execFileSync('/usr/bin/python3', [script, tracesPath, String(deltaCount)], {
+    encoding: 'utf8',
+  });
   const result = JSON.parse(output.trim().split('\n').at(-1));
   numpy.calibrate.push(result.calibrateSeconds);
   numpy.sweep.push(result.sweepSeconds);
@@ -82,12 +84,26 @@ const row = (name, times) => {
 const results = [row('@pcee/core', ours), row('numpy (vectorised)', numpy)];
 const speedup = results[1].totalSeconds / results[0].totalSeconds;
 
-console.log(`calibrate + ${deltaCount}-δ sweep, ${samples} samples × ${exits} exits × ${classes} classes (median of ${repeats})`);
+console.log(
+  `calibrate + ${deltaCount}-δ sweep, ${samples} samples × ${exits} exits × ${classes} classes (median of ${repeats})`,
+);
 console.log('implementation        calibrate s  sweep s  total s');
 for (const r of results) {
   console.log(
     `${r.name.padEnd(22)}${r.calibrateSeconds.toFixed(3).padStart(11)}${r.sweepSeconds.toFixed(3).padStart(9)}${r.totalSeconds.toFixed(3).padStart(9)}`,
   );
 }
-console.log(`speedup vs numpy: ${speedup.toFixed(2)}× (target ≥ 3×); same accuracy at δ=0.5: ${Math.abs(accuracy - numpyAccuracy) < 1e-12}`);
-console.log(JSON.stringify({ samples, exits, classes, deltas: deltaCount, results, speedup, sameResult: Math.abs(accuracy - numpyAccuracy) < 1e-12 }));
+console.log(
+  `speedup vs numpy: ${speedup.toFixed(2)}× (target ≥ 3×); same accuracy at δ=0.5: ${Math.abs(accuracy - numpyAccuracy) < 1e-12}`,
+);
+console.log(
+  JSON.stringify({
+    samples,
+    exits,
+    classes,
+    deltas: deltaCount,
+    results,
+    speedup,
+    sameResult: Math.abs(accuracy - numpyAccuracy) < 1e-12,
+  }),
+);

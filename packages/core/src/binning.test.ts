@@ -22,19 +22,25 @@ describe('equal-width binning (DESIGN.md edge rule)', () => {
     expect(equalWidthBinIndex(edges, confidence)).toBe(bin);
   });
 
-  it.each(Array.from({ length: 15 }, (_, k) => [k]))('a tie on edge %i/15 belongs to the bin it opens', (k) => {
-    expect(binIndex(edges, k / 15)).toBe(k);
-    expect(equalWidthBinIndex(edges, k / 15)).toBe(k);
-  });
+  it.each(Array.from({ length: 15 }, (_, k) => [k]))(
+    'a tie on edge %i/15 belongs to the bin it opens',
+    (k) => {
+      expect(binIndex(edges, k / 15)).toBe(k);
+      expect(equalWidthBinIndex(edges, k / 15)).toBe(k);
+    },
+  );
 
-  it.each([[1], [3], [7], [10], [15], [100]])('the O(1) lookup agrees with binary search for %i bins', (bins) => {
-    const widthEdges = equalWidthEdges(bins);
-    fc.assert(
-      fc.property(fc.double({ min: 0, max: 1, noNaN: true }), (c) => {
-        expect(equalWidthBinIndex(widthEdges, c)).toBe(binIndex(widthEdges, c));
-      }),
-    );
-  });
+  it.each([[1], [3], [7], [10], [15], [100]])(
+    'the O(1) lookup agrees with binary search for %i bins',
+    (bins) => {
+      const widthEdges = equalWidthEdges(bins);
+      fc.assert(
+        fc.property(fc.double({ min: 0, max: 1, noNaN: true }), (c) => {
+          expect(equalWidthBinIndex(widthEdges, c)).toBe(binIndex(widthEdges, c));
+        }),
+      );
+    },
+  );
 
   it.each([[0], [-1], [1.5], [Number.NaN]])('rejects %s bins with a PceeError', (bins) => {
     expect(() => equalWidthEdges(bins)).toThrow(PceeError);

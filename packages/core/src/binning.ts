@@ -12,7 +12,9 @@ export const DEFAULT_BINS = 15;
 /** Throws unless `bins` is an integer in [1, 10000]. */
 export function assertBinCount(bins: number): void {
   if (!Number.isInteger(bins) || bins < 1 || bins > 10_000) {
-    throw new InvalidArgumentError(`bins must be an integer in [1, 10000], got ${bins}; 15 is the usual choice`);
+    throw new InvalidArgumentError(
+      `bins must be an integer in [1, 10000], got ${bins}; 15 is the usual choice`,
+    );
   }
 }
 

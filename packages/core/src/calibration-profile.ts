@@ -1,6 +1,6 @@
 import type { BinningMethod } from './binning.js';
-import { type ConfidenceMeasure, scoreExits, type ExitScores } from './confidence.js';
-import { type ExitCosts, depthCosts, validateCosts } from './compute-cost.js';
+import { depthCosts, type ExitCosts, validateCosts } from './compute-cost.js';
+import { type ConfidenceMeasure, type ExitScores, scoreExits } from './confidence.js';
 import { InvalidArgumentError } from './errors.js';
 import { buildReliabilityDiagrams, mergeDiagrams, type ReliabilityDiagram } from './reliability-diagram.js';
 import type { Traces } from './traces.js';
@@ -88,17 +88,18 @@ export function calibrate(traces: Traces, options: CalibrateOptions = {}): Calib
  */
 export function mergeProfiles(profiles: readonly CalibrationProfile[]): CalibrationProfile {
   if (profiles.length === 0) throw new InvalidArgumentError('mergeProfiles needs at least one profile');
-  return profiles.reduce((merged, next, index) => {
-    const mismatch = describeMergeMismatch(merged, next);
+  const [first, ...rest] = profiles as [CalibrationProfile, ...CalibrationProfile[]];
+  let samples = first.samples;
+  let diagrams = first.diagrams;
+  rest.forEach((next, index) => {
+    const mismatch = describeMergeMismatch(first, next);
     if (mismatch) {
-      throw new InvalidArgumentError(`cannot merge profile ${index} into profile 0: ${mismatch}`);
+      throw new InvalidArgumentError(`cannot merge profile ${index + 1} into profile 0: ${mismatch}`);
     }
-    return {
-      ...merged,
-      samples: merged.samples + next.samples,
-      diagrams: merged.diagrams.map((diagram, exit) => mergeDiagrams(diagram, next.diagrams[exit]!)),
-    };
+    samples += next.samples;
+    diagrams = diagrams.map((diagram, exit) => mergeDiagrams(diagram, next.diagrams[exit]!));
   });
+  return { ...first, samples, diagrams };
 }
 
 function describeMergeMismatch(first: CalibrationProfile, second: CalibrationProfile): string | undefined {
@@ -112,7 +113,8 @@ function describeMergeMismatch(first: CalibrationProfile, second: CalibrationPro
     ['costs', JSON.stringify(first.costs), JSON.stringify(second.costs)],
   ];
   for (const [what, a, b] of pairs) {
-    if (a !== b) return `${what} differs (${a} vs ${b}); calibrate every shard with the same model and options`;
+    if (a !== b)
+      return `${what} differs (${a} vs ${b}); calibrate every shard with the same model and options`;
   }
   return undefined;
 }

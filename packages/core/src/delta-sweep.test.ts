@@ -4,8 +4,8 @@ import { calibrate } from './calibration-profile.js';
 import { scoreExits } from './confidence.js';
 import { sweepDeltas } from './delta-sweep.js';
 import { evaluatePolicy } from './evaluation.js';
-import { binAccuracy } from './reliability-diagram.js';
 import { compilePolicy } from './policy.js';
+import { binAccuracy } from './reliability-diagram.js';
 import { arbitraryTraces } from './test-support/random-traces.js';
 
 describe('δ sweep', () => {
@@ -21,7 +21,9 @@ describe('δ sweep', () => {
             const scores = scoreExits(traces);
             const profile = calibrate(traces, { bins: 6, binning });
             // Bin accuracies themselves are the tie cases that matter most.
-            const ties = profile.diagrams.flatMap((diagram) => Array.from(binAccuracy(diagram)).filter(Number.isFinite));
+            const ties = profile.diagrams.flatMap((diagram) =>
+              Array.from(binAccuracy(diagram)).filter(Number.isFinite),
+            );
             const deltas = [...randomDeltas, ...ties, 0, 1];
             const swept = sweepDeltas(scores, profile, policy, deltas);
             deltas.forEach((delta, index) => {

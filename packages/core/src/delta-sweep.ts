@@ -1,7 +1,7 @@
 import { binLookup } from './binning.js';
 import type { CalibrationProfile } from './calibration-profile.js';
-import type { ExitScores } from './confidence.js';
 import type { ExitCosts } from './compute-cost.js';
+import type { ExitScores } from './confidence.js';
 import { InvalidArgumentError } from './errors.js';
 import { type PolicyEvaluation, summarize } from './evaluation.js';
 import { assertDelta, binExitScores, type ThresholdPolicyName } from './policy.js';
@@ -27,7 +27,9 @@ export function sweepDeltas(
 ): PolicyEvaluation[] {
   const { samples, exits, correct } = scores;
   if (profile.diagrams.length !== exits) {
-    throw new InvalidArgumentError(`profile has ${profile.diagrams.length} exits but the traces have ${exits}`);
+    throw new InvalidArgumentError(
+      `profile has ${profile.diagrams.length} exits but the traces have ${exits}`,
+    );
   }
   deltas.forEach(assertDelta);
   const order = deltas.map((_, index) => index).sort((a, b) => deltas[a]! - deltas[b]!);

@@ -6,9 +6,13 @@ import type { DeviceName, LoadOptions, RuntimeCapabilities } from './runtime-spe
  * preference list; else a `DeviceUnavailableError` naming what *is* available and why the
  * requested devices are not. Shared by every adapter so they all behave alike.
  */
-export function selectDevice(capabilities: RuntimeCapabilities, requested: LoadOptions['device']): DeviceName {
+export function selectDevice(
+  capabilities: RuntimeCapabilities,
+  requested: LoadOptions['device'],
+): DeviceName {
   const known = capabilities.devices.map((device) => device.name);
-  const wanted = requested === undefined ? [known[0]!] : typeof requested === 'string' ? [requested] : [...requested];
+  const wanted =
+    requested === undefined ? [known[0]!] : typeof requested === 'string' ? [requested] : [...requested];
   if (wanted.length === 0) throw new InvalidArgumentError('device list is empty; name at least one device');
   for (const name of wanted) {
     if (!known.includes(name)) {
@@ -17,7 +21,9 @@ export function selectDevice(capabilities: RuntimeCapabilities, requested: LoadO
       );
     }
   }
-  const chosen = wanted.find((name) => capabilities.devices.find((device) => device.name === name)?.available);
+  const chosen = wanted.find(
+    (name) => capabilities.devices.find((device) => device.name === name)?.available,
+  );
   if (chosen) return chosen;
   const available = capabilities.devices.filter((device) => device.available).map((device) => device.name);
   const reasons = wanted

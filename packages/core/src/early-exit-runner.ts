@@ -1,6 +1,6 @@
 import { now } from './clock.js';
-import { type ConfidenceMeasure, rowArgmax, rowConfidence } from './confidence.js';
 import type { ExitCosts } from './compute-cost.js';
+import { type ConfidenceMeasure, rowArgmax, rowConfidence } from './confidence.js';
 import { InvalidArgumentError, InvalidInputError } from './errors.js';
 import type { CompiledPolicy } from './policy.js';
 import { gatherRows, sliceRows } from './preprocess.js';
@@ -43,7 +43,11 @@ export interface RunResult {
  *
  * @param inputs preprocessed stage-0 input, batch first (see `preprocessInputs`).
  */
-export async function runEarlyExit(model: StagedModel, inputs: StageTensor, options: RunOptions): Promise<RunResult> {
+export async function runEarlyExit(
+  model: StagedModel,
+  inputs: StageTensor,
+  options: RunOptions,
+): Promise<RunResult> {
   const { policy, confidence: measure, costs } = options;
   const batchSize = checkBatchSize(options.batchSize ?? 64);
   if (policy.tables.length !== model.stages) {
@@ -96,7 +100,9 @@ export async function runEarlyExit(model: StagedModel, inputs: StageTensor, opti
       if (kept === 0 || stage === last) break;
       const features = output.features;
       if (!features) {
-        throw new InvalidInputError(`stage ${stage} of model "${model.manifest.id}" returned no features for stage ${stage + 1}`);
+        throw new InvalidInputError(
+          `stage ${stage} of model "${model.manifest.id}" returned no features for stage ${stage + 1}`,
+        );
       }
       // Compaction: only the samples that continue go to the next stage.
       input = kept === active ? features : gatherRows(features, keep, kept);

@@ -1,5 +1,5 @@
-import type { ExitScores } from './confidence.js';
 import type { ExitCosts } from './compute-cost.js';
+import type { ExitScores } from './confidence.js';
 import { InvalidArgumentError } from './errors.js';
 import type { CompiledPolicy, PolicyName } from './policy.js';
 
@@ -98,7 +98,11 @@ export function summarize(
 }
 
 /** Evaluates a compiled threshold policy on scored traces. */
-export function evaluatePolicy(scores: ExitScores, compiled: CompiledPolicy, costs: ExitCosts): PolicyEvaluation {
+export function evaluatePolicy(
+  scores: ExitScores,
+  compiled: CompiledPolicy,
+  costs: ExitCosts,
+): PolicyEvaluation {
   return evaluateExits(scores, simulateExits(scores, compiled), costs, compiled.policy, compiled.delta);
 }
 

@@ -59,7 +59,11 @@ export interface ModelInputSpec {
    * `model_input = (raw * scale - mean[c]) / std[c]`, with `c` the channel (dimension 1).
    * `mean` and `std` have one entry per channel.
    */
-  readonly preprocessing: { readonly scale: number; readonly mean: readonly number[]; readonly std: readonly number[] };
+  readonly preprocessing: {
+    readonly scale: number;
+    readonly mean: readonly number[];
+    readonly std: readonly number[];
+  };
 }
 
 /** One stage: a backbone block followed by its exit head. */

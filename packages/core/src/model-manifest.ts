@@ -16,7 +16,10 @@ const positive = z.number().positive().refine(Number.isFinite, 'must be finite')
 const fileName = z
   .string()
   .min(1)
-  .refine((name) => !name.includes('/') && !name.includes('\\') && name !== '..', 'must be a file name in the package folder');
+  .refine(
+    (name) => !name.includes('/') && !name.includes('\\') && name !== '..',
+    'must be a file name in the package folder',
+  );
 
 const manifestSchema = z.object({
   format: z.literal('pcee-model'),
@@ -93,7 +96,9 @@ function checkConsistency(manifest: ModelManifest, source: string): void {
   const stages = manifest.stages.length;
   manifest.stages.forEach((stage, index) => {
     if (stage.index !== index) {
-      throw new InvalidManifestError(`${source}: stages[${index}] has index ${stage.index}; list stages in order`);
+      throw new InvalidManifestError(
+        `${source}: stages[${index}] has index ${stage.index}; list stages in order`,
+      );
     }
     if (index < stages - 1 && !stage.outputs.features) {
       throw new InvalidManifestError(
@@ -154,7 +159,12 @@ export function modelFingerprint(manifest: ModelManifest): string {
  *   hash of its platform, or `sha256Hex`).
  * @throws InvalidManifestError when they differ.
  */
-export function assertDigestMatches(manifest: ModelManifest, file: string, digest: string, expected: string): void {
+export function assertDigestMatches(
+  manifest: ModelManifest,
+  file: string,
+  digest: string,
+  expected: string,
+): void {
   if (digest !== expected) {
     throw new InvalidManifestError(
       `${file} of model "${manifest.id}" has sha256 ${digest.slice(0, 12)}… but model.json expects ${expected.slice(0, 12)}…; the file is corrupt or was replaced — re-export the model or restore the file`,

@@ -131,14 +131,21 @@ describe('policy arguments', () => {
 describe('monotonicity (property)', () => {
   it.each(['pcee', 'confidence'] as const)('%s exits never move earlier when δ rises', (policy) => {
     fc.assert(
-      fc.property(arbitraryTraces, fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (traces, a, b) => {
-        const scores = scoreExits(traces);
-        const calibration = calibrate(traces, { bins: 5 });
-        const [low, high] = a <= b ? [a, b] : [b, a];
-        const lowExits = simulateExits(scores, compilePolicy(calibration, policy, low));
-        const highExits = simulateExits(scores, compilePolicy(calibration, policy, high));
-        lowExits.forEach((exit, n) => expect(exit).toBeLessThanOrEqual(highExits[n]!));
-      }),
+      fc.property(
+        arbitraryTraces,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (traces, a, b) => {
+          const scores = scoreExits(traces);
+          const calibration = calibrate(traces, { bins: 5 });
+          const [low, high] = a <= b ? [a, b] : [b, a];
+          const lowExits = simulateExits(scores, compilePolicy(calibration, policy, low));
+          const highExits = simulateExits(scores, compilePolicy(calibration, policy, high));
+          lowExits.forEach((exit, n) => {
+            expect(exit).toBeLessThanOrEqual(highExits[n]!);
+          });
+        },
+      ),
       { numRuns: 80 },
     );
   });

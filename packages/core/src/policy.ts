@@ -78,7 +78,11 @@ export function binExitScores(diagram: ReliabilityDiagram, policy: 'pcee' | 'pce
  * @param delta target accuracy in [0, 1].
  * @throws InvalidArgumentError for `oracle` (it needs labels) or δ outside [0, 1].
  */
-export function compilePolicy(profile: CalibrationProfile, policy: PolicyName, delta: number): CompiledPolicy {
+export function compilePolicy(
+  profile: CalibrationProfile,
+  policy: PolicyName,
+  delta: number,
+): CompiledPolicy {
   assertPolicyName(policy);
   if (policy === 'oracle') {
     throw new InvalidArgumentError(
@@ -92,13 +96,23 @@ export function compilePolicy(profile: CalibrationProfile, policy: PolicyName, d
     if (policy === 'confidence') return confidenceTable(diagram.edges, accuracy, delta, exit === last);
     const scores = binExitScores(diagram, policy);
     const exits = Uint8Array.from(scores, (score) => (exit === last || score >= delta ? 1 : 0));
-    return { edges: diagram.edges, exit: exits, estimatedAccuracy: accuracy, lookup: binLookup(diagram.edges) };
+    return {
+      edges: diagram.edges,
+      exit: exits,
+      estimatedAccuracy: accuracy,
+      lookup: binLookup(diagram.edges),
+    };
   });
   return { policy, delta, tables };
 }
 
 /** The confidence baseline as a table: δ becomes an extra edge, so `c ≥ δ` is one lookup. */
-function confidenceTable(edges: Float64Array, accuracy: Float64Array, delta: number, isLast: boolean): ExitTable {
+function confidenceTable(
+  edges: Float64Array,
+  accuracy: Float64Array,
+  delta: number,
+  isLast: boolean,
+): ExitTable {
   const split = Array.from(edges);
   if (!split.includes(delta)) split.push(delta);
   split.sort((a, b) => a - b);

@@ -16,7 +16,9 @@ export function preprocessInputs(spec: ModelInputSpec, raw: Tensor): StageTensor
   const perSample = sampleShape.reduce((product, dimension) => product * dimension, 1);
   const expected = `[N, ${sampleShape.join(', ')}]`;
   if (raw.shape.length < 1 || raw.shape[0] === 0) {
-    throw new InvalidInputError(`inputs have shape [${raw.shape.join(', ')}]; expected ${expected} with N ≥ 1`);
+    throw new InvalidInputError(
+      `inputs have shape [${raw.shape.join(', ')}]; expected ${expected} with N ≥ 1`,
+    );
   }
   const samples = raw.shape[0]!;
   const rawPerSample = raw.shape.slice(1).reduce((product, dimension) => product * dimension, 1);
@@ -48,7 +50,10 @@ export function preprocessInputs(spec: ModelInputSpec, raw: Tensor): StageTensor
 /** Rows `[from, to)` of a batch-first tensor, as a view (no copy). */
 export function sliceRows(tensor: StageTensor, from: number, to: number): StageTensor {
   const rowSize = tensor.data.length / tensor.dims[0]!;
-  return { data: tensor.data.subarray(from * rowSize, to * rowSize), dims: [to - from, ...tensor.dims.slice(1)] };
+  return {
+    data: tensor.data.subarray(from * rowSize, to * rowSize),
+    dims: [to - from, ...tensor.dims.slice(1)],
+  };
 }
 
 /** The given rows of a batch-first tensor, gathered into a new contiguous tensor. */

@@ -28,7 +28,9 @@ export function assertProfileMatches(
   const { model } = profile;
   const subject = model.id ? `profile (calibrated for "${model.id}")` : 'profile';
   if (model.exits !== target.exits) {
-    throw new ProfileMismatchError(`${subject} has ${model.exits} exits but ${target.label} has ${target.exits}; ${fix}`);
+    throw new ProfileMismatchError(
+      `${subject} has ${model.exits} exits but ${target.label} has ${target.exits}; ${fix}`,
+    );
   }
   if (model.classes !== target.classes) {
     throw new ProfileMismatchError(
@@ -36,9 +38,15 @@ export function assertProfileMatches(
     );
   }
   if (target.id !== undefined && model.id !== null && model.id !== target.id) {
-    throw new ProfileMismatchError(`profile was calibrated for model "${model.id}", not ${target.label}; ${fix}`);
+    throw new ProfileMismatchError(
+      `profile was calibrated for model "${model.id}", not ${target.label}; ${fix}`,
+    );
   }
-  if (target.fingerprint !== undefined && model.fingerprint !== null && model.fingerprint !== target.fingerprint) {
+  if (
+    target.fingerprint !== undefined &&
+    model.fingerprint !== null &&
+    model.fingerprint !== target.fingerprint
+  ) {
     throw new ProfileMismatchError(
       `profile was calibrated for other weights of "${model.id ?? 'this model'}" (fingerprint ${model.fingerprint.slice(0, 12)}… vs ${target.fingerprint.slice(0, 12)}…): the model files changed since calibration; ${fix}`,
     );

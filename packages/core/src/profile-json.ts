@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { BINNING_METHODS } from './binning.js';
 import { type CalibrationProfile, PROFILE_VERSION } from './calibration-profile.js';
-import { CONFIDENCE_MEASURES } from './confidence.js';
 import { validateCosts } from './compute-cost.js';
+import { CONFIDENCE_MEASURES } from './confidence.js';
 import { InvalidProfileError, PceeError } from './errors.js';
 import { summarizeDiagram } from './reliability-diagram.js';
 import { describeSchemaIssues, tryParseJson } from './schema-errors.js';
@@ -21,7 +21,10 @@ const exitSchema = z
   .refine((exit) => exit.count.length === exit.edges.length, 'count needs one entry per edge')
   .refine((exit) => exit.correct.length === exit.edges.length, 'correct needs one entry per edge')
   .refine((exit) => exit.sumConfidence.length === exit.edges.length, 'sumConfidence needs one entry per edge')
-  .refine((exit) => exit.correct.every((value, k) => value <= exit.count[k]!), 'correct exceeds count in a bin')
+  .refine(
+    (exit) => exit.correct.every((value, k) => value <= exit.count[k]!),
+    'correct exceeds count in a bin',
+  )
   .refine((exit) => exit.edges[0] === 0 && exit.edges.every((e, k) => k === 0 || e > exit.edges[k - 1]!), {
     message: 'edges must start at 0 and increase',
   });
@@ -36,7 +39,10 @@ const profileSchema = z.object({
     fingerprint: z.string().nullable(),
   }),
   confidence: z.enum(CONFIDENCE_MEASURES as [string, ...string[]]),
-  binning: z.object({ method: z.enum(BINNING_METHODS as [string, ...string[]]), bins: z.number().int().positive() }),
+  binning: z.object({
+    method: z.enum(BINNING_METHODS as [string, ...string[]]),
+    bins: z.number().int().positive(),
+  }),
   costs: z.object({
     unit: z.enum(['flops', 'ms', 'depth', 'custom']),
     exits: z.array(finite),
@@ -114,7 +120,9 @@ export function parseProfile(text: string, source = 'profile'): CalibrationProfi
   }
   data.exits.forEach((exit, index) => {
     if (exit.index !== index) {
-      throw new InvalidProfileError(`${source}: exits[${index}] has index ${exit.index}; exits must be in order`);
+      throw new InvalidProfileError(
+        `${source}: exits[${index}] has index ${exit.index}; exits must be in order`,
+      );
     }
   });
   try {

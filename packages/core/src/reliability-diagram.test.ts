@@ -9,10 +9,15 @@ import {
   type ReliabilityDiagram,
   summarizeDiagram,
 } from './reliability-diagram.js';
-import { createTraces } from './traces.js';
 import { arbitraryTraces } from './test-support/random-traces.js';
+import { createTraces } from './traces.js';
 
-function diagram(edges: number[], count: number[], correct: number[], sumConfidence: number[]): ReliabilityDiagram {
+function diagram(
+  edges: number[],
+  count: number[],
+  correct: number[],
+  sumConfidence: number[],
+): ReliabilityDiagram {
   return {
     edges: Float64Array.from(edges),
     count: Float64Array.from(count),
@@ -63,7 +68,9 @@ describe('reliability diagrams', () => {
           const merged = mergeDiagrams(first[exit]!, second[exit]!);
           expect(Array.from(merged.count)).toEqual(Array.from(expected.count));
           expect(Array.from(merged.correct)).toEqual(Array.from(expected.correct));
-          merged.sumConfidence.forEach((sum, k) => expect(sum).toBeCloseTo(expected.sumConfidence[k]!, 9));
+          merged.sumConfidence.forEach((sum, k) => {
+            expect(sum).toBeCloseTo(expected.sumConfidence[k]!, 9);
+          });
         });
       }),
       { numRuns: 60 },

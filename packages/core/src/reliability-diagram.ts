@@ -1,6 +1,6 @@
-import { binLookup, type BinningMethod, equalMassEdges, equalWidthEdges } from './binning.js';
-import { InvalidArgumentError } from './errors.js';
+import { type BinningMethod, binLookup, equalMassEdges, equalWidthEdges } from './binning.js';
 import type { ExitScores } from './confidence.js';
+import { InvalidArgumentError } from './errors.js';
 
 /**
  * One exit's reliability diagram: per confidence bin, how many validation samples fell
@@ -43,7 +43,10 @@ export interface BinningOptions {
  *
  * @returns `diagrams[l]` for exit l.
  */
-export function buildReliabilityDiagrams(scores: ExitScores, options: BinningOptions = {}): ReliabilityDiagram[] {
+export function buildReliabilityDiagrams(
+  scores: ExitScores,
+  options: BinningOptions = {},
+): ReliabilityDiagram[] {
   const bins = options.bins ?? 15;
   const method = options.method ?? 'width';
   if (method !== 'width' && method !== 'mass') {

@@ -7,7 +7,9 @@ import type { z } from 'zod';
 export function describeSchemaIssues(error: z.ZodError, limit = 3): string {
   const lines = error.issues.slice(0, limit).map((issue) => {
     const path = issue.path
-      .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`))
+      .map((part, index) =>
+        typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`,
+      )
       .join('');
     return `${path || '(top level)'}: ${issue.message}`;
   });

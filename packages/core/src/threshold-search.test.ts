@@ -3,8 +3,13 @@ import { calibrate } from './calibration-profile.js';
 import { scoreExits } from './confidence.js';
 import { sweepDeltas } from './delta-sweep.js';
 import { evaluateFullModel } from './evaluation.js';
-import { candidateDeltas, cheapestDeltaForAccuracy, mostAccurateDeltaWithinBudget, paretoFront } from './threshold-search.js';
 import { syntheticTraces } from './test-support/random-traces.js';
+import {
+  candidateDeltas,
+  cheapestDeltaForAccuracy,
+  mostAccurateDeltaWithinBudget,
+  paretoFront,
+} from './threshold-search.js';
 
 const traces = syntheticTraces(2000, 5, 10, 3);
 const scores = scoreExits(traces);
@@ -17,8 +22,14 @@ describe('threshold search', () => {
     const found = cheapestDeltaForAccuracy(scores, profile, 'pcee', target)!;
     expect(found.accuracy).toBeGreaterThanOrEqual(target);
     // No δ on a fine grid does better.
-    const grid = sweepDeltas(scores, profile, 'pcee', Array.from({ length: 1001 }, (_, i) => i / 1000));
-    for (const row of grid) if (row.accuracy >= target) expect(row.meanCost).toBeGreaterThanOrEqual(found.meanCost);
+    const grid = sweepDeltas(
+      scores,
+      profile,
+      'pcee',
+      Array.from({ length: 1001 }, (_, i) => i / 1000),
+    );
+    for (const row of grid)
+      if (row.accuracy >= target) expect(row.meanCost).toBeGreaterThanOrEqual(found.meanCost);
   });
 
   it('returns null when no δ reaches the target', () => {
@@ -29,7 +40,8 @@ describe('threshold search', () => {
     const found = mostAccurateDeltaWithinBudget(scores, profile, 'pcee-ws', 0.6)!;
     expect(found.relativeCost).toBeLessThanOrEqual(0.6);
     const rows = sweepDeltas(scores, profile, 'pcee-ws', candidateDeltas(profile, 'pcee-ws'));
-    for (const row of rows) if (row.relativeCost <= 0.6) expect(row.accuracy).toBeLessThanOrEqual(found.accuracy);
+    for (const row of rows)
+      if (row.relativeCost <= 0.6) expect(row.accuracy).toBeLessThanOrEqual(found.accuracy);
   });
 
   it('the Pareto front increases in both cost and accuracy and dominates every row', () => {
@@ -40,7 +52,9 @@ describe('threshold search', () => {
       expect(front[i]!.accuracy).toBeGreaterThan(front[i - 1]!.accuracy);
     }
     for (const row of rows) {
-      expect(front.some((point) => point.meanCost <= row.meanCost && point.accuracy >= row.accuracy)).toBe(true);
+      expect(front.some((point) => point.meanCost <= row.meanCost && point.accuracy >= row.accuracy)).toBe(
+        true,
+      );
     }
   });
 

@@ -1,6 +1,6 @@
 import type { CalibrationProfile } from './calibration-profile.js';
-import type { ExitScores } from './confidence.js';
 import type { ExitCosts } from './compute-cost.js';
+import type { ExitScores } from './confidence.js';
 import { sweepDeltas } from './delta-sweep.js';
 import { InvalidArgumentError } from './errors.js';
 import type { PolicyEvaluation } from './evaluation.js';
@@ -49,7 +49,13 @@ export function cheapestDeltaForAccuracy(
   options: SearchOptions = {},
 ): PolicyEvaluation | null {
   assertUnitInterval('target accuracy', targetAccuracy);
-  const rows = sweepDeltas(scores, profile, policy, options.deltas ?? candidateDeltas(profile, policy), options.costs);
+  const rows = sweepDeltas(
+    scores,
+    profile,
+    policy,
+    options.deltas ?? candidateDeltas(profile, policy),
+    options.costs,
+  );
   return best(
     rows.filter((row) => row.accuracy >= targetAccuracy),
     (a, b) => a.meanCost - b.meanCost || b.accuracy - a.accuracy,
@@ -74,7 +80,13 @@ export function mostAccurateDeltaWithinBudget(
       `cost budget must be a positive fraction of the full model's cost, got ${maxRelativeCost}`,
     );
   }
-  const rows = sweepDeltas(scores, profile, policy, options.deltas ?? candidateDeltas(profile, policy), options.costs);
+  const rows = sweepDeltas(
+    scores,
+    profile,
+    policy,
+    options.deltas ?? candidateDeltas(profile, policy),
+    options.costs,
+  );
   return best(
     rows.filter((row) => row.relativeCost <= maxRelativeCost),
     (a, b) => b.accuracy - a.accuracy || a.meanCost - b.meanCost,

@@ -29,7 +29,17 @@ describe('pcee calibrate', () => {
 
   it('--json prints {"exits":[{index, accuracy, ece, mce}]} matching the written profile', async () => {
     const out = join(folder, 'p-json.json');
-    const result = await runCli('calibrate', validation, '--out', out, '--json', '--bins', '10', '--binning', 'mass');
+    const result = await runCli(
+      'calibrate',
+      validation,
+      '--out',
+      out,
+      '--json',
+      '--bins',
+      '10',
+      '--binning',
+      'mass',
+    );
     const json = JSON.parse(result.stdout);
     expect(json.exits).toHaveLength(4);
     expect(Object.keys(json.exits[0])).toEqual(['index', 'accuracy', 'ece', 'mce']);
@@ -42,7 +52,11 @@ describe('pcee calibrate', () => {
   it('--costs sets cumulative exit costs', async () => {
     const out = join(folder, 'p-costs.json');
     expect((await runCli('calibrate', validation, '--out', out, '--costs', '1,2.5,4,6')).code).toBe(0);
-    expect(JSON.parse(readFileSync(out, 'utf8')).costs).toEqual({ unit: 'custom', exits: [1, 2.5, 4, 6], fullModel: 6 });
+    expect(JSON.parse(readFileSync(out, 'utf8')).costs).toEqual({
+      unit: 'custom',
+      exits: [1, 2.5, 4, 6],
+      fullModel: 6,
+    });
   });
 });
 
@@ -53,7 +67,14 @@ describe('pcee evaluate', () => {
     const json = JSON.parse(result.stdout);
     expect(Object.keys(json.fullModel)).toEqual(['accuracy', 'cost']);
     expect(json.rows).toHaveLength(3 * 3 + 1);
-    expect(Object.keys(json.rows[0])).toEqual(['policy', 'delta', 'accuracy', 'meanCost', 'relativeCost', 'exitCounts']);
+    expect(Object.keys(json.rows[0])).toEqual([
+      'policy',
+      'delta',
+      'accuracy',
+      'meanCost',
+      'relativeCost',
+      'exitCounts',
+    ]);
     expect(json.rows.map((row: { delta: number | null }) => row.delta).slice(0, 3)).toEqual([0.5, 0.6, 0.7]);
     expect(json.rows.at(-1)).toMatchObject({ policy: 'oracle', delta: null });
     for (const row of json.rows) expect(row.exitCounts.reduce((a: number, b: number) => a + b)).toBe(400);
@@ -71,7 +92,16 @@ describe('pcee evaluate', () => {
   });
 
   it('--csv prints a header and one line per row', async () => {
-    const result = await runCli('evaluate', profile, test, '--policy', 'pcee,confidence', '--delta', '0.9', '--csv');
+    const result = await runCli(
+      'evaluate',
+      profile,
+      test,
+      '--policy',
+      'pcee,confidence',
+      '--delta',
+      '0.9',
+      '--csv',
+    );
     const lines = result.stdout.trim().split('\n');
     expect(lines[0]).toBe('policy,delta,accuracy,meanCost,relativeCost,exitCounts');
     expect(lines).toHaveLength(3);
@@ -107,15 +137,31 @@ describe('user mistakes: one line, exit 1 (2 for usage), no stack, nothing half-
   });
 
   it.each([
-    ['a missing traces file', ['calibrate', join(folder, 'missing.npz'), '--out', 'x.json'], /traces file not found: .*missing\.npz/],
+    [
+      'a missing traces file',
+      ['calibrate', join(folder, 'missing.npz'), '--out', 'x.json'],
+      /traces file not found: .*missing\.npz/,
+    ],
     ['a junk file', ['calibrate', junk, '--out', join(folder, 'o.json')], /junk\.npz.*(npz|safetensors)/],
     ['an empty file', ['calibrate', empty, '--out', join(folder, 'o.json')], /empty\.npz/],
     ['wrong tensor names', ['calibrate', wrongNames, '--out', join(folder, 'o.json')], /logits.*scores/],
     ['wrong rank', ['calibrate', wrongRank, '--out', join(folder, 'o.json')], /\[2, 10\]/],
     ['NaN logits', ['calibrate', nanPath, '--out', join(folder, 'o.json')], /sample 7 at exit 2.*NaN/],
-    ['labels out of range', ['calibrate', badLabelsPath, '--out', join(folder, 'o.json')], /label of sample 3 is 9/],
-    ['bad --costs', ['calibrate', validation, '--out', join(folder, 'o.json'), '--costs', '1,2,x,4'], /"x" is not a number/],
-    ['too few --costs', ['calibrate', validation, '--out', join(folder, 'o.json'), '--costs', '1,2'], /2 exit costs for 4 exits/],
+    [
+      'labels out of range',
+      ['calibrate', badLabelsPath, '--out', join(folder, 'o.json')],
+      /label of sample 3 is 9/,
+    ],
+    [
+      'bad --costs',
+      ['calibrate', validation, '--out', join(folder, 'o.json'), '--costs', '1,2,x,4'],
+      /"x" is not a number/,
+    ],
+    [
+      'too few --costs',
+      ['calibrate', validation, '--out', join(folder, 'o.json'), '--costs', '1,2'],
+      /2 exit costs for 4 exits/,
+    ],
     ['δ out of range', ['evaluate', profile, test, '--delta', '1.2'], /\[0, 1\], got 1\.2/],
     ['δ not a number', ['evaluate', profile, test, '--delta', 'high'], /"high" is not a number/],
     ['an unknown policy', ['evaluate', profile, test, '--policy', 'greedy'], /unknown policy "greedy"/],

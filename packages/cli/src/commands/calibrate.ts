@@ -36,12 +36,25 @@ interface CalibrateFlags {
 export function registerCalibrate(program: Command, io: CliIo): Command {
   return program
     .command('calibrate')
-    .description('build one reliability diagram per exit from validation traces and write a calibration profile')
+    .description(
+      'build one reliability diagram per exit from validation traces and write a calibration profile',
+    )
     .argument('<traces>', 'validation traces: .npz or .safetensors with logits [N, L, C] and labels [N]')
     .option('--bins <count>', 'number of confidence bins', positiveInteger('--bins'), 15)
-    .addOption(new Option('--binning <method>', 'bin edges: equal width or equal mass').choices(BINNING_METHODS).default('width'))
-    .addOption(new Option('--confidence <measure>', 'confidence measure').choices(CONFIDENCE_MEASURES).default('max-softmax'))
-    .option('--costs <list>', 'cumulative cost per exit, comma-separated (default: from --model, else exit l costs l+1)')
+    .addOption(
+      new Option('--binning <method>', 'bin edges: equal width or equal mass')
+        .choices(BINNING_METHODS)
+        .default('width'),
+    )
+    .addOption(
+      new Option('--confidence <measure>', 'confidence measure')
+        .choices(CONFIDENCE_MEASURES)
+        .default('max-softmax'),
+    )
+    .option(
+      '--costs <list>',
+      'cumulative cost per exit, comma-separated (default: from --model, else exit l costs l+1)',
+    )
     .option('--model <model-dir>', 'model package folder: records its identity and takes its FLOP costs')
     .requiredOption('--out <profile.json>', 'where to write the profile')
     .option('--json', 'print the per-exit summary as JSON')
@@ -99,7 +112,9 @@ function parseCosts(text: string, exits: number): ExitCosts {
   const values = text.split(',').map((part) => {
     const value = Number(part.trim());
     if (part.trim() === '' || !Number.isFinite(value)) {
-      throw new InvalidArgumentError(`--costs entry "${part}" is not a number; give cumulative costs like 1,2.1,3.3`);
+      throw new InvalidArgumentError(
+        `--costs entry "${part}" is not a number; give cumulative costs like 1,2.1,3.3`,
+      );
     }
     return value;
   });

@@ -27,11 +27,21 @@ interface EvaluateFlags {
 export function registerEvaluate(program: Command, io: CliIo): Command {
   return program
     .command('evaluate')
-    .description('evaluate exit policies on labelled (test) traces: accuracy, mean and relative cost, exits per δ')
+    .description(
+      'evaluate exit policies on labelled (test) traces: accuracy, mean and relative cost, exits per δ',
+    )
     .argument('<profile.json>', 'calibration profile from pcee calibrate')
     .argument('<traces>', 'labelled traces to evaluate on (.npz or .safetensors), e.g. the test set')
-    .option('--policy <list>', 'policies, comma-separated: pcee, pcee-ws, confidence, oracle', 'pcee,pcee-ws,confidence,oracle')
-    .option('--delta <spec>', 'target accuracies: 0.9 | 0.8,0.9 | start:stop:step (inclusive)', '0.8,0.85,0.9,0.95,0.99')
+    .option(
+      '--policy <list>',
+      'policies, comma-separated: pcee, pcee-ws, confidence, oracle',
+      'pcee,pcee-ws,confidence,oracle',
+    )
+    .option(
+      '--delta <spec>',
+      'target accuracies: 0.9 | 0.8,0.9 | start:stop:step (inclusive)',
+      '0.8,0.85,0.9,0.95,0.99',
+    )
     .option('--json', 'print JSON')
     .option('--csv', 'print CSV')
     .action(async (profilePath: string, tracesPath: string, flags: EvaluateFlags) => {
@@ -40,10 +50,16 @@ export function registerEvaluate(program: Command, io: CliIo): Command {
       const deltas = parseDeltaList(flags.delta);
       const profile = await loadProfile(profilePath);
       const traces = await loadTraces(tracesPath);
-      assertProfileMatches(profile, { label: `traces "${basename(tracesPath)}"`, exits: traces.exits, classes: traces.classes });
+      assertProfileMatches(profile, {
+        label: `traces "${basename(tracesPath)}"`,
+        exits: traces.exits,
+        classes: traces.classes,
+      });
       const scores = scoreExits(traces, profile.confidence);
       const rows: PolicyEvaluation[] = policies.flatMap((policy) =>
-        policy === 'oracle' ? [evaluateOracle(scores, profile.costs)] : sweepDeltas(scores, profile, policy, deltas),
+        policy === 'oracle'
+          ? [evaluateOracle(scores, profile.costs)]
+          : sweepDeltas(scores, profile, policy, deltas),
       );
       const fullModel = evaluateFullModel(scores, profile.costs);
       const header = ['policy', 'delta', 'accuracy', 'meanCost', 'relativeCost', 'exitCounts'];
@@ -61,15 +77,36 @@ export function registerEvaluate(program: Command, io: CliIo): Command {
         io.stdout(
           renderCsv(
             header,
-            rows.map((row) => [row.policy, row.delta, row.accuracy, row.meanCost, row.relativeCost, row.exitCounts.join(' ')]),
+            rows.map((row) => [
+              row.policy,
+              row.delta,
+              row.accuracy,
+              row.meanCost,
+              row.relativeCost,
+              row.exitCounts.join(' '),
+            ]),
           ),
         );
       } else {
         io.stdout(
           renderTable(
-            ['policy', 'δ', 'accuracy', `mean cost (${profile.costs.unit})`, 'relative cost', 'exits per head'],
             [
-              ['full model', '-', formatFraction(fullModel.accuracy), formatCost(fullModel.cost), '1.0000', '-'],
+              'policy',
+              'δ',
+              'accuracy',
+              `mean cost (${profile.costs.unit})`,
+              'relative cost',
+              'exits per head',
+            ],
+            [
+              [
+                'full model',
+                '-',
+                formatFraction(fullModel.accuracy),
+                formatCost(fullModel.cost),
+                '1.0000',
+                '-',
+              ],
               ...rows.map((row) => [
                 row.policy,
                 row.delta === null ? '-' : String(row.delta),

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTraces, type Traces, writeTraces, writeNpz, type Tensor } from '@pcee/core';
+import { createTraces, type Tensor, type Traces, writeNpz, writeTraces } from '@pcee/core';
 import { main } from '../main.js';
 
 /** What one in-process `pcee` invocation printed and returned. */

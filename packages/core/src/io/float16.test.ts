@@ -73,6 +73,30 @@ describe('float16', () => {
     }
   });
 
+  it('narrows float32 arrays (integer fast path) exactly like the generic path', () => {
+    fc.assert(
+      fc.property(fc.uint32Array({ minLength: 1, maxLength: 64 }), (words) => {
+        const singles = new Float32Array(words.buffer);
+        const fast = narrowFloat16(singles);
+        return singles.every((value, index) => {
+          const generic = numberToFloat16Bits(value);
+          return Number.isNaN(value) ? (fast[index]! & 0x7fff) === 0x7e00 : fast[index] === generic;
+        });
+      }),
+      { numRuns: 2000 },
+    );
+    const edges = Float32Array.of(
+      65519,
+      65520,
+      65536,
+      2 ** -25,
+      2 ** -25 * 1.0000001,
+      2 ** -14,
+      -(2 ** -24) * 1.5,
+    );
+    expect([...narrowFloat16(edges)]).toEqual([...edges].map(numberToFloat16Bits));
+  });
+
   it('narrows any double to the nearest half (ties to even)', () => {
     fc.assert(
       fc.property(fc.double({ noNaN: true, min: -70000, max: 70000 }), (value) => {

@@ -25,7 +25,7 @@ const HOW_TO_WRITE =
  *
  * The file must hold `logits` (rank 3 `[N, L, C]`, float16/bfloat16/float32/float64) and
  * `labels` (rank 1 `[N]`, any integer dtype). float64 logits stay `Float64Array`; the others
- * become `Float32Array`. Logits may share memory with `bytes`.
+ * become `Float32Array`. Logits and int32 labels may be views sharing memory with `bytes`.
  *
  * @param source a name for messages, such as the file path
  * @throws InvalidFileError for unreadable bytes (naming the accepted formats and `source`)

@@ -83,6 +83,12 @@ describe('writeSafetensors', () => {
     );
   });
 
+  it('keeps a "__proto__" metadata key as data (regression: Object.assign set the prototype)', () => {
+    const metadata = Object.fromEntries([['__proto__', 'x']]);
+    const read = readSafetensors(writeSafetensors({}, { metadata }));
+    expect(Object.entries(read.metadata)).toEqual([['__proto__', 'x']]);
+  });
+
   it('aligns every tensor to its element width so reads are zero-copy views', () => {
     const bytes = writeSafetensors({
       flags: createTensor('bool', [3], Uint8Array.of(1, 0, 1)),

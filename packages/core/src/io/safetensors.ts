@@ -100,13 +100,14 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsContents {
   if (!isRecord(header)) throw new InvalidFileError('.safetensors header is not a JSON object');
   const data = bytes.subarray(8 + headerLength);
   const tensors = new Map<string, Tensor>();
-  const metadata: Record<string, string> = {};
+  let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
       if (!isRecord(entry) || !Object.values(entry).every((value) => typeof value === 'string')) {
         throw new InvalidFileError('.safetensors __metadata__ must map strings to strings');
       }
-      Object.assign(metadata, entry);
+      // fromEntries defines own properties, so a "__proto__" key stays data (assign would set the prototype).
+      metadata = Object.fromEntries(Object.entries(entry)) as Record<string, string>;
       continue;
     }
     tensors.set(name, readEntry(name, entry, data));

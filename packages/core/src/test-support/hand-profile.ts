@@ -10,7 +10,7 @@ export function handProfile(exitBins: [number, number][][]): CalibrationProfile 
       edges,
       count: Float64Array.from(bins, ([count]) => count),
       correct: Float64Array.from(bins, ([, correct]) => correct),
-      sumConfidence: Float64Array.from(bins, ([count], k) => count * (k + 0.5) / bins.length),
+      sumConfidence: Float64Array.from(bins, ([count], k) => (count * (k + 0.5)) / bins.length),
     };
   });
   const bins = exitBins[0]!.length;

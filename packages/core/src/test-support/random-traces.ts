@@ -6,7 +6,11 @@ export function tracesFrom(logits: number[][][], labels: number[]): Traces {
   const samples = logits.length;
   const exits = logits[0]!.length;
   const classes = logits[0]![0]!.length;
-  return createTraces(Float64Array.from(logits.flat(2)), Int32Array.from(labels), { samples, exits, classes });
+  return createTraces(Float64Array.from(logits.flat(2)), Int32Array.from(labels), {
+    samples,
+    exits,
+    classes,
+  });
 }
 
 /**

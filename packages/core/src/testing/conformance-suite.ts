@@ -1,9 +1,9 @@
 import type { CalibrationProfile } from '../calibration-profile.js';
 import { calibrate } from '../calibration-profile.js';
 import { scoreExits } from '../confidence.js';
-import { type PolicyEvaluation, simulateExits } from '../evaluation.js';
 import { runEarlyExit, traceModel } from '../early-exit-runner.js';
 import { PceeError } from '../errors.js';
+import { type PolicyEvaluation, simulateExits } from '../evaluation.js';
 import { manifestCosts, modelFingerprint } from '../model-manifest.js';
 import { type CompiledPolicy, compilePolicy, type ThresholdPolicyName } from '../policy.js';
 import { sliceRows } from '../preprocess.js';
@@ -76,22 +76,34 @@ export function conformanceCases(subject: ConformanceSubject): ConformanceCase[]
         const capabilities = await subject.runtime.capabilities();
         const copy = JSON.parse(JSON.stringify(capabilities));
         assert(JSON.stringify(copy) === JSON.stringify(capabilities), 'capabilities do not survive JSON');
-        assert(capabilities.devices.some((device) => device.available), 'no device is available');
+        assert(
+          capabilities.devices.some((device) => device.available),
+          'no device is available',
+        );
       },
     },
     {
       name: `traced logits equal the shipped traces within ${tolerance} (${count} samples)`,
       async run() {
         const traced = await traceModel(await model(), inputs, { batchSize: 32 });
-        assert(traced.exits === reference.exits, `traced ${traced.exits} exits, reference has ${reference.exits}`);
+        assert(
+          traced.exits === reference.exits,
+          `traced ${traced.exits} exits, reference has ${reference.exits}`,
+        );
         let worst = 0;
         let where = 0;
         traced.logits.forEach((value, index) => {
           const difference = Math.abs(value - reference.logits[index]!);
           if (difference > worst) [worst, where] = [difference, index];
         });
-        const [sample, exit] = [Math.floor(where / (reference.exits * reference.classes)), Math.floor(where / reference.classes) % reference.exits];
-        assert(worst <= tolerance, `logits differ by ${worst} at sample ${sample}, exit ${exit} (tolerance ${tolerance})`);
+        const [sample, exit] = [
+          Math.floor(where / (reference.exits * reference.classes)),
+          Math.floor(where / reference.classes) % reference.exits,
+        ];
+        assert(
+          worst <= tolerance,
+          `logits differ by ${worst} at sample ${sample}, exit ${exit} (tolerance ${tolerance})`,
+        );
       },
     },
   ];
@@ -102,7 +114,16 @@ export function conformanceCases(subject: ConformanceSubject): ConformanceCase[]
         name: `${policy}: exits and predictions match the simulated policy at δ ∈ {${deltas.join(', ')}}, batch ${batchSize}`,
         async run() {
           for (const delta of deltas) {
-            await expectSimulatedExits(await model(), inputs, reference, profile, policy, delta, batchSize, costs);
+            await expectSimulatedExits(
+              await model(),
+              inputs,
+              reference,
+              profile,
+              policy,
+              delta,
+              batchSize,
+              costs,
+            );
           }
         },
       });
@@ -114,12 +135,26 @@ export function conformanceCases(subject: ConformanceSubject): ConformanceCase[]
       name: 'concurrent runs on one loaded model equal sequential runs',
       async run() {
         const staged = await model();
-        const options = (delta: number) => ({ policy: compilePolicy(profile, 'pcee', delta), confidence: profile.confidence, costs, batchSize: 16 });
-        const sequential = [await runEarlyExit(staged, inputs, options(0.8)), await runEarlyExit(staged, inputs, options(0.95))];
-        const concurrent = await Promise.all([runEarlyExit(staged, inputs, options(0.8)), runEarlyExit(staged, inputs, options(0.95))]);
+        const options = (delta: number) => ({
+          policy: compilePolicy(profile, 'pcee', delta),
+          confidence: profile.confidence,
+          costs,
+          batchSize: 16,
+        });
+        const sequential = [
+          await runEarlyExit(staged, inputs, options(0.8)),
+          await runEarlyExit(staged, inputs, options(0.95)),
+        ];
+        const concurrent = await Promise.all([
+          runEarlyExit(staged, inputs, options(0.8)),
+          runEarlyExit(staged, inputs, options(0.95)),
+        ]);
         concurrent.forEach((result, index) => {
           assert(sameArray(result.exit, sequential[index]!.exit), `concurrent run ${index} took other exits`);
-          assert(sameArray(result.prediction, sequential[index]!.prediction), `concurrent run ${index} predicted otherwise`);
+          assert(
+            sameArray(result.prediction, sequential[index]!.prediction),
+            `concurrent run ${index} predicted otherwise`,
+          );
         });
       },
     },
@@ -129,7 +164,12 @@ export function conformanceCases(subject: ConformanceSubject): ConformanceCase[]
         const staged = await model();
         const wrong = calibrate(syntheticLikeTraces(reference.exits + 1, reference.classes));
         await expectPceeError(
-          () => runEarlyExit(staged, inputs, { policy: compilePolicy(wrong, 'pcee', 0.9), confidence: 'max-softmax', costs }),
+          () =>
+            runEarlyExit(staged, inputs, {
+              policy: compilePolicy(wrong, 'pcee', 0.9),
+              confidence: 'max-softmax',
+              costs,
+            }),
           'a policy with the wrong number of exits',
         );
         assert(modelFingerprint(subject.model.manifest).length === 64, 'model fingerprint is not a sha256');
@@ -148,7 +188,11 @@ export function conformanceCases(subject: ConformanceSubject): ConformanceCase[]
     {
       name: 'an unknown device is a clear error naming the available ones',
       async run() {
-        await expectPceeError(() => subject.runtime.load(subject.model, { device: 'quantum-tpu' }), 'an unknown device', /available|use one of/);
+        await expectPceeError(
+          () => subject.runtime.load(subject.model, { device: 'quantum-tpu' }),
+          'an unknown device',
+          /available|use one of/,
+        );
       },
     },
   );
@@ -168,11 +212,19 @@ async function expectSimulatedExits(
   const compiled = compilePolicy(profile, policy, delta);
   const scores = scoreExits(reference, profile.confidence);
   const expected = simulateExits(scores, compiled);
-  const result = await runEarlyExit(staged, inputs, { policy: compiled, confidence: profile.confidence, costs, batchSize });
+  const result = await runEarlyExit(staged, inputs, {
+    policy: compiled,
+    confidence: profile.confidence,
+    costs,
+    batchSize,
+  });
   // A confidence within float noise of a table edge may legitimately fall on either side
   // between backends; such samples are skipped, and must stay rare.
   const ambiguous = ambiguousSamples(scores, compiled, expected);
-  assert(ambiguous.size <= Math.max(1, expected.length * 0.05), `${ambiguous.size} samples sit on a bin edge`);
+  assert(
+    ambiguous.size <= Math.max(1, expected.length * 0.05),
+    `${ambiguous.size} samples sit on a bin edge`,
+  );
   for (let n = 0; n < expected.length; n++) {
     if (ambiguous.has(n)) continue;
     const exit = expected[n]!;
@@ -185,17 +237,25 @@ async function expectSimulatedExits(
       result.prediction[n] === scores.prediction[row],
       `${policy} δ=${delta} batch ${batchSize}: sample ${n} predicted ${result.prediction[n]}, traces say ${scores.prediction[row]}`,
     );
-    assert(result.cost[n] === costs.exits[exit], `sample ${n} cost ${result.cost[n]}, expected ${costs.exits[exit]}`);
+    assert(
+      result.cost[n] === costs.exits[exit],
+      `sample ${n} cost ${result.cost[n]}, expected ${costs.exits[exit]}`,
+    );
   }
 }
 
 /** Samples whose confidence at an exit they reach lies within 1e-6 of that exit's table edges. */
-function ambiguousSamples(scores: ReturnType<typeof scoreExits>, compiled: CompiledPolicy, exits: Int32Array): Set<number> {
+function ambiguousSamples(
+  scores: ReturnType<typeof scoreExits>,
+  compiled: CompiledPolicy,
+  exits: Int32Array,
+): Set<number> {
   const ambiguous = new Set<number>();
   exits.forEach((exit, n) => {
     for (let l = 0; l <= exit; l++) {
       const confidence = scores.confidence[n * scores.exits + l]!;
-      if (compiled.tables[l]!.edges.some((edge) => edge > 0 && Math.abs(edge - confidence) < 1e-6)) ambiguous.add(n);
+      if (compiled.tables[l]!.edges.some((edge) => edge > 0 && Math.abs(edge - confidence) < 1e-6))
+        ambiguous.add(n);
     }
   });
   return ambiguous;
@@ -215,12 +275,20 @@ function syntheticLikeTraces(exits: number, classes: number): Traces {
   return createTraces(logits, Int32Array.from([0, 1, 0, 1]), { samples: 4, exits, classes });
 }
 
-async function expectPceeError(action: () => Promise<unknown>, what: string, message?: RegExp): Promise<void> {
+async function expectPceeError(
+  action: () => Promise<unknown>,
+  what: string,
+  message?: RegExp,
+): Promise<void> {
   try {
     await action();
   } catch (error) {
     assert(error instanceof PceeError, `${what} threw ${String(error)}, not a PceeError`);
-    if (message) assert(message.test((error as Error).message), `${what}: message "${(error as Error).message}" lacks ${message}`);
+    if (message)
+      assert(
+        message.test((error as Error).message),
+        `${what}: message "${(error as Error).message}" lacks ${message}`,
+      );
     return;
   }
   throw new Error(`${what} should have failed with a PceeError`);
