@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
+import { expNonPositive } from './fast-exp.js';
 import type { Traces } from './traces.js';
 
 /** How a head's logits become one confidence score in [0, 1]. */
@@ -38,6 +39,9 @@ export function assertConfidenceMeasure(measure: string): asserts measure is Con
  * - `margin`: top-1 minus top-2 softmax probability.
  * - `entropy`: 1 − H(p) / log C, so a one-hot distribution scores 1 and uniform scores 0.
  *
+ * Exponentials use `expNonPositive` (within 2 ulp of `Math.exp`, faster), the same in
+ * calibration and in the runner so that their decisions agree bit for bit.
+ *
  * @returns confidence in [0, 1].
  */
 export function rowConfidence(
@@ -53,7 +57,7 @@ export function rowConfidence(
   }
   if (measure === 'max-softmax') {
     let sum = 0;
-    for (let c = 0; c < classes; c++) sum += Math.exp(logits[offset + c]! - maximum);
+    for (let c = 0; c < classes; c++) sum += expNonPositive(logits[offset + c]! - maximum);
     return 1 / sum;
   }
   if (measure === 'margin') {
@@ -62,18 +66,18 @@ export function rowConfidence(
     let seenMaximum = false;
     for (let c = 0; c < classes; c++) {
       const value = logits[offset + c]!;
-      sum += Math.exp(value - maximum);
+      sum += expNonPositive(value - maximum);
       // The maximum counts once; a tie for first place leaves a margin of 0.
       if (value === maximum && !seenMaximum) seenMaximum = true;
       else if (value > second) second = value;
     }
-    return (1 - Math.exp(second - maximum)) / sum;
+    return (1 - expNonPositive(second - maximum)) / sum;
   }
   let sum = 0;
   let weighted = 0;
   for (let c = 0; c < classes; c++) {
     const shifted = logits[offset + c]! - maximum;
-    const exponential = Math.exp(shifted);
+    const exponential = expNonPositive(shifted);
     sum += exponential;
     weighted += exponential * shifted;
   }
@@ -125,7 +129,7 @@ export function scoreExits(traces: Traces, measure: ConfidenceMeasure = 'max-sof
     }
     if (maxSoftmax) {
       let sum = 0;
-      for (let c = 0; c < classes; c++) sum += Math.exp(logits[offset + c]! - maximum);
+      for (let c = 0; c < classes; c++) sum += expNonPositive(logits[offset + c]! - maximum);
       confidence[row] = 1 / sum;
     } else {
       confidence[row] = rowConfidence(logits, offset, classes, measure);
