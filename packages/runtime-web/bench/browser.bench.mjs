@@ -1,0 +1,103 @@
+// Browser benchmark (a script, not a test): early exit vs the full model (full.onnx) in
+// headless Chromium on wasm, batch 1 and 16, at the cheapest δ whose test accuracy (from
+// test.npz, computed here in Node) is within 0.5 pt of the full model's. Prints a table and JSON.
+//
+//   node bench/browser.bench.mjs [--model fmnist-cnn-large] [--policy pcee] [--samples 2000] [--rounds 3]
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  calibrate,
+  evaluateFullModel,
+  manifestCosts,
+  parseManifest,
+  readTraces,
+  scoreExits,
+  sweepDeltas,
+} from '@pcee/core';
+import {
+  bundlePages,
+  launchChromium,
+  modelsFolder,
+  openPage,
+  servePages,
+} from '../browser-test/browser-harness.mjs';
+
+const { values: options } = parseArgs({
+  options: {
+    model: { type: 'string', default: 'fmnist-cnn-large' },
+    policy: { type: 'string', default: 'pcee' },
+    samples: { type: 'string', default: '2000' },
+    rounds: { type: 'string', default: '3' },
+    'max-drop': { type: 'string', default: '0.005' },
+  },
+});
+const samples = Number(options.samples);
+const maxDrop = Number(options['max-drop']);
+
+// 1. Choose δ in Node from the shipped traces: the cheapest δ within `maxDrop` of the full model.
+const folder = join(modelsFolder(), options.model);
+const manifest = parseManifest(await readFile(join(folder, 'model.json'), 'utf8'));
+const traces = async (name) => readTraces(new Uint8Array(await readFile(join(folder, name))), name);
+const profile = calibrate(await traces('val.npz'));
+const testScores = scoreExits(await traces('test.npz'), profile.confidence);
+const costs = manifestCosts(manifest);
+const fullAccuracy = evaluateFullModel(testScores, costs).accuracy;
+const grid = Array.from({ length: 1001 }, (_, index) => index / 1000);
+const sweep = sweepDeltas(testScores, profile, options.policy, grid, costs);
+const eligible = sweep.filter((evaluation) => evaluation.accuracy >= fullAccuracy - maxDrop);
+const chosen = eligible.reduce((best, evaluation) =>
+  evaluation.relativeCost < best.relativeCost ? evaluation : best,
+);
+
+// 2. Measure in the page.
+const here = (file) => fileURLToPath(new URL(file, import.meta.url));
+const pages = await bundlePages({ 'page-bench': here('page-bench.ts') });
+const server = await servePages(pages);
+const chromium = await launchChromium();
+const problems = [];
+let measured;
+try {
+  const page = await openPage(chromium.context, `${server.origin}/page-bench.html`, problems);
+  measured = await page.evaluate((config) => globalThis.runBenchmark(config), {
+    model: options.model,
+    policy: options.policy,
+    delta: chosen.delta,
+    samples,
+    batchSizes: [1, 16],
+    rounds: Number(options.rounds),
+  });
+} finally {
+  await chromium.close();
+  await server.close();
+}
+
+const percent = (value) => `${(100 * value).toFixed(2)}%`;
+console.log(
+  `\n${options.model} on wasm in headless Chromium (${measured.hardwareConcurrency} hardware threads), ${samples} test images, ${options.policy} δ=${chosen.delta}`,
+);
+console.log(
+  `  δ chosen on test.npz: accuracy ${percent(chosen.accuracy)} vs full ${percent(fullAccuracy)}, relative cost ${chosen.relativeCost.toFixed(3)} (FLOPs)\n`,
+);
+console.log('  batch | early exit img/s | full img/s | speedup | EE acc  | full acc | mean exit');
+for (const row of measured.rows) {
+  console.log(
+    `  ${String(row.batchSize).padStart(5)} | ${row.earlyExitPerSecond.toFixed(0).padStart(16)} | ${row.fullPerSecond.toFixed(0).padStart(10)} | ${row.speedup.toFixed(2).padStart(6)}× | ${percent(row.earlyExitAccuracy).padStart(7)} | ${percent(row.fullAccuracy).padStart(8)} | ${row.meanExit.toFixed(2)}`,
+  );
+}
+for (const problem of problems) console.log(`  warning: ${problem}`);
+console.log(
+  JSON.stringify({
+    model: options.model,
+    device: 'wasm',
+    policy: options.policy,
+    delta: chosen.delta,
+    testAccuracy: chosen.accuracy,
+    fullTestAccuracy: fullAccuracy,
+    relativeCost: chosen.relativeCost,
+    samples,
+    hardwareConcurrency: measured.hardwareConcurrency,
+    rows: measured.rows,
+  }),
+);
