@@ -1,4 +1,6 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.config.base';
 
-export default defineConfig(packageBuild({ index: 'src/index.ts', bin: 'src/bin.ts', 'cli-reference': 'src/cli-reference.ts' }));
+export default defineConfig(
+  packageBuild({ index: 'src/index.ts', bin: 'src/bin.ts', 'cli-reference': 'src/cli-reference.ts' }),
+);

@@ -5,7 +5,8 @@ import { renderCliReference, replaceCliReference } from './cli-reference.js';
 describe('CLI reference in README.md', () => {
   it('documents every command', () => {
     const reference = renderCliReference();
-    for (const command of ['calibrate', 'evaluate']) expect(reference).toContain(`### \`pcee ${command}\``);
+    for (const command of ['calibrate', 'evaluate', 'trace', 'run', 'bench'])
+      expect(reference).toContain(`### \`pcee ${command}\``);
   });
 
   it('is up to date with the CLI help (regenerate: npm run cli-reference -w @pcee/cli)', () => {

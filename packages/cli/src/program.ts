@@ -1,10 +1,23 @@
 import { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
+import { registerBench } from './commands/bench.js';
 import { registerCalibrate } from './commands/calibrate.js';
+import { registerDemo } from './commands/demo.js';
 import { registerEvaluate } from './commands/evaluate.js';
+import { registerReport } from './commands/report.js';
+import { registerRun } from './commands/run.js';
+import { registerTrace } from './commands/trace.js';
 
 /** Every command module exports one `register…(program, io)`; this is the list. */
-const COMMANDS = [registerCalibrate, registerEvaluate];
+const COMMANDS = [
+  registerCalibrate,
+  registerEvaluate,
+  registerTrace,
+  registerRun,
+  registerBench,
+  registerReport,
+  registerDemo,
+];
 
 /**
  * Builds the `pcee` program. Commander's own messages (usage errors, help) go to `io`,

@@ -1,0 +1,210 @@
+import {
+  compilePolicy,
+  manifestCosts,
+  parseDeltaList,
+  rowArgmax,
+  runEarlyExit,
+  type StageTensor,
+  sliceRows,
+} from '@pcee/core';
+import { loadFullModel, nodeRuntime } from '@pcee/runtime-node';
+import type { Command } from 'commander';
+import type { CliIo } from '../cli-io.js';
+import { loadProfile } from '../inputs.js';
+import { medianTiming } from '../median-timing.js';
+import {
+  addModelOptions,
+  assertProfileForModel,
+  loadOptions,
+  type ModelFlags,
+  openModelWithInputs,
+  parseRunPolicies,
+} from '../model-options.js';
+import { positiveInteger, positiveIntegerList } from '../options.js';
+import { createProgress } from '../progress.js';
+import { summarizeRun } from '../run-summary.js';
+import { formatFraction, renderTable } from '../table.js';
+
+interface BenchFlags extends ModelFlags {
+  profile: string;
+  delta: string;
+  policy: string;
+  batch: number[];
+  limit: number;
+  repeat: number;
+  json?: boolean;
+}
+
+/** One measured configuration, as `pcee bench --json` prints it. */
+interface BenchRow {
+  policy: string;
+  delta: number;
+  batch: number;
+  /** null when the inputs have no labels. */
+  accuracy: number | null;
+  /** Samples per second (median of the repetitions). */
+  throughput: number;
+  /** throughput / full-model throughput at the same batch size. */
+  speedup: number;
+  /** full-model FLOPs / mean FLOPs of the exits taken. */
+  predictedSpeedup: number;
+  /** Wall time per batch, ms. */
+  latencyMs: number;
+}
+
+/** `pcee bench`: measured early-exit throughput against full.onnx, next to the FLOP-predicted speedup. */
+export function registerBench(program: Command, io: CliIo): Command {
+  const command = program
+    .command('bench')
+    .description(
+      'measure early-exit throughput against the full model (full.onnx) on the same device, threads and batch; compare the measured speedup with the FLOP-predicted one',
+    )
+    .argument('<model-dir>', 'model package folder with full.onnx')
+    .argument('<inputs.npz>', '.npz with x (raw values) and optional labels')
+    .requiredOption('--profile <profile.json>', 'calibration profile of this model')
+    .requiredOption('--delta <spec>', 'target accuracies: 0.9 | 0.8,0.9 | start:stop:step (inclusive)')
+    .option('--policy <list>', 'policies, comma-separated: pcee, pcee-ws, confidence', 'pcee')
+    .option('--batch <list>', 'batch sizes, comma-separated', positiveIntegerList('--batch'), [1, 64])
+    .option('--limit <count>', 'inputs to use (the first N)', positiveInteger('--limit'), 1000)
+    .option(
+      '--repeat <count>',
+      'timed repetitions after one warm-up; the median counts',
+      positiveInteger('--repeat'),
+      5,
+    )
+    .option('--json', 'print JSON ("full" is the full model at the first --batch size)');
+  return addModelOptions(command, { limit: false }).action(
+    async (modelDir: string, inputsPath: string, flags: BenchFlags) => {
+      const deltas = parseDeltaList(flags.delta);
+      const policies = parseRunPolicies(flags.policy);
+      const profile = await loadProfile(flags.profile);
+      const { modelPackage, inputs, labels } = await openModelWithInputs(modelDir, inputsPath, flags.limit);
+      assertProfileForModel(profile, modelPackage, modelDir);
+      const costs = manifestCosts(modelPackage.manifest);
+      const options = loadOptions(flags);
+      const full = await loadFullModel(modelPackage, options);
+      const model = await nodeRuntime.load(modelPackage, options).catch(async (error) => {
+        await full.dispose();
+        throw error;
+      });
+      const samples = inputs.dims[0]!;
+      const progress = createProgress(io, 'bench');
+      const runsTotal = flags.batch.length * (1 + policies.length * deltas.length) * (flags.repeat + 1);
+      let runsDone = 0;
+      const onRun = () => progress.update(++runsDone, runsTotal);
+      const batchesOf = (batch: number) => Math.ceil(samples / batch);
+      try {
+        const fullRows = [];
+        const rows: BenchRow[] = [];
+        for (const batch of flags.batch) {
+          const fullRun = await medianTiming(flags.repeat, () => runFull(full.run, inputs, batch), onRun);
+          const fullThroughput = samples / (fullRun.medianMs / 1000);
+          const fullAccuracy = labels ? accuracyOf(fullRun.value, labels) : null;
+          fullRows.push({
+            batch,
+            accuracy: fullAccuracy,
+            throughput: fullThroughput,
+            latencyMs: fullRun.medianMs / batchesOf(batch),
+          });
+          for (const policyName of policies) {
+            for (const delta of deltas) {
+              const policy = compilePolicy(profile, policyName, delta);
+              const run = await medianTiming(
+                flags.repeat,
+                () =>
+                  runEarlyExit(model, inputs, {
+                    policy,
+                    confidence: profile.confidence,
+                    costs,
+                    batchSize: batch,
+                  }),
+                onRun,
+              );
+              const summary = summarizeRun(run.value, costs, labels);
+              const throughput = samples / (run.medianMs / 1000);
+              rows.push({
+                policy: policyName,
+                delta,
+                batch,
+                accuracy: summary.accuracy,
+                throughput,
+                speedup: throughput / fullThroughput,
+                predictedSpeedup: costs.fullModel / summary.meanCost,
+                latencyMs: run.medianMs / batchesOf(batch),
+              });
+            }
+          }
+        }
+        progress.stop();
+        // `full` in the JSON is one object: the first batch size's numbers (every row
+        // still compares with the full model at its own batch size).
+        const fullSummary = fullRows[0]!;
+        if (flags.json) {
+          const fullJson = {
+            accuracy: fullSummary.accuracy,
+            throughput: fullSummary.throughput,
+            latencyMs: fullSummary.latencyMs,
+          };
+          io.stdout(`${JSON.stringify({ full: fullJson, rows }, null, 2)}\n`);
+          return;
+        }
+        io.stdout(
+          renderTable(
+            ['policy', 'δ', 'batch', 'accuracy', 'samples/s', 'speedup', 'predicted', 'ms/batch'],
+            [
+              ...fullRows.map((row) => [
+                'full model',
+                '-',
+                row.batch,
+                formatFraction(row.accuracy),
+                row.throughput.toFixed(0),
+                '1.00',
+                '1.00',
+                row.latencyMs.toFixed(3),
+              ]),
+              ...rows.map((row) => [
+                row.policy,
+                String(row.delta),
+                row.batch,
+                formatFraction(row.accuracy),
+                row.throughput.toFixed(0),
+                row.speedup.toFixed(2),
+                row.predictedSpeedup.toFixed(2),
+                row.latencyMs.toFixed(3),
+              ]),
+            ],
+          ),
+        );
+        io.stderr(`${samples} samples on ${model.device}, median of ${flags.repeat} runs after a warm-up\n`);
+      } finally {
+        progress.stop();
+        await Promise.all([model.dispose(), full.dispose()]);
+      }
+    },
+  );
+}
+
+/** Runs the full model over all inputs in batches; resolves to the predicted class per sample. */
+async function runFull(
+  run: (input: StageTensor) => Promise<StageTensor>,
+  inputs: StageTensor,
+  batch: number,
+): Promise<Int32Array> {
+  const samples = inputs.dims[0]!;
+  const predictions = new Int32Array(samples);
+  for (let start = 0; start < samples; start += batch) {
+    const end = Math.min(samples, start + batch);
+    const logits = await run(sliceRows(inputs, start, end));
+    const classes = logits.dims[1]!;
+    for (let row = 0; row < end - start; row++) {
+      predictions[start + row] = rowArgmax(logits.data, row * classes, classes);
+    }
+  }
+  return predictions;
+}
+
+function accuracyOf(predictions: Int32Array, labels: Int32Array): number {
+  let correct = 0;
+  for (let n = 0; n < predictions.length; n++) if (predictions[n] === labels[n]) correct++;
+  return correct / predictions.length;
+}

@@ -1,0 +1,193 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { modelDir } from '@pcee/models';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { renderInChromium } from '../test-support/chromium.js';
+import { runCli, syntheticTraces, temporaryFolder, writeTracesFile } from '../test-support/run-cli.js';
+
+const folder = temporaryFolder();
+const small = modelDir('fmnist-cnn-small');
+const large = modelDir('fmnist-cnn-large');
+const smallProfile = join(folder, 'small.json');
+const largeProfile = join(folder, 'large.json');
+const report = join(folder, 'report.html');
+const comparisonReport = join(folder, 'comparison.html');
+let comparisonStdout = '';
+
+/** Occurrences of `needle` in `text`. */
+const count = (text: string, needle: string) => text.split(needle).length - 1;
+
+beforeAll(async () => {
+  for (const [dir, profile] of [
+    [small, smallProfile],
+    [large, largeProfile],
+  ] as const) {
+    const calibrated = await runCli('calibrate', join(dir, 'val.npz'), '--model', dir, '--out', profile);
+    expect(calibrated.stderr).toBe(
+      `calibrated 10000 samples × ${dir === small ? 4 : 6} exits → ${profile}\n`,
+    );
+  }
+  const written = await runCli(
+    'report',
+    smallProfile,
+    join(small, 'test.npz'),
+    '--model',
+    small,
+    '--out',
+    report,
+  );
+  expect(written).toMatchObject({ code: 0, stdout: '' });
+  const compared = await runCli(
+    'report',
+    largeProfile,
+    join(large, 'test.npz'),
+    '--model',
+    large,
+    '--compare',
+    smallProfile,
+    join(small, 'test.npz'),
+    '--compare-model',
+    small,
+    '--out',
+    comparisonReport,
+  );
+  expect(compared.code).toBe(0);
+  comparisonStdout = compared.stdout;
+});
+
+describe('pcee report: structure', () => {
+  it('holds one reliability diagram and one bin-count chart per exit, with ECE and MCE', () => {
+    const html = readFileSync(report, 'utf8');
+    for (let exit = 0; exit < 4; exit++) {
+      expect(count(html, `data-chart="reliability" data-exit="${exit}"`)).toBe(1);
+      expect(count(html, `data-chart="bin-counts" data-exit="${exit}"`)).toBe(1);
+    }
+    expect(count(html, 'data-chart="reliability"')).toBe(4);
+    expect(html).toMatch(/accuracy 76\.\d% · ECE \d+\.\d\d% · MCE \d+\.\d\d%/);
+  });
+
+  it.each([['controllability'], ['tradeoff'], ['exit-distribution']])('holds the %s chart', (chart) => {
+    expect(count(readFileSync(report, 'utf8'), `data-chart="${chart}"`)).toBe(1);
+  });
+
+  it('names the model, samples and classes in the header, and has no comparison', () => {
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('<title>PCEE report · fmnist-cnn-small</title>');
+    expect(html).toMatch(/test samples<\/span><b>10,000<\/b>/);
+    expect(html).toMatch(/classes<\/span><b>10<\/b>/);
+    expect(html).toContain('Ankle boot');
+    expect(html).not.toContain('data-chart="comparison"');
+  });
+
+  it('is self-contained: no scripts, no external src or href, styles inline', () => {
+    const html = readFileSync(report, 'utf8');
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/(src|href)\s*=\s*["']?\s*(https?:)?\/\//i);
+    expect(html).not.toMatch(/<link/i);
+    expect(html).toContain('<style>');
+  });
+
+  it('renders in headless Chromium with no console errors, no requests, and every chart laid out', async () => {
+    const page = await renderInChromium(report);
+    expect(page.errors).toEqual([]);
+    expect(page.externalRequests).toEqual([]);
+    expect(page.charts.map((chart) => chart.chart).sort()).toEqual(
+      [
+        ...Array(4).fill('bin-counts'),
+        'controllability',
+        'exit-distribution',
+        ...Array(4).fill('reliability'),
+        'tradeoff',
+      ].sort(),
+    );
+    for (const chart of page.charts) {
+      expect(chart.width).toBeGreaterThan(100);
+      expect(chart.height).toBeGreaterThan(50);
+    }
+  });
+});
+
+describe('pcee report --compare', () => {
+  it('adds the comparison chart and states the answer with its numbers', () => {
+    const html = readFileSync(comparisonReport, 'utf8');
+    expect(count(html, 'data-chart="comparison"')).toBe(1);
+    expect(count(html, 'data-chart="reliability"')).toBe(6);
+    expect(comparisonStdout).toMatch(
+      /^At the full cost of fmnist-cnn-small \(7\.00 MFLOPs\), fmnist-cnn-large with PCEE early exit \(δ = [\d.]+\) reaches \d+\.\d% test accuracy/,
+    );
+    expect(html).toContain(`data-answer="comparison">${comparisonStdout.trim().replaceAll("'", '&#39;')}`);
+  });
+
+  it('renders in headless Chromium with no console errors', async () => {
+    const page = await renderInChromium(comparisonReport);
+    expect(page.errors).toEqual([]);
+    expect(page.charts.filter((chart) => chart.chart === 'comparison')).toHaveLength(1);
+  });
+});
+
+describe('pcee report: mistakes are one line, exit 1, nothing written', () => {
+  const synthetic = writeTracesFile(folder, 'synthetic.npz', syntheticTraces(300, 4, 10, 5));
+  const otherShape = writeTracesFile(folder, 'six-exits.npz', syntheticTraces(300, 6, 10, 6));
+  const syntheticProfile = join(folder, 'synthetic.json');
+  const readOnly = join(folder, 'read-only');
+  mkdirSync(readOnly);
+
+  beforeAll(async () => {
+    expect((await runCli('calibrate', synthetic, '--out', syntheticProfile)).code).toBe(0);
+  });
+
+  it.each([
+    [
+      'a missing profile',
+      () => ['report', join(folder, 'nope.json'), synthetic],
+      /profile not found: .*nope\.json/,
+    ],
+    [
+      'missing traces',
+      () => ['report', smallProfile, join(folder, 'nope.npz')],
+      /traces file not found: .*nope\.npz/,
+    ],
+    [
+      'traces of another shape',
+      () => ['report', smallProfile, otherShape],
+      /profile \(calibrated for "fmnist-cnn-small"\) has 4 exits but traces "six-exits\.npz" has 6/,
+    ],
+    [
+      'a profile of another model',
+      () => ['report', syntheticProfile, join(small, 'test.npz'), '--model', large],
+      /4 exits but model "fmnist-cnn-large" has 6/,
+    ],
+    [
+      '--compare with one file',
+      () => ['report', smallProfile, join(small, 'test.npz'), '--compare', smallProfile],
+      /--compare takes two files/,
+    ],
+    [
+      '--compare with costs in another unit',
+      () => ['report', smallProfile, join(small, 'test.npz'), '--compare', syntheticProfile, synthetic],
+      /cannot compare costs in flops .* with costs in depth/,
+    ],
+    [
+      'an --out in a missing folder',
+      () => ['report', smallProfile, join(small, 'test.npz')],
+      /cannot write .*missing-folder.*not found/,
+      join(folder, 'missing-folder', 'report.html'),
+    ],
+    [
+      'an --out that is a folder',
+      () => ['report', smallProfile, join(small, 'test.npz')],
+      /it is a folder/,
+      readOnly,
+    ],
+  ])('%s', async (_name, argv, message, out = join(folder, 'never.html')) => {
+    const before = readdirSync(folder).sort();
+    const result = await runCli(...argv(), '--out', out);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: /);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).toBe('');
+    expect(existsSync(join(folder, 'never.html'))).toBe(false);
+    expect(readdirSync(folder).sort()).toEqual(before);
+  });
+});

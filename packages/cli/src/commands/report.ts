@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import type { CliIo } from '../cli-io.js';
+import { writeOutputFile } from '../files.js';
+import { loadModelReport } from '../report/load-model-report.js';
+import { compareModels } from '../report/model-comparison.js';
+import { renderReportPage } from '../report/report-page.js';
+import { TOOL_VERSION } from '../tool-version.js';
+import { UserError } from '../user-error.js';
+
+interface ReportFlags {
+  model?: string;
+  compare?: string[];
+  compareModel?: string;
+  out: string;
+}
+
+/** `pcee report <profile> <test-traces>`: one self-contained HTML page of charts. */
+export function registerReport(program: Command, io: CliIo): Command {
+  return program
+    .command('report')
+    .description(
+      'write a self-contained HTML report: reliability diagrams per exit, controllability, accuracy vs cost, exit distribution, and optionally a comparison with a second model',
+    )
+    .argument('<profile.json>', 'calibration profile from pcee calibrate')
+    .argument('<test-traces>', 'labelled test traces (.npz or .safetensors) of the same model')
+    .option(
+      '--model <model-dir>',
+      'model package folder: names the model and its classes, and gives FLOP costs',
+    )
+    .option(
+      '--compare <files...>',
+      'a second model to compare on one FLOPs axis: its <profile.json> <test-traces>',
+    )
+    .option('--compare-model <model-dir>', 'model package folder of the --compare model')
+    .requiredOption('--out <report.html>', 'where to write the HTML report')
+    .action(async (profilePath: string, tracesPath: string, flags: ReportFlags) => {
+      if (flags.compare !== undefined && flags.compare.length !== 2) {
+        throw new UserError(
+          `--compare takes two files, <profile.json> <test-traces>, got ${flags.compare.length}: ${flags.compare.join(' ')}`,
+        );
+      }
+      if (flags.compareModel !== undefined && flags.compare === undefined) {
+        throw new UserError('--compare-model needs --compare <profile.json> <test-traces>');
+      }
+      const report = await loadModelReport({ profilePath, tracesPath, modelDir: flags.model });
+      const comparison = flags.compare
+        ? compareModels(
+            report,
+            await loadModelReport({
+              profilePath: flags.compare[0]!,
+              tracesPath: flags.compare[1]!,
+              modelDir: flags.compareModel,
+            }),
+          )
+        : undefined;
+      await writeOutputFile(flags.out, renderReportPage({ report, comparison, toolVersion: TOOL_VERSION }));
+      if (comparison) io.stdout(`${comparison.answer}\n`);
+      io.stderr(
+        `report for ${report.modelId} (${report.exits} exits, ${report.testSamples} test samples) → ${flags.out}\n`,
+      );
+    });
+}

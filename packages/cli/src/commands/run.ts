@@ -1,0 +1,110 @@
+import { compilePolicy, manifestCosts, parseDeltaList, runEarlyExit } from '@pcee/core';
+import { nodeRuntime } from '@pcee/runtime-node';
+import type { Command } from 'commander';
+import type { CliIo } from '../cli-io.js';
+import { loadProfile } from '../inputs.js';
+import {
+  addModelOptions,
+  assertProfileForModel,
+  loadOptions,
+  type ModelFlags,
+  openModelWithInputs,
+  parseRunPolicies,
+} from '../model-options.js';
+import { positiveInteger } from '../options.js';
+import { createProgress } from '../progress.js';
+import { summarizeRun } from '../run-summary.js';
+import { formatCost, formatFraction, renderTable } from '../table.js';
+import { UserError } from '../user-error.js';
+
+interface RunFlags extends ModelFlags {
+  profile: string;
+  delta: string;
+  policy: string;
+  batch: number;
+  json?: boolean;
+}
+
+/** `pcee run <model-dir> <inputs.npz>`: early-exit inference with a calibrated policy. */
+export function registerRun(program: Command, io: CliIo): Command {
+  const command = program
+    .command('run')
+    .description(
+      'early-exit inference: run stage by stage, and let each sample exit at the first head whose calibrated accuracy reaches δ',
+    )
+    .argument('<model-dir>', 'model package folder (model.json + stage .onnx files)')
+    .argument('<inputs.npz>', '.npz with x (raw values, preprocessed by the model) and optional labels')
+    .requiredOption('--profile <profile.json>', 'calibration profile of this model (pcee calibrate --model)')
+    .requiredOption('--delta <value>', 'target accuracy δ in [0, 1]')
+    .option('--policy <name>', 'pcee, pcee-ws or confidence', 'pcee')
+    .option('--batch <size>', 'samples per batch', positiveInteger('--batch'), 64)
+    .option('--json', 'print every prediction and the summary as JSON');
+  return addModelOptions(command).action(async (modelDir: string, inputsPath: string, flags: RunFlags) => {
+    const deltas = parseDeltaList(flags.delta);
+    if (deltas.length !== 1) throw new UserError(`--delta takes one value for run, got "${flags.delta}"`);
+    const [policyName, ...others] = parseRunPolicies(flags.policy);
+    if (others.length > 0) throw new UserError(`--policy takes one name for run, got "${flags.policy}"`);
+    const profile = await loadProfile(flags.profile);
+    const { modelPackage, inputs, labels } = await openModelWithInputs(modelDir, inputsPath, flags.limit);
+    assertProfileForModel(profile, modelPackage, modelDir);
+    const costs = manifestCosts(modelPackage.manifest);
+    const policy = compilePolicy(profile, policyName!, deltas[0]!);
+    const model = await nodeRuntime.load(modelPackage, loadOptions(flags));
+    const progress = createProgress(io, 'run');
+    try {
+      const result = await runEarlyExit(model, inputs, {
+        policy,
+        confidence: profile.confidence,
+        costs,
+        batchSize: flags.batch,
+        onProgress: (done, total) => progress.update(done, total),
+      });
+      progress.stop();
+      const summary = summarizeRun(result, costs, labels);
+      if (flags.json) {
+        const predictions = Array.from(result.exit, (exit, index) => ({
+          index,
+          prediction: result.prediction[index]!,
+          exit,
+          confidence: result.confidence[index]!,
+          // An empty calibration bin has no accuracy; JSON has no NaN.
+          estimatedAccuracy: Number.isNaN(result.estimatedAccuracy[index]!)
+            ? null
+            : result.estimatedAccuracy[index]!,
+        }));
+        io.stdout(`${JSON.stringify({ predictions, summary })}\n`);
+        return;
+      }
+      io.stdout(
+        renderTable(
+          [
+            'model',
+            'policy',
+            'δ',
+            'samples',
+            'accuracy',
+            `mean cost (${costs.unit})`,
+            'relative cost',
+            'exits per head',
+          ],
+          [
+            [
+              modelPackage.manifest.id,
+              policyName!,
+              String(deltas[0]),
+              result.exit.length,
+              formatFraction(summary.accuracy),
+              formatCost(summary.meanCost),
+              formatFraction(summary.relativeCost),
+              summary.exitCounts.join(' '),
+            ],
+          ],
+        ),
+      );
+      io.stderr(`ran on ${model.device}${labels ? '' : ' (no labels in the inputs: accuracy unknown)'}\n`);
+    } finally {
+      progress.stop();
+      await model.dispose();
+    }
+  });
+}

@@ -1,0 +1,272 @@
+import { mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTensor, readTraces } from '@pcee/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  copyModelPackage,
+  referenceModelDir,
+  writeReferenceInputs,
+} from '../test-support/reference-model.js';
+import {
+  runCli,
+  syntheticTraces,
+  temporaryFolder,
+  writeTensorsFile,
+  writeTracesFile,
+} from '../test-support/run-cli.js';
+
+// Real model, real onnxruntime-node: the smallest bundled model on its first test images.
+const model = referenceModelDir('fmnist-cnn-small');
+const folder = temporaryFolder();
+const inputs = writeReferenceInputs(folder, 'inputs.npz', 96);
+const unlabelled = writeReferenceInputs(folder, 'unlabelled.npz', 16, false);
+const traces = join(folder, 'val.npz');
+const profile = join(folder, 'profile.json');
+
+beforeAll(async () => {
+  expect((await runCli('trace', model, inputs, '--out', traces, '--batch', '32')).code).toBe(0);
+  expect((await runCli('calibrate', traces, '--model', model, '--out', profile)).code).toBe(0);
+});
+
+/** Asserts a failed run: exit 1 and exactly one `error: …` line matching `message`. */
+function expectOneLineError(result: { code: number; stderr: string; stdout: string }, message: RegExp): void {
+  expect(result.code).toBe(1);
+  expect(result.stdout).toBe('');
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^error: /);
+  expect(lines[0]).toMatch(message);
+}
+
+describe('pcee trace', () => {
+  it('writes logits [N, L, C] of every exit with the inputs labels (.npz)', () => {
+    const written = readTraces(new Uint8Array(readFileSync(traces)), 'val.npz');
+    expect([written.samples, written.exits, written.classes]).toEqual([96, 4, 10]);
+    const labels = readTraces(new Uint8Array(readFileSync(traces))).labels;
+    expect(labels).toHaveLength(96);
+  });
+
+  it('writes .safetensors by extension and honours --limit', async () => {
+    const out = join(folder, 'val.safetensors');
+    const result = await runCli('trace', model, inputs, '--out', out, '--limit', '10');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/traced 10 samples × 4 exits of "fmnist-cnn-small" on cpu/);
+    const written = readTraces(new Uint8Array(readFileSync(out)), out);
+    expect(written.samples).toBe(10);
+    expect(readFileSync(out).subarray(0, 2).toString('hex')).not.toBe('504b'); // not a zip
+  });
+
+  it('refuses inputs without labels: traces need them', async () => {
+    expectOneLineError(
+      await runCli('trace', model, unlabelled, '--out', join(folder, 'x.npz')),
+      /has no labels; traces need them/,
+    );
+  });
+});
+
+describe('pcee run', () => {
+  it('--json prints {predictions:[{index,prediction,exit,confidence,estimatedAccuracy}], summary}', async () => {
+    const result = await runCli(
+      'run',
+      model,
+      inputs,
+      '--profile',
+      profile,
+      '--delta',
+      '0.9',
+      '--json',
+      '--batch',
+      '7',
+    );
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(Object.keys(json)).toEqual(['predictions', 'summary']);
+    expect(json.predictions).toHaveLength(96);
+    expect(Object.keys(json.predictions[0])).toEqual([
+      'index',
+      'prediction',
+      'exit',
+      'confidence',
+      'estimatedAccuracy',
+    ]);
+    expect(json.predictions.map((prediction: { index: number }) => prediction.index)).toEqual(
+      Array.from({ length: 96 }, (_, index) => index),
+    );
+    expect(Object.keys(json.summary)).toEqual(['accuracy', 'meanCost', 'relativeCost', 'exitCounts']);
+    expect(json.summary.exitCounts.reduce((sum: number, count: number) => sum + count, 0)).toBe(96);
+    expect(json.summary.accuracy).toBeGreaterThan(0);
+    expect(json.summary.relativeCost).toBeGreaterThan(0);
+  });
+
+  it('δ = 0 exits everything at the first non-empty bin, δ = 1 runs (almost) everything deep', async () => {
+    const low = JSON.parse(
+      (await runCli('run', model, inputs, '--profile', profile, '--delta', '0', '--json')).stdout,
+    );
+    const high = JSON.parse(
+      (await runCli('run', model, inputs, '--profile', profile, '--delta', '1', '--json')).stdout,
+    );
+    expect(low.summary.meanCost).toBeLessThanOrEqual(high.summary.meanCost);
+  });
+
+  it('reports accuracy null without labels, and prints a table by default', async () => {
+    const json = JSON.parse(
+      (await runCli('run', model, unlabelled, '--profile', profile, '--delta', '0.9', '--json')).stdout,
+    );
+    expect(json.summary.accuracy).toBeNull();
+    const table = await runCli('run', model, inputs, '--profile', profile, '--delta', '0.9', '--limit', '20');
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/fmnist-cnn-small\s+pcee\s+0\.9\s+20\s+\d\.\d{4}/);
+  });
+
+  it.each([
+    ['--policy oracle', ['--policy', 'oracle'], /the oracle needs labels/],
+    ['two deltas', ['--delta', '0.8,0.9'], /--delta takes one value for run/],
+    ['a missing device', ['--device', 'cuda'], /device "cuda" not available here .*available: cpu/],
+  ])('refuses %s in one line', async (_, extra, message) => {
+    expectOneLineError(
+      await runCli('run', model, inputs, '--profile', profile, '--delta', '0.9', ...extra),
+      message,
+    );
+  });
+});
+
+describe('pcee bench', () => {
+  it('--json prints {full:{accuracy,throughput,latencyMs}, rows:[…]} per batch × δ', async () => {
+    const result = await runCli(
+      'bench',
+      model,
+      inputs,
+      '--profile',
+      profile,
+      '--delta',
+      '0.8,0.95',
+      '--batch',
+      '1,32',
+      '--repeat',
+      '1',
+      '--threads',
+      '1',
+      '--json',
+    );
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(Object.keys(json)).toEqual(['full', 'rows']);
+    expect(Object.keys(json.full)).toEqual(['accuracy', 'throughput', 'latencyMs']);
+    expect(json.rows).toHaveLength(4);
+    expect(Object.keys(json.rows[0])).toEqual([
+      'policy',
+      'delta',
+      'batch',
+      'accuracy',
+      'throughput',
+      'speedup',
+      'predictedSpeedup',
+      'latencyMs',
+    ]);
+    expect(json.rows.map((row: { batch: number; delta: number }) => [row.batch, row.delta])).toEqual([
+      [1, 0.8],
+      [1, 0.95],
+      [32, 0.8],
+      [32, 0.95],
+    ]);
+    for (const row of json.rows) {
+      expect(row.throughput).toBeGreaterThan(0);
+      expect(row.predictedSpeedup).toBeGreaterThanOrEqual(0.9);
+    }
+  });
+
+  it('prints a table with the full model first', async () => {
+    const result = await runCli(
+      'bench',
+      model,
+      inputs,
+      '--profile',
+      profile,
+      '--delta',
+      '0.9',
+      '--batch',
+      '16',
+      '--repeat',
+      '1',
+    );
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/policy\s+δ\s+batch\s+accuracy\s+samples\/s\s+speedup\s+predicted\s+ms\/batch/);
+    expect(lines[1]).toMatch(/^full model\s+-\s+16/);
+    expect(lines[2]).toMatch(/^pcee\s+0\.9\s+16/);
+  });
+});
+
+describe('errors are one clear line', () => {
+  const damaged = (name: string) => {
+    const target = join(folder, name);
+    mkdirSync(target, { recursive: true });
+    return copyModelPackage('fmnist-cnn-small', target);
+  };
+
+  it('a missing stage file names it', async () => {
+    const broken = damaged('missing-stage');
+    rmSync(join(broken, 'stage-3.onnx'));
+    expectOneLineError(
+      await runCli('run', broken, inputs, '--profile', profile, '--delta', '0.9'),
+      /stage-3\.onnx listed in model\.json cannot be read \(ENOENT\)/,
+    );
+  });
+
+  it('a corrupt stage file fails its sha256 check', async () => {
+    const broken = damaged('corrupt-stage');
+    truncateSync(join(broken, 'stage-0.onnx'), 64);
+    expectOneLineError(
+      await runCli('trace', broken, inputs, '--out', join(folder, 'never.npz')),
+      /stage-0\.onnx of model "fmnist-cnn-small" has sha256 .* the file is corrupt or was replaced/,
+    );
+  });
+
+  it('a missing model folder says what a model package is', async () => {
+    expectOneLineError(
+      await runCli('trace', join(folder, 'nowhere'), inputs, '--out', join(folder, 'never.npz')),
+      /model\.json does not exist; a model package is a folder/,
+    );
+  });
+
+  it('inputs of the wrong shape name both shapes', async () => {
+    const wrong = writeTensorsFile(folder, 'wrong-shape.npz', {
+      x: createTensor('uint8', [4, 27, 27], new Uint8Array(4 * 27 * 27)),
+    });
+    expectOneLineError(
+      await runCli('run', model, wrong, '--profile', profile, '--delta', '0.9'),
+      /inputs have shape \[4, 27, 27\] but the model expects \[N, 1, 28, 28\]/,
+    );
+  });
+
+  it('inputs of the wrong dtype say which one to save', async () => {
+    const wrong = writeTensorsFile(folder, 'wrong-dtype.npz', {
+      x: createTensor('float32', [4, 28, 28], new Float32Array(4 * 28 * 28)),
+    });
+    expectOneLineError(
+      await runCli('bench', model, wrong, '--profile', profile, '--delta', '0.9'),
+      /inputs are float32 but the model expects raw uint8 values/,
+    );
+  });
+
+  it('a profile calibrated for traces with other exits is refused with the fix', async () => {
+    const other = join(folder, 'other-profile.json');
+    const otherTraces = writeTracesFile(folder, 'other.npz', syntheticTraces(200, 6, 10));
+    expect((await runCli('calibrate', otherTraces, '--out', other)).code).toBe(0);
+    expectOneLineError(
+      await runCli('run', model, inputs, '--profile', other, '--delta', '0.9'),
+      /profile has 6 exits but model "fmnist-cnn-small" has 4; recalibrate with: pcee trace/,
+    );
+  });
+
+  it('a profile calibrated for another model id is refused', async () => {
+    const other = join(folder, 'renamed-profile.json');
+    const json = JSON.parse(readFileSync(profile, 'utf8'));
+    json.model.id = 'fmnist-cnn-large';
+    writeFileSync(other, JSON.stringify(json));
+    expectOneLineError(
+      await runCli('bench', model, inputs, '--profile', other, '--delta', '0.9'),
+      /profile was calibrated for model "fmnist-cnn-large", not model "fmnist-cnn-small"/,
+    );
+  });
+});

@@ -1,0 +1,158 @@
+import {
+  type CalibrationProfile,
+  compilePolicy,
+  type ExitScores,
+  type ModelPackage,
+  manifestCosts,
+  now,
+  preprocessInputs,
+  type RunResult,
+  rowArgmax,
+  runEarlyExit,
+  type StageTensor,
+  simulateExits,
+  sliceRows,
+} from '@pcee/core';
+import { loadFullModel, nodeRuntime } from '@pcee/runtime-node';
+
+/** Early exit at one δ, measured against full.onnx on the same images. */
+export interface MeasuredDelta {
+  readonly delta: number;
+  /** Accuracy on the measured images, in [0, 1]. */
+  readonly accuracy: number;
+  /** Median wall time of an early-exit pass over all images, ms. */
+  readonly milliseconds: number;
+  /** full.onnx wall time / early-exit wall time on the same images and batch size. */
+  readonly speedup: number;
+  /** Images whose exit equals the one simulated from the test traces. */
+  readonly exitsMatchingSimulation: number;
+}
+
+/** The measurement: full model first, then every δ. */
+export interface SpeedupMeasurement {
+  readonly images: number;
+  readonly device: string;
+  /** full.onnx accuracy on the images and median wall time of a pass, ms. */
+  readonly fullModel: { readonly accuracy: number; readonly milliseconds: number };
+  readonly deltas: readonly MeasuredDelta[];
+}
+
+/** What to measure: the model, its profile, raw test images with labels and their scores. */
+export interface SpeedupInputs {
+  readonly modelPackage: ModelPackage;
+  readonly profile: CalibrationProfile;
+  /** Raw images as the model package expects them (e.g. uint8 [N, 28, 28]), the first N of the test set. */
+  readonly rawImages: Parameters<typeof preprocessInputs>[1];
+  readonly labels: Int32Array;
+  /** Scores of the model's test traces: their first N rows are these images. */
+  readonly testScores: ExitScores;
+  readonly deltas: readonly number[];
+  readonly batchSize: number;
+  /** Timed rounds (one pass per configuration each); the median counts, as other processes disturb single runs. */
+  readonly repetitions: number;
+  /** Called after each timed pass with passes done and the total. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Runs real inference through onnxruntime-node on CPU: full.onnx and pcee early exit at each
+ * δ over the same images and batch size, after an untimed warm-up batch (session caches,
+ * allocator), in interleaved rounds; each configuration's median counts. Also
+ * checks that the runner's exits equal the exits simulated from the test traces, which is
+ * what makes the simulated accuracy/cost numbers trustworthy.
+ */
+export async function measureSpeedup(inputs: SpeedupInputs): Promise<SpeedupMeasurement> {
+  const { modelPackage, profile, labels, deltas, batchSize } = inputs;
+  const images = preprocessInputs(modelPackage.manifest.input, inputs.rawImages);
+  const count = images.dims[0]!;
+  const costs = manifestCosts(modelPackage.manifest);
+  const full = await loadFullModel(modelPackage, { device: 'cpu' });
+  const staged = await nodeRuntime.load(modelPackage, { device: 'cpu' }).catch(async (error) => {
+    await full.dispose();
+    throw error;
+  });
+  const policies = deltas.map((delta) => compilePolicy(profile, 'pcee', delta));
+  // Passes are interleaved round by round (full, δ1, δ2, …, then again), so load from other
+  // processes that drifts over the measurement hits every configuration alike.
+  const passes: (() => Promise<unknown>)[] = [
+    () => runFullModel(full.run, images, labels, batchSize),
+    ...policies.map(
+      (policy) => () =>
+        runEarlyExit(staged, images, { policy, confidence: profile.confidence, costs, batchSize }),
+    ),
+  ];
+  const times = passes.map(() => [] as number[]);
+  const values: unknown[] = [];
+  const rounds = Math.max(1, inputs.repetitions);
+  try {
+    const warmUp = sliceRows(images, 0, Math.min(batchSize, count));
+    await full.run(warmUp);
+    await runEarlyExit(staged, warmUp, {
+      policy: policies[0] ?? compilePolicy(profile, 'pcee', 1),
+      confidence: profile.confidence,
+      costs,
+      batchSize,
+    });
+    for (let round = 0; round < rounds; round++) {
+      for (const [index, pass] of passes.entries()) {
+        const started = now();
+        values[index] = await pass();
+        times[index]!.push(now() - started);
+        inputs.onProgress?.(round * passes.length + index + 1, rounds * passes.length);
+      }
+    }
+    const fullMilliseconds = median(times[0]!);
+    const measured = deltas.map((delta, index): MeasuredDelta => {
+      const result = values[index + 1] as RunResult;
+      const simulated = simulateExits(inputs.testScores, policies[index]!);
+      let correct = 0;
+      let matching = 0;
+      for (let n = 0; n < count; n++) {
+        if (result.prediction[n] === labels[n]) correct++;
+        if (result.exit[n] === simulated[n]) matching++;
+      }
+      const milliseconds = median(times[index + 1]!);
+      return {
+        delta,
+        accuracy: correct / count,
+        milliseconds,
+        speedup: fullMilliseconds / milliseconds,
+        exitsMatchingSimulation: matching,
+      };
+    });
+    return {
+      images: count,
+      device: staged.device,
+      fullModel: { accuracy: (values[0] as number) / count, milliseconds: fullMilliseconds },
+      deltas: measured,
+    };
+  } finally {
+    await Promise.allSettled([full.dispose(), staged.dispose()]);
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Runs full.onnx over all images in batches; resolves to the number predicted right. */
+async function runFullModel(
+  run: (input: StageTensor) => Promise<StageTensor>,
+  images: StageTensor,
+  labels: Int32Array,
+  batchSize: number,
+): Promise<number> {
+  const count = images.dims[0]!;
+  let correct = 0;
+  for (let start = 0; start < count; start += batchSize) {
+    const end = Math.min(count, start + batchSize);
+    const logits = await run(sliceRows(images, start, end));
+    const classes = logits.data.length / (end - start);
+    for (let row = 0; row < end - start; row++) {
+      if (rowArgmax(logits.data, row * classes, classes) === labels[start + row]) correct++;
+    }
+  }
+  return correct;
+}
