@@ -1,0 +1,11 @@
+import type { Theme } from 'vitepress';
+import DefaultTheme from 'vitepress/theme';
+import EarlyExitPlayground from './components/EarlyExitPlayground.vue';
+import './custom.css';
+
+export default {
+  extends: DefaultTheme,
+  enhanceApp({ app }) {
+    app.component('EarlyExitPlayground', EarlyExitPlayground);
+  },
+} satisfies Theme;
