@@ -17,7 +17,12 @@ export async function openModelPackage(folder: string): Promise<ModelPackage> {
     text = await readFile(manifestPath, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not inside a folder' : `cannot be read (${code})`;
+    const why =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'ENOTDIR'
+          ? 'is not inside a folder'
+          : `cannot be read (${code})`;
     throw new InvalidManifestError(
       `${manifestPath} ${why}; a model package is a folder with model.json and its stage .onnx files`,
     );
@@ -41,7 +46,8 @@ export async function openModelPackage(folder: string): Promise<ModelPackage> {
         );
       }
       const expected = digests.get(name);
-      if (expected) assertDigestMatches(manifest, path, createHash('sha256').update(bytes).digest('hex'), expected);
+      if (expected)
+        assertDigestMatches(manifest, path, createHash('sha256').update(bytes).digest('hex'), expected);
       return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     },
   };

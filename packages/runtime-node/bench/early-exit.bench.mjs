@@ -1,0 +1,215 @@
+// Early-exit inference vs the full model (full.onnx) on onnxruntime-node, CPU, for every
+// bundled model: throughput, measured vs FLOP-predicted speedup, and the runner's own
+// overhead at batch 1. Prints a table, then JSON. Run: npm run bench -w @pcee/runtime-node
+// (after `npm run build`). Ratios are measured in one run, so machine load cancels out
+// as far as it can; absolute numbers depend on the machine.
+//
+// δ per model: the smallest-cost δ whose TEST accuracy is within 0.5 pt of the full
+// model's (swept on the shipped test traces with sweepDeltas; calibration on val traces).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  calibrate,
+  compilePolicy,
+  evaluateFullModel,
+  manifestCosts,
+  modelFingerprint,
+  now,
+  preprocessInputs,
+  readNpz,
+  readTraces,
+  rowArgmax,
+  runEarlyExit,
+  scoreExits,
+  sliceRows,
+  sweepDeltas,
+} from '@pcee/core';
+import { listModels, modelDir, testInputsPath } from '@pcee/models';
+import { loadFullModel, nodeRuntime, openModelPackage } from '../dist/index.js';
+
+const THREADS = Number(process.env.PCEE_BENCH_THREADS ?? 2); // this machine has 2 cores
+const REPETITIONS = Number(process.env.PCEE_BENCH_REPETITIONS ?? 5);
+const SAMPLES = { 64: 2048, 1: 512 }; // per batch size: enough batches for a stable median
+const ACCURACY_SLACK = 0.005;
+
+const root = process.env.PCEE_MODELS_DIR;
+const folderOf = (id) => (root ? join(root, id) : modelDir(id));
+const rawInputs = readNpz(
+  new Uint8Array(readFileSync(root ? join(root, 'fashion-mnist-test.npz') : testInputsPath())),
+);
+const labels = Int32Array.from(rawInputs.get('labels').data, Number);
+
+/** Median wall time (ms) of `repetitions` runs after one warm-up; also the runs' results. */
+async function median(action) {
+  await action();
+  const runs = [];
+  for (let repetition = 0; repetition < REPETITIONS; repetition++) {
+    const started = now();
+    const value = await action();
+    runs.push({ ms: now() - started, value });
+  }
+  runs.sort((a, b) => a.ms - b.ms);
+  return { ms: runs[runs.length >> 1].ms, runs };
+}
+
+function pickDelta(scores, profile, costs) {
+  const full = evaluateFullModel(scores, costs).accuracy;
+  const deltas = Array.from({ length: 201 }, (_, index) => index / 200);
+  const rows = sweepDeltas(scores, profile, 'pcee', deltas, costs).filter(
+    (row) => row.accuracy >= full - ACCURACY_SLACK,
+  );
+  rows.sort((a, b) => a.meanCost - b.meanCost || b.delta - a.delta);
+  return { fullAccuracy: full, choice: rows[0] };
+}
+
+async function benchModel(id) {
+  const folder = folderOf(id);
+  const modelPackage = await openModelPackage(folder);
+  const { manifest } = modelPackage;
+  const costs = manifestCosts(manifest);
+  const traces = (name) => readTraces(new Uint8Array(readFileSync(join(folder, name))), name);
+  const profile = calibrate(traces('val.npz'), {
+    costs,
+    model: { id: manifest.id, fingerprint: modelFingerprint(manifest) },
+  });
+  const { fullAccuracy, choice } = pickDelta(
+    scoreExits(traces('test.npz'), profile.confidence),
+    profile,
+    costs,
+  );
+  const policy = compilePolicy(profile, 'pcee', choice.delta);
+  const options = { device: 'cpu', threads: THREADS };
+  const staged = await nodeRuntime.load(modelPackage, options);
+  const full = await loadFullModel(modelPackage, options);
+  const results = [];
+  for (const batch of [64, 1]) {
+    const count = SAMPLES[batch];
+    const perSample = rawInputs.get('x').data.length / rawInputs.get('x').shape[0];
+    const raw = {
+      ...rawInputs.get('x'),
+      shape: [count, 28, 28],
+      data: rawInputs.get('x').data.subarray(0, count * perSample),
+    };
+    const inputs = preprocessInputs(manifest.input, raw);
+    const fullRun = await median(async () => {
+      const predictions = new Int32Array(count);
+      for (let start = 0; start < count; start += batch) {
+        const logits = await full.run(sliceRows(inputs, start, Math.min(count, start + batch)));
+        for (let row = 0; row < logits.dims[0]; row++)
+          predictions[start + row] = rowArgmax(logits.data, row * 10, 10);
+      }
+      return predictions;
+    });
+    const earlyRun = await median(() =>
+      runEarlyExit(staged, inputs, { policy, confidence: profile.confidence, costs, batchSize: batch }),
+    );
+    const result = earlyRun.runs[0].value;
+    const meanCost = result.cost.reduce((sum, cost) => sum + cost, 0) / count;
+    const stageMs = earlyRun.runs.reduce((sum, run) => sum + run.value.timing.stageMs, 0);
+    const runnerMs = earlyRun.runs.reduce((sum, run) => sum + run.value.timing.runnerMs, 0);
+    const accuracy = (predictions) =>
+      predictions.reduce((sum, p, n) => sum + (p === labels[n] ? 1 : 0), 0) / count;
+    const fullThroughput = count / (fullRun.ms / 1000);
+    const throughput = count / (earlyRun.ms / 1000);
+    const predictedSpeedup = costs.fullModel / meanCost;
+    results.push({
+      model: id,
+      batch,
+      samples: count,
+      delta: choice.delta,
+      testAccuracyFull: fullAccuracy,
+      testAccuracyEarlyExit: choice.accuracy,
+      benchAccuracyFull: accuracy(fullRun.runs[0].value),
+      benchAccuracyEarlyExit: accuracy(result.prediction),
+      fullThroughput,
+      throughput,
+      speedup: throughput / fullThroughput,
+      predictedSpeedup,
+      measuredOverPredicted: throughput / fullThroughput / predictedSpeedup,
+      runnerOverhead: runnerMs / stageMs,
+    });
+  }
+  // Where the time goes when measured lags predicted: every stage on the whole first batch of
+  // 64 (no exits), as a share of the full model's time, next to its share of the FLOPs.
+  const batch = preprocessInputs(manifest.input, {
+    ...rawInputs.get('x'),
+    shape: [64, 28, 28],
+    data: rawInputs.get('x').data.subarray(0, 64 * 784),
+  });
+  const fullMs = (await median(() => full.run(batch))).ms;
+  const stageMs = [];
+  let input = batch;
+  for (let stage = 0; stage < staged.stages; stage++) {
+    const current = input;
+    stageMs.push((await median(() => staged.runStage(stage, current))).ms);
+    input = (await staged.runStage(stage, current)).features;
+  }
+  const stageFlops = manifest.stages.map((stage) => stage.flops.backbone + stage.flops.head);
+  breakdowns.push({
+    model: id,
+    fullMs,
+    stageMs,
+    allStagesOverFull: stageMs.reduce((sum, ms) => sum + ms, 0) / fullMs,
+    timeShare: stageMs.map((ms) => ms / fullMs),
+    flopShare: stageFlops.map((flops) => flops / costs.fullModel),
+  });
+  await staged.dispose();
+  await full.dispose();
+  return results;
+}
+
+const rows = [];
+const breakdowns = [];
+for (const { id } of listModels()) {
+  if (!existsSync(join(folderOf(id), 'model.json'))) {
+    console.error(`skipping ${id}: not exported yet`);
+    continue;
+  }
+  rows.push(...(await benchModel(id)));
+}
+
+const header = [
+  'model',
+  'batch',
+  'δ',
+  'test acc full',
+  'test acc EE',
+  'full /s',
+  'EE /s',
+  'speedup',
+  'predicted',
+  'measured/predicted',
+  'runner/stage',
+];
+const table = rows.map((row) => [
+  row.model,
+  row.batch,
+  row.delta.toFixed(3),
+  row.testAccuracyFull.toFixed(4),
+  row.testAccuracyEarlyExit.toFixed(4),
+  row.fullThroughput.toFixed(0),
+  row.throughput.toFixed(0),
+  row.speedup.toFixed(2),
+  row.predictedSpeedup.toFixed(2),
+  row.measuredOverPredicted.toFixed(2),
+  `${(100 * row.runnerOverhead).toFixed(1)}%`,
+]);
+const widths = header.map((title, column) =>
+  Math.max(title.length, ...table.map((cells) => String(cells[column]).length)),
+);
+for (const cells of [header, ...table])
+  console.log(
+    cells
+      .map((cell, column) => String(cell).padEnd(widths[column]))
+      .join('  ')
+      .trimEnd(),
+  );
+console.log(`\nCPU, ${THREADS} intra-op threads, median of ${REPETITIONS} runs after a warm-up`);
+console.log('\nbatch 64, every stage, no exits: time share of the full model vs FLOP share, per stage');
+for (const row of breakdowns) {
+  const shares = row.timeShare.map(
+    (share, stage) => `${(100 * share).toFixed(0)}%/${(100 * row.flopShare[stage]).toFixed(0)}%`,
+  );
+  console.log(`${row.model}: all stages = ${row.allStagesOverFull.toFixed(2)}× full; ${shares.join(' ')}`);
+}
+console.log(JSON.stringify({ threads: THREADS, repetitions: REPETITIONS, rows, breakdowns }, null, 2));

@@ -1,0 +1,156 @@
+import { copyFile, mkdtemp, readdir, rm, truncate } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DeviceUnavailableError,
+  InvalidInputError,
+  InvalidManifestError,
+  RuntimeFailureError,
+  sliceRows,
+} from '@pcee/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadFullModel } from './full-model.js';
+import { openModelPackage } from './model-package.js';
+import { nodeRuntime } from './node-runtime.js';
+import { loadReferenceModel, referenceModelDir } from './test-support/reference-models.js';
+
+const reference = await loadReferenceModel('fmnist-cnn-small', 8);
+const capabilities = await nodeRuntime.capabilities();
+const cudaAvailable = capabilities.devices.find((device) => device.name === 'cuda')!.available;
+const folders: string[] = [];
+
+/** A copy of the small model's package in a temporary folder, to damage. */
+async function copyPackage(): Promise<string> {
+  const source = referenceModelDir('fmnist-cnn-small');
+  const folder = await mkdtemp(join(tmpdir(), 'pcee-runtime-node-'));
+  folders.push(folder);
+  for (const name of await readdir(source)) {
+    if (name.endsWith('.onnx') || name === 'model.json')
+      await copyFile(join(source, name), join(folder, name));
+  }
+  return folder;
+}
+
+afterAll(async () => {
+  await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })));
+});
+
+describe('devices', () => {
+  it('reports cpu, cuda and webgpu as plain data, cpu available', () => {
+    expect(capabilities.runtime).toBe('onnxruntime-node');
+    expect(capabilities.devices.map((device) => device.name)).toEqual(['cpu', 'cuda', 'webgpu']);
+    expect(capabilities.devices[0]).toEqual({ name: 'cpu', available: true });
+    for (const device of capabilities.devices.filter((entry) => !entry.available)) {
+      expect(device.reason).toMatch(/\w/);
+    }
+  });
+
+  it.skipIf(cudaAvailable)('refuses cuda where it is missing, naming the available devices', async () => {
+    const error = await nodeRuntime.load(reference.model, { device: 'cuda' }).catch((caught) => caught);
+    expect(error).toBeInstanceOf(DeviceUnavailableError);
+    expect(error.message).toMatch(/"cuda" not available here/);
+    expect(error.message).toMatch(/ONNXRUNTIME_NODE_INSTALL=cuda12/);
+    expect(error.message).toMatch(/available: cpu/);
+  });
+
+  it('falls back along a device list only: [cuda, cpu] → the first available', async () => {
+    const model = await nodeRuntime.load(reference.model, { device: ['cuda', 'cpu'] });
+    expect(model.device).toBe(cudaAvailable ? 'cuda' : 'cpu');
+    await model.dispose();
+  });
+
+  it.each([
+    [{ threads: 0 }, /threads must be a positive integer/],
+    [{ graphOptimization: 'fast' as never }, /graph optimisation level "fast"/],
+  ])('rejects bad session options %o', async (options, message) => {
+    await expect(nodeRuntime.load(reference.model, options)).rejects.toThrow(message);
+  });
+});
+
+describe('damaged packages', () => {
+  it('a truncated stage file fails its sha256 check, naming the file', async () => {
+    const folder = await copyPackage();
+    await truncate(join(folder, 'stage-1.onnx'), 100);
+    const error = await nodeRuntime.load(await openModelPackage(folder)).catch((caught) => caught);
+    expect(error).toBeInstanceOf(InvalidManifestError);
+    expect(error.message).toMatch(
+      /stage-1\.onnx of model "fmnist-cnn-small" has sha256 .* but model\.json expects/,
+    );
+  });
+
+  it('a deleted stage file is a clear error naming it', async () => {
+    const folder = await copyPackage();
+    await rm(join(folder, 'stage-2.onnx'));
+    const error = await nodeRuntime.load(await openModelPackage(folder)).catch((caught) => caught);
+    expect(error).toBeInstanceOf(InvalidManifestError);
+    expect(error.message).toMatch(/stage-2\.onnx listed in model\.json cannot be read \(ENOENT\)/);
+  });
+
+  it('bytes onnxruntime cannot parse are a RuntimeFailureError naming the file', async () => {
+    const folder = await copyPackage();
+    const model = await openModelPackage(folder);
+    // Bypass the sha256 check to reach onnxruntime with a corrupt file (as a package whose
+    // manifest was regenerated over a broken export would).
+    const corrupt = { ...model, readFile: async () => new Uint8Array([8, 1, 18, 4, 1, 2, 3]) };
+    const error = await nodeRuntime.load(corrupt).catch((caught) => caught);
+    expect(error).toBeInstanceOf(RuntimeFailureError);
+    expect(error.message).toMatch(/onnxruntime cannot load stage-0\.onnx of model "fmnist-cnn-small"/);
+  });
+});
+
+describe('inputs', () => {
+  it.each([
+    [
+      'a wrong image size',
+      { data: new Float32Array(2 * 27 * 27), dims: [2, 1, 27, 27] },
+      /expects input "image" of shape \[N, 1, 28, 28\] but got \[2, 1, 27, 27\]/,
+    ],
+    [
+      'a missing channel axis',
+      { data: new Float32Array(2 * 28 * 28), dims: [2, 28, 28] },
+      /shape \[N, 1, 28, 28\] but got \[2, 28, 28\]/,
+    ],
+    [
+      'float64 data',
+      { data: new Float64Array(784), dims: [1, 1, 28, 28] },
+      /expects float32 data \(a Float32Array\), got Float64Array/,
+    ],
+    [
+      'dims that do not fit the data',
+      { data: new Float32Array(784), dims: [2, 1, 28, 28] },
+      /1568 values\) but 784 values/,
+    ],
+  ])('refuses %s with an InvalidInputError', async (_, input, message) => {
+    const model = await nodeRuntime.load(reference.model);
+    const error = await model.runStage(0, input as never).catch((caught) => caught);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error.message).toMatch(message);
+    await model.dispose();
+  });
+
+  it('refuses features of the wrong stage', async () => {
+    const model = await nodeRuntime.load(reference.model);
+    const { features } = await model.runStage(0, sliceRows(reference.inputs, 0, 2));
+    await expect(model.runStage(2, features!)).rejects.toThrow(InvalidInputError);
+    await expect(model.runStage(9, features!)).rejects.toThrow(/stage 9 does not exist/);
+    await model.dispose();
+  });
+});
+
+describe('full model baseline', () => {
+  it('runs full.onnx with the final exit logits of the staged model', async () => {
+    const full = await loadFullModel(reference.model, { device: 'cpu', threads: 1 });
+    const logits = await full.run(reference.inputs);
+    expect(logits.dims).toEqual([8, 10]);
+    const { exits, classes } = reference.testTraces;
+    for (let sample = 0; sample < 8; sample++) {
+      for (let label = 0; label < classes; label++) {
+        const traced = reference.testTraces.logits[(sample * exits + exits - 1) * classes + label]!;
+        expect(Math.abs(logits.data[sample * classes + label]! - traced)).toBeLessThan(1e-4);
+      }
+    }
+    await full.dispose();
+    await full.dispose();
+    await expect(full.run(reference.inputs)).rejects.toThrow(/was disposed/);
+  });
+});

@@ -1,0 +1,99 @@
+import {
+  type DeviceInfo,
+  type LoadOptions,
+  type ModelPackage,
+  type Runtime,
+  type RuntimeCapabilities,
+  type StagedModel,
+  selectDevice,
+} from '@pcee/core';
+import type { InferenceSession } from 'onnxruntime-node';
+import { NODE_DEVICES, type NodeDevice, probeDevice } from './device-probe.js';
+import { createSession } from './onnx-session.js';
+import { OnnxStagedModel } from './onnx-staged-model.js';
+import { loadOrt } from './onnxruntime-loader.js';
+import { sessionOptions } from './session-options.js';
+
+/** Runtime name reported in capabilities and messages. */
+export const NODE_RUNTIME_NAME = 'onnxruntime-node';
+
+/**
+ * The PCEE runtime on onnxruntime-node: devices `cpu` (default, always available),
+ * `cuda` (only when onnxruntime-node was installed with `ONNXRUNTIME_NODE_INSTALL=cuda12`
+ * and a CUDA 12 GPU is present) and `webgpu` (Dawn; without a GPU only through SwiftShader,
+ * `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json`).
+ *
+ * Devices are probed on the first `capabilities()`/`load()` and cached for the process.
+ */
+export function createNodeRuntime(): Runtime {
+  return {
+    name: NODE_RUNTIME_NAME,
+    capabilities: nodeCapabilities,
+    load: loadStagedModel,
+  };
+}
+
+/** The shared onnxruntime-node runtime. */
+export const nodeRuntime: Runtime = createNodeRuntime();
+
+/** Devices of onnxruntime-node on this machine, probed once per process. */
+export async function nodeCapabilities(): Promise<RuntimeCapabilities> {
+  const ort = await loadOrt();
+  const devices = await Promise.all(NODE_DEVICES.map((device) => probeDevice(device)));
+  return { runtime: NODE_RUNTIME_NAME, version: ort.env.versions.node ?? ort.env.versions.common, devices };
+}
+
+/**
+ * Picks the device (`selectDevice`: fallback only for a list) and the session options every
+ * session of one load shares. Only the requested devices are probed, in order, until one is
+ * available: probing WebGPU costs ~0.5 s and makes Dawn print to stderr, which a plain `cpu`
+ * load should not. The full probe runs only to name the available devices in an error.
+ */
+export async function resolveDevice(
+  options: LoadOptions,
+): Promise<{ device: NodeDevice; session: InferenceSession.SessionOptions }> {
+  const requested = options.device;
+  const wanted =
+    requested === undefined ? [NODE_DEVICES[0]] : typeof requested === 'string' ? [requested] : requested;
+  const unprobed = (name: string): DeviceInfo => ({ name, available: false, reason: 'not probed' });
+  const partial = (devices: readonly DeviceInfo[]): RuntimeCapabilities => ({
+    runtime: NODE_RUNTIME_NAME,
+    version: '',
+    devices: NODE_DEVICES.map((name) => devices.find((info) => info.name === name) ?? unprobed(name)),
+  });
+  // An unknown name is refused (naming the known ones) before anything is probed.
+  if (wanted.some((name) => !(NODE_DEVICES as readonly string[]).includes(name)))
+    selectDevice(partial([]), requested);
+  const probed: DeviceInfo[] = [];
+  for (const name of wanted) {
+    const info = await probeDevice(name as NodeDevice);
+    probed.push(info);
+    if (info.available) break;
+  }
+  const capabilities = probed.some((info) => info.available) ? partial(probed) : await nodeCapabilities();
+  const device = selectDevice(capabilities, requested) as NodeDevice;
+  return { device, session: sessionOptions(device, options) };
+}
+
+/**
+ * Loads every stage of a model package: reads each file (sha256-checked) and creates one
+ * session per stage, once. Sessions of a failed load are released.
+ *
+ * @throws DeviceUnavailableError naming the available devices.
+ * @throws InvalidManifestError for a missing file, a sha256 mismatch or names the graph lacks.
+ * @throws RuntimeFailureError when onnxruntime rejects a file (naming it).
+ */
+async function loadStagedModel(modelPackage: ModelPackage, options: LoadOptions = {}): Promise<StagedModel> {
+  const ort = await loadOrt();
+  const { device, session } = await resolveDevice(options);
+  const sessions: InferenceSession[] = [];
+  try {
+    for (const stage of modelPackage.manifest.stages) {
+      sessions.push(await createSession(ort, modelPackage, stage.file, device, session));
+    }
+    return new OnnxStagedModel(ort, modelPackage.manifest, device, sessions);
+  } catch (error) {
+    await Promise.allSettled(sessions.map((created) => created.release()));
+    throw error;
+  }
+}
