@@ -19,6 +19,8 @@ export * from './evaluation.js';
 export * from './io/index.js';
 export * from './isotonic.js';
 export * from './model-manifest.js';
+export * from './onnx-session.js';
+export * from './onnx-staged-model.js';
 export * from './policy.js';
 export * from './preprocess.js';
 export * from './profile-compatibility.js';

@@ -1,4 +1,5 @@
 import {
+  checkStageInput,
   InvalidManifestError,
   type LoadOptions,
   type ModelPackage,
@@ -6,7 +7,6 @@ import {
   type StageTensor,
 } from '@pcee/core';
 import type { NodeDevice } from './device-probe.js';
-import { checkInput } from './input-check.js';
 import { resolveDevice } from './node-runtime.js';
 import { createSession, runSession } from './onnx-session.js';
 import { loadOrt } from './onnxruntime-loader.js';
@@ -52,7 +52,7 @@ export async function loadFullModel(
     device,
     async run(input) {
       if (disposed) throw new RuntimeFailureError(`${what} was disposed; load it again to run it`);
-      checkInput(input, session.inputMetadata[session.inputNames.indexOf(spec.input)], what);
+      checkStageInput(input, session.inputMetadata[session.inputNames.indexOf(spec.input)], what);
       const outputs = await runSession(
         session,
         { [spec.input]: new ort.Tensor('float32', input.data, [...input.dims]) },

@@ -2,6 +2,7 @@ import {
   type DeviceInfo,
   type LoadOptions,
   type ModelPackage,
+  OnnxStagedModel,
   type Runtime,
   type RuntimeCapabilities,
   type StagedModel,
@@ -9,8 +10,7 @@ import {
 } from '@pcee/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import { NODE_DEVICES, type NodeDevice, probeDevice } from './device-probe.js';
-import { createSession } from './onnx-session.js';
-import { OnnxStagedModel } from './onnx-staged-model.js';
+import { createSession, runSession } from './onnx-session.js';
 import { loadOrt } from './onnxruntime-loader.js';
 import { sessionOptions } from './session-options.js';
 
@@ -91,7 +91,10 @@ async function loadStagedModel(modelPackage: ModelPackage, options: LoadOptions 
     for (const stage of modelPackage.manifest.stages) {
       sessions.push(await createSession(ort, modelPackage, stage.file, device, session));
     }
-    return new OnnxStagedModel(ort, modelPackage.manifest, device, sessions);
+    return new OnnxStagedModel(modelPackage.manifest, device, sessions, {
+      createTensor: (data, dims) => new ort.Tensor('float32', data, [...dims]),
+      run: (session, feeds, what) => runSession(session, feeds as InferenceSession.FeedsType, what),
+    });
   } catch (error) {
     await Promise.allSettled(sessions.map((created) => created.release()));
     throw error;

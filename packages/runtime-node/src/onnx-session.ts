@@ -1,4 +1,4 @@
-import { type ModelPackage, RuntimeFailureError } from '@pcee/core';
+import { type ModelPackage, onnxErrorGist, RuntimeFailureError } from '@pcee/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { NodeDevice } from './device-probe.js';
 import type { Ort } from './onnxruntime-loader.js';
@@ -20,7 +20,7 @@ export async function createSession(
     return await ort.InferenceSession.create(bytes, options);
   } catch (error) {
     throw new RuntimeFailureError(
-      `onnxruntime cannot load ${file} of model "${modelPackage.manifest.id}" (${modelPackage.location}) on ${device}: ${firstLine(error)}; re-export the model or restore the file`,
+      `onnxruntime cannot load ${file} of model "${modelPackage.manifest.id}" (${modelPackage.location}) on ${device}: ${onnxErrorGist(error)}; re-export the model or restore the file`,
       { cause: error },
     );
   }
@@ -35,18 +35,8 @@ export async function runSession(
   try {
     return await session.run(feeds);
   } catch (error) {
-    throw new RuntimeFailureError(`onnxruntime failed running ${what}: ${firstLine(error)}`, {
+    throw new RuntimeFailureError(`onnxruntime failed running ${what}: ${onnxErrorGist(error)}`, {
       cause: error,
     });
   }
-}
-
-/** onnxruntime messages carry a source path prefix and sometimes several lines; keep the gist. */
-export function firstLine(error: unknown): string {
-  const message = (error as Error)?.message ?? String(error);
-  return message
-    .replace(/\s+/g, ' ')
-    .replace(/^.*?\[ONNXRuntimeError\] : \d+ : /, '')
-    .trim()
-    .slice(0, 300);
 }

@@ -1,4 +1,4 @@
-import { type ModelPackage, RuntimeFailureError } from '@pcee/core';
+import { type ModelPackage, onnxErrorGist, RuntimeFailureError } from '@pcee/core';
 import type { InferenceSession } from 'onnxruntime-web';
 import type { OrtWeb, WebDevice } from './ort-flavour.js';
 import { queueFor } from './run-queue.js';
@@ -21,7 +21,7 @@ export async function createSession(
     return await queueFor(ort).run(() => ort.InferenceSession.create(bytes, options));
   } catch (error) {
     throw new RuntimeFailureError(
-      `onnxruntime-web cannot load ${file} of model "${modelPackage.manifest.id}" (${modelPackage.location}) on ${device}: ${firstLine(error)}${wasmHint(error)}`,
+      `onnxruntime-web cannot load ${file} of model "${modelPackage.manifest.id}" (${modelPackage.location}) on ${device}: ${onnxErrorGist(error)}${wasmHint(error)}`,
       { cause: error },
     );
   }
@@ -37,20 +37,10 @@ export async function runSession(
   try {
     return await queueFor(ort).run(() => session.run(feeds));
   } catch (error) {
-    throw new RuntimeFailureError(`onnxruntime-web failed running ${what}: ${firstLine(error)}`, {
+    throw new RuntimeFailureError(`onnxruntime-web failed running ${what}: ${onnxErrorGist(error)}`, {
       cause: error,
     });
   }
-}
-
-/** onnxruntime messages carry a source path prefix and sometimes several lines; keep the gist. */
-export function firstLine(error: unknown): string {
-  const message = (error as Error)?.message ?? String(error);
-  return message
-    .replace(/\s+/g, ' ')
-    .replace(/^.*?\[ONNXRuntimeError\] : \d+ : /, '')
-    .trim()
-    .slice(0, 300);
 }
 
 /** The usual cause of a failed first session in a page: the .wasm files are not served where ort looks. */

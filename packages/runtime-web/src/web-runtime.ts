@@ -1,7 +1,9 @@
 import {
+  checkStageInput,
   InvalidManifestError,
   type LoadOptions,
   type ModelPackage,
+  OnnxStagedModel,
   type Runtime,
   type RuntimeCapabilities,
   RuntimeFailureError,
@@ -11,13 +13,11 @@ import {
 } from '@pcee/core';
 import type { InferenceSession } from 'onnxruntime-web';
 import { probeDevice } from './device-probe.js';
-import { checkInput } from './input-check.js';
 import { createSession, runSession } from './onnx-session.js';
 import { configureEnvironment, type WasmPaths } from './ort-environment.js';
 import type { OrtFlavour, OrtWeb, WebDevice } from './ort-flavour.js';
 import { loadOrt } from './ort-loader.js';
 import { sessionOptions } from './session-options.js';
-import { WebStagedModel } from './web-staged-model.js';
 
 /** Runtime name reported in capabilities and messages. */
 export const WEB_RUNTIME_NAME = 'onnxruntime-web';
@@ -92,7 +92,10 @@ export function createRuntimeForFlavour(
         for (const stage of modelPackage.manifest.stages) {
           sessions.push(await createSession(ort, modelPackage, stage.file, device, session));
         }
-        return new WebStagedModel(ort, modelPackage.manifest, device, sessions);
+        return new OnnxStagedModel(modelPackage.manifest, device, sessions, {
+          createTensor: (data, dims) => new ort.Tensor('float32', data, [...dims]),
+          run: (staged, feeds, what) => runSession(ort, staged, feeds as InferenceSession.FeedsType, what),
+        });
       } catch (error) {
         await Promise.allSettled(sessions.map((created) => created.release()));
         throw error;
@@ -114,7 +117,7 @@ export function createRuntimeForFlavour(
         device,
         async run(input) {
           if (disposed) throw new RuntimeFailureError(`${what} was disposed; load it again to run it`);
-          checkInput(input, session.inputMetadata[session.inputNames.indexOf(spec.input)], what);
+          checkStageInput(input, session.inputMetadata[session.inputNames.indexOf(spec.input)], what);
           const feed = new ort.Tensor('float32', input.data, [...input.dims]);
           const outputs = await runSession(ort, session, { [spec.input]: feed }, what);
           const logits = outputs[spec.output];

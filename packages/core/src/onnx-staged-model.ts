@@ -1,36 +1,40 @@
-import {
-  InvalidArgumentError,
-  InvalidManifestError,
-  type ModelManifest,
-  RuntimeFailureError,
-  type StagedModel,
-  type StageOutput,
-  type StageSpec,
-  type StageTensor,
-} from '@pcee/core';
-import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import type { NodeDevice } from './device-probe.js';
-import { checkInput } from './input-check.js';
-import { runSession } from './onnx-session.js';
-import type { Ort } from './onnxruntime-loader.js';
+import { InvalidArgumentError, InvalidManifestError, RuntimeFailureError } from './errors.js';
+import type { ModelManifest, StageSpec } from './model-manifest-types.js';
+import { checkStageInput, type OnnxOutput, type OnnxSession } from './onnx-session.js';
+import type { DeviceName, StagedModel, StageOutput, StageTensor } from './runtime-spec.js';
+
+/** What an adapter supplies to drive its onnxruntime flavour. */
+export interface OnnxBackend<Session extends OnnxSession> {
+  /** Wraps float32 data in the backend's tensor type. */
+  createTensor(data: Float32Array, dims: readonly number[]): unknown;
+  /**
+   * Runs a session (e.g. through a queue), mapping backend failures to `RuntimeFailureError`
+   * about `what`.
+   */
+  run(session: Session, feeds: Record<string, unknown>, what: string): Promise<Record<string, OnnxOutput>>;
+}
 
 /**
- * A multi-exit model loaded as one onnxruntime session per stage.
+ * A multi-exit model loaded as one onnxruntime session per stage, shared by the Node and
+ * web adapters so both check inputs, name errors and dispose identically.
  *
- * Concurrency: onnxruntime-node runs a session synchronously on the JS thread (after one
- * `setImmediate`), so concurrent `runStage` calls interleave between stages but never
- * overlap inside onnxruntime; each call owns its input and output tensors.
+ * Concurrency: each call owns its input and output tensors; `dispose` waits for runs in
+ * flight before releasing the sessions.
  */
-export class OnnxStagedModel implements StagedModel {
+export class OnnxStagedModel<Session extends OnnxSession> implements StagedModel {
   readonly stages: number;
   private disposed = false;
   private readonly inFlight = new Set<Promise<unknown>>();
 
+  /**
+   * @throws InvalidManifestError when a stage's ONNX graph lacks the input or outputs the
+   *   manifest names.
+   */
   constructor(
-    private readonly ort: Ort,
     readonly manifest: ModelManifest,
-    readonly device: NodeDevice,
-    private readonly sessions: InferenceSession[],
+    readonly device: DeviceName,
+    private readonly sessions: readonly Session[],
+    private readonly backend: OnnxBackend<Session>,
   ) {
     this.stages = sessions.length;
     sessions.forEach((session, index) => {
@@ -45,7 +49,7 @@ export class OnnxStagedModel implements StagedModel {
    *
    * @throws InvalidArgumentError for an index outside `[0, stages)`.
    * @throws InvalidInputError for data that is not float32 or dims the stage does not take.
-   * @throws RuntimeFailureError after `dispose`, or when onnxruntime fails.
+   * @throws RuntimeFailureError after `dispose`, or when the backend fails.
    */
   runStage(index: number, input: StageTensor): Promise<StageOutput> {
     if (this.disposed) {
@@ -76,22 +80,22 @@ export class OnnxStagedModel implements StagedModel {
     }
     const spec = this.manifest.stages[index]!;
     const session = this.sessions[index]!;
-    const what = `stage ${index} (${spec.file}) of model "${this.manifest.id}"`;
-    checkInput(input, session.inputMetadata[session.inputNames.indexOf(spec.input)], what);
-    const feed = new this.ort.Tensor('float32', input.data, [...input.dims]);
-    const outputs = await runSession(session, { [spec.input]: feed }, what);
+    const what = `stage ${index} (${spec.file}) of model "${this.manifest.id}" on ${this.device}`;
+    checkStageInput(input, session.inputMetadata[session.inputNames.indexOf(spec.input)], what);
+    const feed = this.backend.createTensor(input.data, input.dims);
+    const outputs = await this.backend.run(session, { [spec.input]: feed }, what);
     const logits = toStageTensor(outputs[spec.outputs.logits]);
     const featuresName = index < this.stages - 1 ? spec.outputs.features : undefined;
     return featuresName ? { features: toStageTensor(outputs[featuresName]), logits } : { logits };
   }
 }
 
-function toStageTensor(tensor: Tensor | undefined): StageTensor {
+function toStageTensor(tensor: OnnxOutput | undefined): StageTensor {
   return { data: tensor!.data as Float32Array, dims: tensor!.dims };
 }
 
 /** The manifest's input/output names must exist in the ONNX graph; say which one is off. */
-function checkStageNames(manifest: ModelManifest, spec: StageSpec, session: InferenceSession): void {
+function checkStageNames(manifest: ModelManifest, spec: StageSpec, session: OnnxSession): void {
   const expected = [spec.outputs.logits, ...(spec.outputs.features ? [spec.outputs.features] : [])];
   const missing = [
     ...(session.inputNames.includes(spec.input) ? [] : [`input "${spec.input}"`]),
