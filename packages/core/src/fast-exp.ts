@@ -31,7 +31,7 @@ export function expNonPositive(x: number): number {
 const ROUNDING_SHIFT = 6755399441055744;
 const INVERSE_STEP = 64 / Math.LN2;
 // ln2 = LN2_HIGH + LN2_LOW to ~1e-27 (fdlibm's split).
-const LN2_HIGH = 6.9314718036912381649e-1;
+const LN2_HIGH = 0.6931471803691238;
 const LN2_LOW = 1.9082149292705877e-10;
 /** ln2/64 rounded to 21 significant bits, so `k · STEP_HEAD` is exact for |k| < 2^32. */
 const STEP_HEAD = headBits(LN2_HIGH / 64);
