@@ -1,0 +1,60 @@
+/**
+ * `@pcee/models`: the reference multi-exit models of PCEE, shipped as model packages
+ * (`model.json` + one ONNX file per stage + `full.onnx` + validation/test traces), and the
+ * raw Fashion-MNIST test set they were evaluated on.
+ *
+ * Node-only: paths are resolved on the file system with `node:path` and `node:url`.
+ * The package is data; loading and running the models is the job of a runtime adapter.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** A reference model: its id (the folder name and `model.json` `id`) and one line for humans. */
+export interface ModelInfo {
+  /** Model id, e.g. `"fmnist-cnn-large"`. */
+  readonly id: string;
+  /** One-line description, equal to `model.json` `description`. */
+  readonly description: string;
+}
+
+const MODELS: readonly ModelInfo[] = [
+  { id: 'fmnist-cnn-small', description: 'Small MSDNet-inspired CNN, 4 exits (Fashion-MNIST)' },
+  { id: 'fmnist-cnn-large', description: 'Large MSDNet-inspired CNN, 6 exits (Fashion-MNIST)' },
+  { id: 'fmnist-vit-small', description: 'Small ViT with conv stem, 4 blocks / 4 exits (Fashion-MNIST)' },
+  { id: 'fmnist-vit-large', description: 'Large ViT with conv stem, 8 blocks / 8 exits (Fashion-MNIST)' },
+];
+
+/** The id of the model a tool uses when the user names none. */
+export const defaultModelId = 'fmnist-cnn-large';
+
+/**
+ * The package root. Both `src/index.ts` (under vitest) and the bundled `dist/index.js`
+ * sit one folder below it, so one `..` works from either.
+ */
+const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/** Every shipped model with its one-line description, in a stable order (small before large, CNNs first). */
+export function listModels(): readonly ModelInfo[] {
+  return MODELS;
+}
+
+/**
+ * Absolute path of the folder holding model `id` (its `model.json`, stage files and traces).
+ * @throws Error naming the unknown id and listing the known ones.
+ */
+export function modelDir(id: string): string {
+  if (!MODELS.some((model) => model.id === id)) {
+    const known = MODELS.map((model) => model.id).join(', ');
+    throw new Error(`unknown model "${id}"; known models: ${known}`);
+  }
+  return join(packageRoot, id);
+}
+
+/**
+ * Absolute path of `data/fashion-mnist-test.npz`: the official Fashion-MNIST test set,
+ * `x` uint8 [10000, 28, 28] raw pixels and `labels` int64 [10000]. Preprocess with the
+ * model's `input.preprocessing` before stage 0.
+ */
+export function testInputsPath(): string {
+  return join(packageRoot, 'data', 'fashion-mnist-test.npz');
+}
