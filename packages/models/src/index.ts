@@ -33,13 +33,24 @@ export const defaultModelId = 'fmnist-cnn-large';
  */
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 
+/**
+ * Where the models are read from: the environment variable `PCEE_MODELS_DIR`, when set, names
+ * a folder laid out like this package (`<id>/` folders and `data/fashion-mnist-test.npz`),
+ * so tests, benchmarks and the demo run unchanged against another export of the models.
+ * Otherwise the bundled models.
+ */
+function modelsRoot(): string {
+  return process.env.PCEE_MODELS_DIR ?? packageRoot;
+}
+
 /** Every shipped model with its one-line description, in a stable order (small before large, CNNs first). */
 export function listModels(): readonly ModelInfo[] {
   return MODELS;
 }
 
 /**
- * Absolute path of the folder holding model `id` (its `model.json`, stage files and traces).
+ * Absolute path of the folder holding model `id` (its `model.json`, stage files and traces),
+ * under `PCEE_MODELS_DIR` when that is set.
  * @throws Error naming the unknown id and listing the known ones.
  */
 export function modelDir(id: string): string {
@@ -47,7 +58,7 @@ export function modelDir(id: string): string {
     const known = MODELS.map((model) => model.id).join(', ');
     throw new Error(`unknown model "${id}"; known models: ${known}`);
   }
-  return join(packageRoot, id);
+  return join(modelsRoot(), id);
 }
 
 /**
@@ -56,5 +67,5 @@ export function modelDir(id: string): string {
  * model's `input.preprocessing` before stage 0.
  */
 export function testInputsPath(): string {
-  return join(packageRoot, 'data', 'fashion-mnist-test.npz');
+  return join(modelsRoot(), 'data', 'fashion-mnist-test.npz');
 }

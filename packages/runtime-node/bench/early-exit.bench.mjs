@@ -32,11 +32,8 @@ const REPETITIONS = Number(process.env.PCEE_BENCH_REPETITIONS ?? 5);
 const SAMPLES = { 64: 2048, 1: 512 }; // per batch size: enough batches for a stable median
 const ACCURACY_SLACK = 0.005;
 
-const root = process.env.PCEE_MODELS_DIR;
-const folderOf = (id) => (root ? join(root, id) : modelDir(id));
-const rawInputs = readNpz(
-  new Uint8Array(readFileSync(root ? join(root, 'fashion-mnist-test.npz') : testInputsPath())),
-);
+const folderOf = modelDir;
+const rawInputs = readNpz(new Uint8Array(readFileSync(testInputsPath())));
 const labels = Int32Array.from(rawInputs.get('labels').data, Number);
 
 /** Median wall time (ms) of `repetitions` runs after one warm-up; also the runs' results. */

@@ -8,11 +8,12 @@ import {
   RuntimeFailureError,
   sliceRows,
 } from '@pcee/core';
+import { modelDir } from '@pcee/models';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadFullModel } from './full-model.js';
 import { openModelPackage } from './model-package.js';
 import { nodeRuntime } from './node-runtime.js';
-import { loadReferenceModel, referenceModelDir } from './test-support/reference-models.js';
+import { loadReferenceModel } from './test-support/reference-models.js';
 
 const reference = await loadReferenceModel('fmnist-cnn-small', 8);
 const capabilities = await nodeRuntime.capabilities();
@@ -21,7 +22,7 @@ const folders: string[] = [];
 
 /** A copy of the small model's package in a temporary folder, to damage. */
 async function copyPackage(): Promise<string> {
-  const source = referenceModelDir('fmnist-cnn-small');
+  const source = modelDir('fmnist-cnn-small');
   const folder = await mkdtemp(join(tmpdir(), 'pcee-runtime-node-'));
   folders.push(folder);
   for (const name of await readdir(source)) {

@@ -16,14 +16,14 @@ const require = createRequire(import.meta.url);
 /** Folder of onnxruntime-web's `.wasm` / `.mjs` files. */
 export const ortDistFolder = dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
 
-/** The `@pcee/models` package folder (model folders and `data/`), or `PCEE_MODELS_DIR`. */
+/** The `@pcee/models` package folder (model folders and `data/`), or `PCEE_MODELS_DIR` laid out alike. */
 export function modelsFolder() {
   return process.env.PCEE_MODELS_DIR ?? dirname(require.resolve('@pcee/models/package.json'));
 }
 
 /** Folder holding `fashion-mnist-test.npz`. */
 export function dataFolder() {
-  return process.env.PCEE_MODELS_DIR ?? join(modelsFolder(), 'data');
+  return join(modelsFolder(), 'data');
 }
 
 const CHROMIUM = process.env.PCEE_CHROMIUM ?? '/usr/bin/chromium';

@@ -1,18 +1,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InvalidManifestError } from '@pcee/core';
+import { modelDir } from '@pcee/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webRuntime } from './index.js';
 import { modelPackageFromFiles } from './model-package-bytes.js';
 import { openModelPackageFromUrl } from './model-package-url.js';
-import { readPackageFiles, referenceModelDir } from './test-support/reference-models.js';
+import { readPackageFiles } from './test-support/reference-models.js';
 
 let files: Map<string, Uint8Array>;
 let server: Server;
 let baseUrl: string;
 
 beforeAll(async () => {
-  files = await readPackageFiles(referenceModelDir('fmnist-cnn-small'));
+  files = await readPackageFiles(modelDir('fmnist-cnn-small'));
   // A real HTTP server over the in-memory files; `/broken/` serves a stage with one byte flipped.
   server = createServer((request, response) => {
     const [, folder, name] = (request.url ?? '').split('/');

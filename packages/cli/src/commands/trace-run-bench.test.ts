@@ -1,12 +1,9 @@
 import { mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTensor, readTraces } from '@pcee/core';
+import { modelDir } from '@pcee/models';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  copyModelPackage,
-  referenceModelDir,
-  writeReferenceInputs,
-} from '../test-support/reference-model.js';
+import { copyModelPackage, writeReferenceInputs } from '../test-support/reference-model.js';
 import {
   runCli,
   syntheticTraces,
@@ -16,7 +13,7 @@ import {
 } from '../test-support/run-cli.js';
 
 // Real model, real onnxruntime-node: the smallest bundled model on its first test images.
-const model = referenceModelDir('fmnist-cnn-small');
+const model = modelDir('fmnist-cnn-small');
 const folder = temporaryFolder();
 const inputs = writeReferenceInputs(folder, 'inputs.npz', 96);
 const unlabelled = writeReferenceInputs(folder, 'unlabelled.npz', 16, false);

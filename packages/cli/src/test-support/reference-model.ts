@@ -4,20 +4,9 @@ import { createTensor, readNpz, type Tensor } from '@pcee/core';
 import { modelDir, testInputsPath } from '@pcee/models';
 import { writeTensorsFile } from './run-cli.js';
 
-/**
- * Folder of a bundled reference model, or of `PCEE_MODELS_DIR/<id>` (a folder of exported
- * packages with `fashion-mnist-test.npz`) to run the same tests against another export.
- */
-export function referenceModelDir(id: string): string {
-  return process.env.PCEE_MODELS_DIR ? join(process.env.PCEE_MODELS_DIR, id) : modelDir(id);
-}
-
 /** The first `samples` raw test images (`x` uint8) and their labels (int64). */
 export function referenceInputs(samples: number): { x: Tensor; labels: Tensor } {
-  const path = process.env.PCEE_MODELS_DIR
-    ? join(process.env.PCEE_MODELS_DIR, 'fashion-mnist-test.npz')
-    : testInputsPath();
-  const tensors = readNpz(new Uint8Array(readFileSync(path)));
+  const tensors = readNpz(new Uint8Array(readFileSync(testInputsPath())));
   const x = tensors.get('x')!;
   const labels = tensors.get('labels')!;
   const perSample = x.data.length / x.shape[0]!;
@@ -40,7 +29,7 @@ export function writeReferenceInputs(
 
 /** Copies a reference model package (manifest and ONNX files) into `target`, to damage it. */
 export function copyModelPackage(id: string, target: string): string {
-  const source = referenceModelDir(id);
+  const source = modelDir(id);
   for (const name of readdirSync(source)) {
     if (name === 'model.json' || name.endsWith('.onnx')) copyFileSync(join(source, name), join(target, name));
   }

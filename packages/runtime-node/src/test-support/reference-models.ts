@@ -11,22 +11,6 @@ import {
 import { modelDir, testInputsPath } from '@pcee/models';
 import { openModelPackage } from '../model-package.js';
 
-/**
- * Where the reference model packages live: the bundled `@pcee/models`, or the folder in
- * `PCEE_MODELS_DIR` (holding `<id>/` folders and `fashion-mnist-test.npz`) to run the same
- * tests against other exports of the same models.
- */
-export function referenceModelDir(id: string): string {
-  const override = process.env.PCEE_MODELS_DIR;
-  return override ? join(override, id) : modelDir(id);
-}
-
-/** Path of the raw test inputs (`x` uint8 [N, 28, 28], `labels`). */
-export function referenceInputsPath(): string {
-  const override = process.env.PCEE_MODELS_DIR;
-  return override ? join(override, 'fashion-mnist-test.npz') : testInputsPath();
-}
-
 /** A reference model with the data the conformance suite needs. */
 export interface ReferenceModel {
   readonly model: ModelPackage;
@@ -40,9 +24,9 @@ export interface ReferenceModel {
 
 /** Opens reference model `id` with its first `samples` preprocessed test inputs and its traces. */
 export async function loadReferenceModel(id: string, samples = 128): Promise<ReferenceModel> {
-  const folder = referenceModelDir(id);
+  const folder = modelDir(id);
   const model = await openModelPackage(folder);
-  const raw = readNpz(new Uint8Array(await readFile(referenceInputsPath()))).get('x')!;
+  const raw = readNpz(new Uint8Array(await readFile(testInputsPath()))).get('x')!;
   const perSample = raw.data.length / raw.shape[0]!;
   const first = {
     ...raw,
