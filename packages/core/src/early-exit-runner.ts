@@ -3,7 +3,7 @@ import type { ExitCosts } from './compute-cost.js';
 import { type ConfidenceMeasure, rowArgmax, rowConfidence } from './confidence.js';
 import { InvalidArgumentError, InvalidInputError } from './errors.js';
 import type { CompiledPolicy } from './policy.js';
-import { sliceRows } from './preprocess.js';
+import { gatherRows, sliceRows } from './preprocess.js';
 import type { StagedModel, StageTensor } from './runtime-spec.js';
 
 /** Options of `runEarlyExit`. */
@@ -37,19 +37,9 @@ export interface RunResult {
 }
 
 /**
- * Batches a window holds: within a window the runner goes stage by stage, so the samples
- * that continue from several batches refill full batches for the next stage instead of
- * running deep stages on a few stragglers each (per-call overhead dominates small batches).
- */
-const WINDOW_BATCHES = 16;
-
-/**
  * Early-exit inference, identical for every backend: run stage 0 on a batch, decide per
- * sample from the compiled policy, gather the samples that continue (compaction) and run
- * the next stage on them only, until every sample has exited.
- *
- * Samples are taken in windows of 16 batches, stage by stage, so every `runStage` call but
- * the last of a stage gets a full batch. Per-sample results do not depend on batching.
+ * sample from the compiled policy, gather the samples that continue into a smaller batch
+ * (compaction), run the next stage on them only, until every sample has exited.
  *
  * @param inputs preprocessed stage-0 input, batch first (see `preprocessInputs`).
  */
@@ -76,58 +66,49 @@ export async function runEarlyExit(
   let stageMs = 0;
   const started = now();
   const last = model.stages - 1;
-  const window = batchSize * WINDOW_BATCHES;
-  for (let start = 0; start < total; start += window) {
-    const end = Math.min(total, start + window);
-    // Original sample index of each row of `input`.
-    let rows = Int32Array.from({ length: end - start }, (_, row) => start + row);
+  // Scratch: original sample index of each row of the current (compacted) batch.
+  let rows = new Int32Array(batchSize);
+  let keep = new Int32Array(batchSize);
+  for (let start = 0; start < total; start += batchSize) {
+    const end = Math.min(total, start + batchSize);
+    let active = end - start;
+    for (let row = 0; row < active; row++) rows[row] = start + row;
     let input = sliceRows(inputs, start, end);
-    for (let stage = 0; stage <= last && rows.length > 0; stage++) {
+    for (let stage = 0; stage <= last && active > 0; stage++) {
+      const stageStarted = now();
+      const output = await model.runStage(stage, input);
+      stageMs += now() - stageStarted;
+      const classes = checkLogits(output.logits, active, model, stage);
+      const logits = output.logits.data;
       const table = policy.tables[stage]!;
-      const continuing = new Int32Array(rows.length);
       let kept = 0;
-      let next: Float32Array | undefined;
-      let featureDims: readonly number[] = [];
-      for (let from = 0; from < rows.length; from += batchSize) {
-        const to = Math.min(rows.length, from + batchSize);
-        const stageStarted = now();
-        const output = await model.runStage(stage, sliceRows(input, from, to));
-        stageMs += now() - stageStarted;
-        const classes = checkLogits(output.logits, to - from, model, stage);
-        const logits = output.logits.data;
-        for (let row = 0; row < to - from; row++) {
-          const offset = row * classes;
-          const score = rowConfidence(logits, offset, classes, measure);
-          const interval = table.lookup(score);
-          const sample = rows[from + row]!;
-          if (stage === last || table.exit[interval] === 1) {
-            result.prediction[sample] = rowArgmax(logits, offset, classes);
-            result.exit[sample] = stage;
-            result.confidence[sample] = score;
-            result.estimatedAccuracy[sample] = table.estimatedAccuracy[interval]!;
-            result.cost[sample] = costs.exits[stage]!;
-            continue;
-          }
-          // Compaction: copy this sample's features into the next stage's input.
-          const features = output.features;
-          if (!features) {
-            throw new InvalidInputError(
-              `stage ${stage} of model "${model.manifest.id}" returned no features for stage ${stage + 1}`,
-            );
-          }
-          const rowSize = features.data.length / (to - from);
-          next ??= new Float32Array(rows.length * rowSize);
-          featureDims = features.dims.slice(1);
-          next.set(features.data.subarray(row * rowSize, (row + 1) * rowSize), kept * rowSize);
-          continuing[kept++] = sample;
+      for (let row = 0; row < active; row++) {
+        const offset = row * classes;
+        const score = rowConfidence(logits, offset, classes, measure);
+        const interval = table.lookup(score);
+        if (stage === last || table.exit[interval] === 1) {
+          const sample = rows[row]!;
+          result.prediction[sample] = rowArgmax(logits, offset, classes);
+          result.exit[sample] = stage;
+          result.confidence[sample] = score;
+          result.estimatedAccuracy[sample] = table.estimatedAccuracy[interval]!;
+          result.cost[sample] = costs.exits[stage]!;
+        } else {
+          keep[kept++] = row;
         }
       }
-      rows = continuing.subarray(0, kept);
-      if (kept > 0)
-        input = {
-          data: next!.subarray(0, (next!.length / continuing.length) * kept),
-          dims: [kept, ...featureDims],
-        };
+      if (kept === 0 || stage === last) break;
+      const features = output.features;
+      if (!features) {
+        throw new InvalidInputError(
+          `stage ${stage} of model "${model.manifest.id}" returned no features for stage ${stage + 1}`,
+        );
+      }
+      // Compaction: only the samples that continue go to the next stage.
+      input = kept === active ? features : gatherRows(features, keep, kept);
+      for (let row = 0; row < kept; row++) keep[row] = rows[keep[row]!]!;
+      [rows, keep] = [keep, rows];
+      active = kept;
     }
     options.onProgress?.(end, total);
   }

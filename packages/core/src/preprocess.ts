@@ -55,3 +55,14 @@ export function sliceRows(tensor: StageTensor, from: number, to: number): StageT
     dims: [to - from, ...tensor.dims.slice(1)],
   };
 }
+
+/** The given rows of a batch-first tensor, gathered into a new contiguous tensor. */
+export function gatherRows(tensor: StageTensor, rows: Int32Array, count: number): StageTensor {
+  const rowSize = tensor.data.length / tensor.dims[0]!;
+  const data = new Float32Array(count * rowSize);
+  for (let index = 0; index < count; index++) {
+    const start = rows[index]! * rowSize;
+    data.set(tensor.data.subarray(start, start + rowSize), index * rowSize);
+  }
+  return { data, dims: [count, ...tensor.dims.slice(1)] };
+}
