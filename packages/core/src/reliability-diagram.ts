@@ -1,4 +1,10 @@
-import { type BinningMethod, binLookup, equalMassEdges, equalWidthEdges } from './binning.js';
+import {
+  type BinningMethod,
+  binIndex,
+  equalMassEdges,
+  equalWidthBinIndex,
+  equalWidthEdges,
+} from './binning.js';
 import type { ExitScores } from './confidence.js';
 import { InvalidArgumentError } from './errors.js';
 
@@ -53,26 +59,26 @@ export function buildReliabilityDiagrams(
     throw new InvalidArgumentError(`unknown binning method "${method}"; use "width" or "mass"`);
   }
   const { samples, exits, confidence, correct } = scores;
-  const widthEdges = method === 'width' ? equalWidthEdges(bins) : undefined;
   const diagrams: ReliabilityDiagram[] = [];
   for (let exit = 0; exit < exits; exit++) {
-    let edges = widthEdges;
-    if (!edges) {
-      const exitConfidences = new Float64Array(samples);
-      for (let n = 0; n < samples; n++) exitConfidences[n] = confidence[n * exits + exit]!;
-      edges = equalMassEdges(exitConfidences, bins);
+    if (method === 'width') {
+      diagrams.push(emptyDiagram(equalWidthEdges(bins)));
+      continue;
     }
-    const diagram = emptyDiagram(edges);
-    const lookup = binLookup(edges);
-    for (let n = 0; n < samples; n++) {
-      const row = n * exits + exit;
-      const c = confidence[row]!;
-      const bin = lookup(c);
-      diagram.count[bin]! += 1;
-      diagram.correct[bin]! += correct[row]!;
-      diagram.sumConfidence[bin]! += c;
-    }
-    diagrams.push(diagram);
+    const exitConfidences = new Float64Array(samples);
+    for (let n = 0; n < samples; n++) exitConfidences[n] = confidence[n * exits + exit]!;
+    diagrams.push(emptyDiagram(equalMassEdges(exitConfidences, bins)));
+  }
+  // One row-major pass over the [N, L] scores (not one strided pass per exit): calibrating
+  // millions of rows is memory-bound.
+  const width = method === 'width';
+  for (let row = 0, exit = 0; row < samples * exits; row++, exit = exit + 1 === exits ? 0 : exit + 1) {
+    const diagram = diagrams[exit]!;
+    const c = confidence[row]!;
+    const bin = width ? equalWidthBinIndex(diagram.edges, c) : binIndex(diagram.edges, c);
+    diagram.count[bin]! += 1;
+    diagram.correct[bin]! += correct[row]!;
+    diagram.sumConfidence[bin]! += c;
   }
   return diagrams;
 }
