@@ -27,6 +27,7 @@ export function comparisonChart(comparison: ModelComparison): string {
     cost: model.fullModel.cost / unitScale,
     accuracy: model.fullModel.accuracy,
   }));
+  const highestCost = Math.max(...fullPoints.map((point) => point.cost));
   const lowest = Math.min(...curves.map((row) => row.accuracy));
   const highest = Math.max(
     ...curves.map((row) => row.accuracy),
@@ -72,14 +73,19 @@ export function comparisonChart(comparison: ModelComparison): string {
           r: 6,
           stroke: 'white',
         }),
-        Plot.text(fullPoints, {
-          x: 'cost',
-          y: 'accuracy',
-          text: (point) => `${point.model} (no early exit)`,
-          dy: -12,
-          textAnchor: 'end',
-          fill: '#333',
-        }),
+        // Labels run away from the plot's edges: rightward from the cheaper model's point,
+        // leftward from the costlier one's.
+        ...fullPoints.map((point) =>
+          Plot.text([point], {
+            x: 'cost',
+            y: 'accuracy',
+            text: () => `${point.model} (no early exit)`,
+            dy: -12,
+            dx: point.cost === highestCost ? 0 : 8,
+            textAnchor: point.cost === highestCost ? 'end' : 'start',
+            fill: '#333',
+          }),
+        ),
         ...(largerWithinBudget
           ? [
               Plot.dot([largerWithinBudget], {
@@ -94,9 +100,9 @@ export function comparisonChart(comparison: ModelComparison): string {
                 y: 'accuracy',
                 text: (row) =>
                   `${larger.modelId}, pcee δ ${formatDelta(row.delta)}: ${(row.accuracy * 100).toFixed(1)}%`,
-                dx: -10,
+                dx: 10,
                 dy: 14,
-                textAnchor: 'end',
+                textAnchor: 'start',
                 fill: MODEL_COLORS[1],
                 fontWeight: 600,
               }),
