@@ -47,7 +47,7 @@ export async function nodeCapabilities(): Promise<RuntimeCapabilities> {
  * Picks the device (`selectDevice`: fallback only for a list) and the session options every
  * session of one load shares. Only the requested devices are probed, in order, until one is
  * available: probing WebGPU costs ~0.5 s and makes Dawn print to stderr, which a plain `cpu`
- * load should not. The full probe runs only to name the available devices in an error.
+ * load should not. The other devices are probed only to name the available ones in an error.
  */
 export async function resolveDevice(
   options: LoadOptions,
@@ -55,7 +55,11 @@ export async function resolveDevice(
   const requested = options.device;
   const wanted =
     requested === undefined ? [NODE_DEVICES[0]] : typeof requested === 'string' ? [requested] : requested;
-  const unprobed = (name: string): DeviceInfo => ({ name, available: false, reason: 'not probed' });
+  const unprobed = (name: string): DeviceInfo => ({
+    name,
+    available: false,
+    reason: `not probed (ask for it with device "${name}" to check)`,
+  });
   const partial = (devices: readonly DeviceInfo[]): RuntimeCapabilities => ({
     runtime: NODE_RUNTIME_NAME,
     version: '',
@@ -70,7 +74,14 @@ export async function resolveDevice(
     probed.push(info);
     if (info.available) break;
   }
-  const capabilities = probed.some((info) => info.available) ? partial(probed) : await nodeCapabilities();
+  // To name the available devices in the error, probe the rest, except WebGPU unless it was
+  // asked for: Dawn's probe prints native warnings that would bury the one-line error.
+  const others = NODE_DEVICES.filter(
+    (name) => !probed.some((info) => info.name === name) && (name !== 'webgpu' || wanted.includes(name)),
+  );
+  const capabilities = probed.some((info) => info.available)
+    ? partial(probed)
+    : partial([...probed, ...(await Promise.all(others.map((name) => probeDevice(name))))]);
   const device = selectDevice(capabilities, requested) as NodeDevice;
   return { device, session: sessionOptions(device, options) };
 }
