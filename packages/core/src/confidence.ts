@@ -39,7 +39,7 @@ export function assertConfidenceMeasure(measure: string): asserts measure is Con
  * - `margin`: top-1 minus top-2 softmax probability.
  * - `entropy`: 1 − H(p) / log C, so a one-hot distribution scores 1 and uniform scores 0.
  *
- * Exponentials use `expNonPositive` (within 2 ulp of `Math.exp`, faster), the same in
+ * Exponentials use `expNonPositive` (within 4 ulp of `Math.exp`, faster), the same in
  * calibration and in the runner so that their decisions agree bit for bit.
  *
  * @returns confidence in [0, 1].
