@@ -5,8 +5,7 @@
 // agrees, and that nothing is logged as an error. Saves docs/images/playground.png.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +20,7 @@ import {
 } from '@pcee/core';
 import { modelDir } from '@pcee/models';
 import { nodeRuntime, openModelPackage } from '@pcee/runtime-node';
-import { chromium } from 'playwright-core';
+import { launchChromium } from 'pcee-test-chromium';
 import { serveStatic } from './static-server.mjs';
 
 const site = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,7 +32,6 @@ const expectedModel = process.env.PCEE_DOCS_ALLOW_MISSING_MODELS === '1' ? null 
 let server;
 let browser;
 let page;
-let userDataDir;
 const problems = [];
 
 before(async () => {
@@ -43,22 +41,8 @@ before(async () => {
     assert.equal(built.status, 0, 'npm run build -w docs failed');
   }
   server = await serveStatic(dist);
-  userDataDir = mkdtempSync(join(tmpdir(), 'pcee-docs-chromium-'));
-  browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 1100 },
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
+  browser = await launchChromium({ viewport: { width: 1280, height: 1100 } });
+  page = browser.context.pages()[0] ?? (await browser.context.newPage());
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
   });
@@ -76,7 +60,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
 async function waitReady() {

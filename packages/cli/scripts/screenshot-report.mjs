@@ -3,11 +3,10 @@
 // Usage: node packages/cli/scripts/screenshot-report.mjs [report.html] [out.png] [--height 1700]
 //   defaults: ./report.html → <repo>/docs/images/report.png, clipped to the first 1700 px
 //   (pass --height 0 for the whole page).
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from 'pcee-test-chromium';
 
 const args = process.argv.slice(2);
 const heightFlag = args.indexOf('--height');
@@ -17,18 +16,7 @@ const repoRoot = resolve(dirname(new URL(import.meta.url).pathname), '../../..')
 const reportPath = resolve(reportArg);
 const outPath = resolve(outArg ?? join(repoRoot, 'docs/images/report.png'));
 
-const profile = mkdtempSync(join(tmpdir(), 'pcee-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
+const { context, close } = await launchChromium({
   viewport: { width: 1240, height: 900 },
   deviceScaleFactor: 1.5,
 });
@@ -51,6 +39,5 @@ try {
   }
   console.log(`${reportPath} → ${outPath}`);
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }

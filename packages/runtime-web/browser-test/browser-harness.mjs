@@ -3,13 +3,11 @@
 // the COOP/COEP headers WebAssembly threads need, and drives Debian's Chromium through
 // playwright-core (no browser download).
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
 
@@ -25,8 +23,6 @@ export function modelsFolder() {
 export function dataFolder() {
   return join(modelsFolder(), 'data');
 }
-
-const CHROMIUM = process.env.PCEE_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Bundles `{ name: entryFile }` into one ES module per name; returns `{ name: javascript }`. */
 export async function bundlePages(entries) {
@@ -95,41 +91,7 @@ export async function servePages(pages) {
   };
 }
 
-/**
- * Launches headless Chromium with a fresh profile; `webgpu` adds `--enable-unsafe-webgpu`
- * (SwiftShader's software adapter where there is no GPU). Resolves to `{ context, close }`.
- */
-export async function launchChromium({ webgpu = false } = {}) {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} not found; install Debian's chromium (apt-get install chromium) or set PCEE_CHROMIUM`,
-    );
-  }
-  const profile = await mkdtemp(join(tmpdir(), 'pcee-chromium-'));
-  const args = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    ...(webgpu ? ['--enable-unsafe-webgpu'] : []),
-  ];
-  // A persistent context on a fresh folder is playwright's way to pass `--user-data-dir`.
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args,
-  });
-  return {
-    context,
-    close: async () => {
-      await context.close();
-      await rm(profile, { recursive: true, force: true });
-    },
-  };
-}
+export { launchChromium } from 'pcee-test-chromium';
 
 /**
  * Opens `url` in a new page and collects console errors and uncaught page errors into

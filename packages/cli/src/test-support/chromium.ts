@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from 'pcee-test-chromium';
 
 /** What a page showed in real headless Chromium. */
 export interface RenderedPage {
@@ -19,19 +16,7 @@ export interface RenderedPage {
  * lists, a fresh profile folder) and reports errors, requests and chart sizes.
  */
 export async function renderInChromium(htmlPath: string): Promise<RenderedPage> {
-  const profile = mkdtempSync(join(tmpdir(), 'pcee-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const { context, close } = await launchChromium();
   try {
     const page = await context.newPage();
     const errors: string[] = [];
@@ -53,7 +38,6 @@ export async function renderInChromium(htmlPath: string): Promise<RenderedPage> 
     );
     return { errors, externalRequests, charts };
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await close();
   }
 }
