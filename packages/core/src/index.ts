@@ -19,6 +19,7 @@ export * from './evaluation.js';
 export * from './io/index.js';
 export * from './isotonic.js';
 export * from './model-manifest.js';
+export * from './onnx-full-model.js';
 export * from './onnx-session.js';
 export * from './onnx-staged-model.js';
 export * from './policy.js';

@@ -1,28 +1,15 @@
 import {
-  checkStageInput,
-  InvalidManifestError,
+  type FullModel,
+  fullModelSpec,
   type LoadOptions,
   type ModelPackage,
-  RuntimeFailureError,
-  type StageTensor,
+  OnnxFullModel,
 } from '@pcee/core';
-import type { NodeDevice } from './device-probe.js';
-import { resolveDevice } from './node-runtime.js';
-import { createSession, runSession } from './onnx-session.js';
+import { nodeBackend, resolveDevice } from './node-runtime.js';
+import { createSession } from './onnx-session.js';
 import { loadOrt } from './onnxruntime-loader.js';
 
-/** The single-exit baseline (`full.onnx`: backbone + final head only) in one onnxruntime session. */
-export interface FullModel {
-  /** The device in use (after any fallback). */
-  readonly device: NodeDevice;
-  /**
-   * Logits `[N, classes]` (float32) for a preprocessed batch `[N, …]`.
-   * @throws InvalidInputError for data that is not float32 or dims the model does not take.
-   */
-  run(input: StageTensor): Promise<StageTensor>;
-  /** Releases the session; later runs reject. Idempotent. */
-  dispose(): Promise<void>;
-}
+export type { FullModel };
 
 /**
  * Loads a package's `full.onnx` through plain onnxruntime-node with the same device,
@@ -36,36 +23,9 @@ export async function loadFullModel(
   modelPackage: ModelPackage,
   options: LoadOptions = {},
 ): Promise<FullModel> {
-  const { manifest } = modelPackage;
-  const spec = manifest.full;
-  if (!spec) {
-    throw new InvalidManifestError(
-      `model "${manifest.id}" ships no full model ("full" in model.json); export full.onnx to compare against it`,
-    );
-  }
+  const spec = fullModelSpec(modelPackage.manifest);
   const ort = await loadOrt();
   const { device, session: sessionSettings } = await resolveDevice(options);
   const session = await createSession(ort, modelPackage, spec.file, device, sessionSettings);
-  const what = `${spec.file} of model "${manifest.id}"`;
-  let disposed = false;
-  return {
-    device,
-    async run(input) {
-      if (disposed) throw new RuntimeFailureError(`${what} was disposed; load it again to run it`);
-      checkStageInput(input, session.inputMetadata[session.inputNames.indexOf(spec.input)], what);
-      const outputs = await runSession(
-        session,
-        { [spec.input]: new ort.Tensor('float32', input.data, [...input.dims]) },
-        what,
-      );
-      const logits = outputs[spec.output];
-      if (!logits) throw new InvalidManifestError(`${what} has no output "${spec.output}"; fix model.json`);
-      return { data: logits.data as Float32Array, dims: logits.dims };
-    },
-    async dispose() {
-      if (disposed) return;
-      disposed = true;
-      await session.release();
-    },
-  };
+  return new OnnxFullModel(modelPackage.manifest, device, session, nodeBackend(ort));
 }

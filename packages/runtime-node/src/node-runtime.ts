@@ -2,6 +2,7 @@ import {
   type DeviceInfo,
   type LoadOptions,
   type ModelPackage,
+  type OnnxBackend,
   OnnxStagedModel,
   type Runtime,
   type RuntimeCapabilities,
@@ -11,7 +12,7 @@ import {
 import type { InferenceSession } from 'onnxruntime-node';
 import { NODE_DEVICES, type NodeDevice, probeDevice } from './device-probe.js';
 import { createSession, runSession } from './onnx-session.js';
-import { loadOrt } from './onnxruntime-loader.js';
+import { loadOrt, type Ort } from './onnxruntime-loader.js';
 import { sessionOptions } from './session-options.js';
 
 /** Runtime name reported in capabilities and messages. */
@@ -102,12 +103,17 @@ async function loadStagedModel(modelPackage: ModelPackage, options: LoadOptions 
     for (const stage of modelPackage.manifest.stages) {
       sessions.push(await createSession(ort, modelPackage, stage.file, device, session));
     }
-    return new OnnxStagedModel(modelPackage.manifest, device, sessions, {
-      createTensor: (data, dims) => new ort.Tensor('float32', data, [...dims]),
-      run: (session, feeds, what) => runSession(session, feeds as InferenceSession.FeedsType, what),
-    });
+    return new OnnxStagedModel(modelPackage.manifest, device, sessions, nodeBackend(ort));
   } catch (error) {
     await Promise.allSettled(sessions.map((created) => created.release()));
     throw error;
   }
+}
+
+/** How core's session-backed models drive onnxruntime-node. */
+export function nodeBackend(ort: Ort): OnnxBackend<InferenceSession> {
+  return {
+    createTensor: (data, dims) => new ort.Tensor('float32', data, [...dims]),
+    run: (session, feeds, what) => runSession(session, feeds as InferenceSession.FeedsType, what),
+  };
 }

@@ -1,14 +1,14 @@
 import {
-  checkStageInput,
-  InvalidManifestError,
+  type FullModel,
+  fullModelSpec,
   type LoadOptions,
   type ModelPackage,
+  type OnnxBackend,
+  OnnxFullModel,
   OnnxStagedModel,
   type Runtime,
   type RuntimeCapabilities,
-  RuntimeFailureError,
   type StagedModel,
-  type StageTensor,
   selectDevice,
 } from '@pcee/core';
 import type { InferenceSession } from 'onnxruntime-web';
@@ -45,15 +45,7 @@ export interface WebRuntime extends Runtime {
   loadFullModel(modelPackage: ModelPackage, options?: LoadOptions): Promise<FullModel>;
 }
 
-/** The single-exit baseline in one onnxruntime-web session. */
-export interface FullModel {
-  /** The device in use (after any fallback). */
-  readonly device: WebDevice;
-  /** Logits `[N, classes]` (float32) for a preprocessed batch `[N, …]`. */
-  run(input: StageTensor): Promise<StageTensor>;
-  /** Releases the session; later runs reject. Idempotent. */
-  dispose(): Promise<void>;
-}
+export type { FullModel };
 
 /**
  * The PCEE runtime on one onnxruntime-web flavour. Devices are detected on the first
@@ -92,45 +84,25 @@ export function createRuntimeForFlavour(
         for (const stage of modelPackage.manifest.stages) {
           sessions.push(await createSession(ort, modelPackage, stage.file, device, session));
         }
-        return new OnnxStagedModel(modelPackage.manifest, device, sessions, {
-          createTensor: (data, dims) => new ort.Tensor('float32', data, [...dims]),
-          run: (staged, feeds, what) => runSession(ort, staged, feeds as InferenceSession.FeedsType, what),
-        });
+        return new OnnxStagedModel(modelPackage.manifest, device, sessions, webBackend(ort));
       } catch (error) {
         await Promise.allSettled(sessions.map((created) => created.release()));
         throw error;
       }
     },
     async loadFullModel(modelPackage, options = {}): Promise<FullModel> {
-      const { manifest } = modelPackage;
-      const spec = manifest.full;
-      if (!spec) {
-        throw new InvalidManifestError(
-          `model "${manifest.id}" ships no full model ("full" in model.json); export full.onnx to compare against it`,
-        );
-      }
+      const spec = fullModelSpec(modelPackage.manifest);
       const { ort, device, session: settings } = await prepare(options);
       const session = await createSession(ort, modelPackage, spec.file, device, settings);
-      const what = `${spec.file} of model "${manifest.id}" on ${device}`;
-      let disposed = false;
-      return {
-        device,
-        async run(input) {
-          if (disposed) throw new RuntimeFailureError(`${what} was disposed; load it again to run it`);
-          checkStageInput(input, session.inputMetadata[session.inputNames.indexOf(spec.input)], what);
-          const feed = new ort.Tensor('float32', input.data, [...input.dims]);
-          const outputs = await runSession(ort, session, { [spec.input]: feed }, what);
-          const logits = outputs[spec.output];
-          if (!logits)
-            throw new InvalidManifestError(`${what} has no output "${spec.output}"; fix model.json`);
-          return { data: logits.data as Float32Array, dims: logits.dims };
-        },
-        async dispose() {
-          if (disposed) return;
-          disposed = true;
-          await session.release();
-        },
-      };
+      return new OnnxFullModel(modelPackage.manifest, device, session, webBackend(ort));
     },
+  };
+}
+
+/** How core's session-backed models drive onnxruntime-web (runs go through the module's queue). */
+function webBackend(ort: OrtWeb): OnnxBackend<InferenceSession> {
+  return {
+    createTensor: (data, dims) => new ort.Tensor('float32', data, [...dims]),
+    run: (session, feeds, what) => runSession(ort, session, feeds as InferenceSession.FeedsType, what),
   };
 }

@@ -12,6 +12,8 @@ export {
 export {
   createTensor,
   elementCount,
+  FLOAT_DTYPES,
+  INTEGER_DTYPES,
   storedBytesOf,
   TENSOR_DTYPES,
   type Tensor,

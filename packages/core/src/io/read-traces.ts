@@ -3,19 +3,8 @@ import { createTraces, type Traces } from '../traces.js';
 import { NPY_MAGIC } from './npy.js';
 import { isZip, readNpz } from './npz.js';
 import { readSafetensors, safetensorsHeaderLength } from './safetensors.js';
-import { formatShape, type Tensor, type TensorDtype } from './tensor.js';
+import { FLOAT_DTYPES, formatShape, INTEGER_DTYPES, type Tensor } from './tensor.js';
 
-const FLOAT_DTYPES: readonly TensorDtype[] = ['float16', 'bfloat16', 'float32', 'float64'];
-const INTEGER_DTYPES: readonly TensorDtype[] = [
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'uint8',
-  'uint16',
-  'uint32',
-  'uint64',
-];
 const HOW_TO_WRITE =
   'write traces with numpy.savez(path, logits=logits, labels=labels) or safetensors save_file({"logits": …, "labels": …}, path)';
 

@@ -1,6 +1,6 @@
 /** Test support (not a test file): fast-check arbitraries shared by the io tests. */
 import fc from 'fast-check';
-import { createTensor, elementCount, type Tensor, type TensorDtype } from './tensor.js';
+import { createTensor, elementCount, TENSOR_DTYPES, type Tensor, type TensorDtype } from './tensor.js';
 
 /** Arbitrary tensors of every dtype .npy can hold, values exactly representable in it. */
 export const tensorArbitrary = (dtypes: readonly TensorDtype[]): fc.Arbitrary<Tensor> =>
@@ -37,17 +37,4 @@ export const tensorArbitrary = (dtypes: readonly TensorDtype[]): fc.Arbitrary<Te
     });
 
 /** Every dtype .npy can hold (all but bfloat16). */
-export const NPY_DTYPES: readonly TensorDtype[] = [
-  'float16',
-  'float32',
-  'float64',
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'uint8',
-  'uint16',
-  'uint32',
-  'uint64',
-  'bool',
-];
+export const NPY_DTYPES: readonly TensorDtype[] = TENSOR_DTYPES.filter((dtype) => dtype !== 'bfloat16');

@@ -19,12 +19,11 @@ export type TensorDtype =
   | 'uint64'
   | 'bool';
 
-/** Every supported dtype, in a stable order (for messages and tests). */
-export const TENSOR_DTYPES: readonly TensorDtype[] = [
-  'float16',
-  'bfloat16',
-  'float32',
-  'float64',
+/** Floating-point dtypes (float16 and bfloat16 are widened to float32 in memory). */
+export const FLOAT_DTYPES: readonly TensorDtype[] = ['float16', 'bfloat16', 'float32', 'float64'];
+
+/** Integer dtypes, signed then unsigned. */
+export const INTEGER_DTYPES: readonly TensorDtype[] = [
   'int8',
   'int16',
   'int32',
@@ -33,8 +32,10 @@ export const TENSOR_DTYPES: readonly TensorDtype[] = [
   'uint16',
   'uint32',
   'uint64',
-  'bool',
 ];
+
+/** Every supported dtype, in a stable order (for messages and tests). */
+export const TENSOR_DTYPES: readonly TensorDtype[] = [...FLOAT_DTYPES, ...INTEGER_DTYPES, 'bool'];
 
 /** In-memory storage of a tensor's elements (see {@link tensorArrayOf} for the dtype mapping). */
 export type TensorData =
