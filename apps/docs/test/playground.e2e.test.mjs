@@ -2,10 +2,13 @@
 // drives the playground in real headless Chromium, and checks that the model loads in the
 // page, that δ moves the totals, that the page's predictions equal early-exit inference by
 // @pcee/core's runner on onnxruntime-node for the same images and δ, that the in-page runner
-// agrees, and that nothing is logged as an error. Saves docs/images/playground.png.
+// agrees, and that nothing is logged as an error. Takes a screenshot of the playground: into the
+// system temp folder, or over the README's docs/images/playground.png with
+// PCEE_UPDATE_SCREENSHOTS=1 (`npm run screenshot -w docs`), so a test run leaves the tree clean.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +29,10 @@ import { serveStatic } from './static-server.mjs';
 const site = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = resolve(site, '../..');
 const dist = join(site, '.vitepress/dist');
-const screenshot = join(repo, 'docs/images/playground.png');
+const screenshot =
+  process.env.PCEE_UPDATE_SCREENSHOTS === '1'
+    ? join(repo, 'docs/images/playground.png')
+    : join(tmpdir(), 'pcee-docs-playground.png');
 const expectedModel = process.env.PCEE_DOCS_ALLOW_MISSING_MODELS === '1' ? null : 'fmnist-cnn-large';
 
 let server;

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, InvalidFileError } from '../errors.js';
+import { crc32 } from './crc32.js';
 import { writeNpy } from './npy.js';
 import { readNpz, writeNpz } from './npz.js';
 import { createTensor, TENSOR_DTYPES } from './tensor.js';
@@ -107,5 +108,41 @@ describe('writeNpz', () => {
   it('covers every dtype but bfloat16', () => {
     expect(TENSOR_DTYPES.filter((dtype) => !NPY_DTYPES.includes(dtype))).toEqual(['bfloat16']);
     expect(writeNpy(createTensor('bool', [2], Uint8Array.of(1, 0))).length).toBe(130);
+  });
+});
+
+describe('readNpz checksums', () => {
+  /** Offset of the first entry's data: after its 30-byte local header, name and extra field. */
+  const firstDataStart = (bytes: Uint8Array) =>
+    30 + bytes[26]! + 256 * bytes[27]! + bytes[28]! + 256 * bytes[29]!;
+
+  it('rejects a stored entry with one flipped bit in its array data, naming the entry and the fix', () => {
+    const bytes = new Uint8Array(fixture('traces-f32-i64.npz'));
+    // Past the 128-byte .npy header: the flip lands in a float32 value, which would read fine.
+    bytes[firstDataStart(bytes) + 140]! ^= 0x04;
+    expect(() => readNpz(bytes)).toThrow(
+      /entry "logits.npy" is corrupt: its data has CRC-32 0x[0-9a-f]{8} but the archive records 0x[0-9a-f]{8}.*write or copy it again/,
+    );
+  });
+
+  it('accepts the checksums numpy and fflate write, compressed or stored', () => {
+    for (const name of ['traces-f32-i64.npz', 'traces-f32-i64-compressed.npz', 'traces-f64-u8.npz']) {
+      expect(() => readNpz(fixture(name))).not.toThrow();
+    }
+    const logits = createTensor('float32', [2, 3], Float32Array.from([1, 2, 3, 4, 5, 6]));
+    for (const compress of [false, true]) {
+      expect(readNpz(writeNpz({ logits }, { compress })).get('logits')!.data).toEqual(logits.data);
+    }
+  });
+});
+
+describe('crc32', () => {
+  it.each([
+    ['', 0x00000000],
+    ['a', 0xe8b7be43],
+    ['123456789', 0xcbf43926],
+    ['The quick brown fox jumps over the lazy dog', 0x414fa339],
+  ])('matches the standard check value for %j', (text, expected) => {
+    expect(crc32(strToU8(text))).toBe(expected);
   });
 });

@@ -1,7 +1,9 @@
 import { type UnzipFileInfo, unzipSync, type Zippable, zipSync } from 'fflate';
 import { InvalidArgumentError, InvalidFileError, PceeError } from '../errors.js';
+import { crc32 } from './crc32.js';
 import { readNpy, writeNpy } from './npy.js';
 import type { Tensor } from './tensor.js';
+import { zipEntryChecksums } from './zip-checksums.js';
 
 /** Tensors by name, as `.npz` and `.safetensors` hold them. */
 export type NamedTensors = ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>;
@@ -29,8 +31,9 @@ export function isZip(bytes: Uint8Array): boolean {
  * Reads a `.npz` archive written by `np.savez` (stored) or `np.savez_compressed` (deflate).
  *
  * @returns the arrays by entry name, without the `.npy` suffix, in archive order
- * @throws InvalidFileError for bytes that are not a zip, a truncated or corrupt archive, or an
- *   entry that is not a readable `.npy` (the message names the entry)
+ * @throws InvalidFileError for bytes that are not a zip, a truncated or corrupt archive, an entry
+ *   whose data does not match its recorded CRC-32, or an entry that is not a readable `.npy`
+ *   (the message names the entry)
  */
 export function readNpz(bytes: Uint8Array): Map<string, Tensor> {
   if (!isZip(bytes)) {
@@ -46,10 +49,12 @@ export function readNpz(bytes: Uint8Array): Map<string, Tensor> {
       { cause: error },
     );
   }
+  const checksums = zipEntryChecksums(bytes);
   const tensors = new Map<string, Tensor>();
   for (const [entryName, entryBytes] of Object.entries(entries)) {
     // Directories and stray files: np.savez writes only `<name>.npy` entries.
     if (entryName.endsWith('/')) continue;
+    checkEntryChecksum(entryName, entryBytes, checksums.get(entryName));
     const name = entryName.endsWith('.npy') ? entryName.slice(0, -4) : entryName;
     try {
       tensors.set(name, readNpy(entryBytes));
@@ -59,6 +64,18 @@ export function readNpz(bytes: Uint8Array): Map<string, Tensor> {
     }
   }
   return tensors;
+}
+
+/** A stored entry with a flipped bit inflates fine and parses fine: only its CRC-32 tells. */
+function checkEntryChecksum(name: string, data: Uint8Array, recorded: number | undefined): void {
+  const actual = crc32(data);
+  if (recorded !== actual) {
+    const hex = (value: number | undefined) =>
+      value === undefined ? 'none' : `0x${value.toString(16).padStart(8, '0')}`;
+    throw new InvalidFileError(
+      `.npz entry "${name}" is corrupt: its data has CRC-32 ${hex(actual)} but the archive records ${hex(recorded)}; the file was damaged after it was written, so write or copy it again`,
+    );
+  }
 }
 
 /** Rejects entries whose size fields cannot be right, before fflate allocates for them. */
