@@ -128,7 +128,7 @@ describe('pcee run', () => {
 });
 
 describe('pcee bench', () => {
-  it('--json prints {full:{accuracy,throughput,latencyMs}, rows:[…]} per batch × δ', async () => {
+  it('--json prints {full, fullByBatch, rows} with one row per batch × δ', async () => {
     const result = await runCli(
       'bench',
       model,
@@ -147,8 +147,14 @@ describe('pcee bench', () => {
     );
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout);
-    expect(Object.keys(json)).toEqual(['full', 'rows']);
+    expect(Object.keys(json)).toEqual(['full', 'fullByBatch', 'rows']);
     expect(Object.keys(json.full)).toEqual(['accuracy', 'throughput', 'latencyMs']);
+    expect(json.fullByBatch.map((row: { batch: number }) => row.batch)).toEqual([1, 32]);
+    expect(json.full).toEqual({ ...json.fullByBatch[0], batch: undefined });
+    for (const row of json.rows) {
+      const full = json.fullByBatch.find((f: { batch: number }) => f.batch === row.batch);
+      expect(row.speedup).toBeCloseTo(row.throughput / full.throughput, 10);
+    }
     expect(json.rows).toHaveLength(4);
     expect(Object.keys(json.rows[0])).toEqual([
       'policy',
