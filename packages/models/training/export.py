@@ -145,7 +145,8 @@ def export_one(model_id: str, splits) -> dict:
 
 def results_markdown(manifests) -> str:
     """The README results section, generated from the manifests (never typed by hand)."""
-    lines = []
+    total = sum(m['training']['wallTimeSeconds'] for m in manifests)
+    lines = [f"Training wall time of the whole zoo: {total / 60:.1f} min (sum over the {len(manifests)} models).", '']
     for m in manifests:
         t = m['training']
         lines += [f"### `{m['id']}`", '', m['description'] + '.', '',

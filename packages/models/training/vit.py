@@ -1,38 +1,41 @@
 """Multi-exit vision transformers with a convolutional stem.
 
-A single linear patchify is weak on 60k small grey images; a three-layer strided conv stem
-(28x28 -> 14x14 -> 7x7 -> 4x4) gives 16 patch tokens (each seeing a 7x7-pixel patch and its
-surroundings) with local inductive bias and trains far better on Fashion-MNIST. 16 tokens rather
-than 49 keep CPU training affordable (token-wise ops dominate a small ViT's time on CPU). Then: learned positional embedding, pre-norm transformer blocks
-(MHSA + MLP), and after every block an exit head: token-wise LayerNorm -> flatten the 16 tokens -> Linear.
-Mean-pooling (or a CLS token) was tried first: it discards the 4x4 layout the tokens carry and
-learned several times slower in a short probe; the flattening head keeps it and still costs only
-2*16*D*10 FLOPs, about 2-3% of a block.
+A single linear patchify is weak on 60k small grey images; a strided conv stem gives patch tokens
+with local inductive bias and trains far better on Fashion-MNIST. The stem (four 3x3 Conv-BN-GELU:
+28x28, stride 2 to 14x14, stride 2 to 7x7, 7x7) gives 49 patch tokens, each a 4x4-pixel patch
+with its surroundings. In 2-epoch probes this stem reached 0.861 validation accuracy against 0.841
+for the same stem without its first and last conv (same learning rate). An earlier 4x4 grid (16 tokens) was cheaper to train but
+capped accuracy near 0.89: its exits were flat from the first block on, the stem had already thrown
+the detail away. Then: learned positional embedding, pre-norm transformer blocks (MHSA + MLP), and
+after every block an exit head: token-wise LayerNorm -> flatten the tokens -> Linear. Mean-pooling
+(or a CLS token) was tried first: it discards the spatial layout the tokens carry and learned
+several times slower in a short probe; the flattening head keeps it and costs 2*T*D*10 FLOPs, a few
+percent of a block.
 Stage 0 = stem + block 0; stage i = block i.
 """
 import torch
 from torch import nn
 
-TOKENS = 16  # 4x4 patch tokens
+GRID = 7  # the stem's output is GRID x GRID patch tokens
+TOKENS = GRID * GRID
 
 
 class ConvStem(nn.Module):
     def __init__(self, dim: int, hidden: int):
         super().__init__()
         self.layers = nn.Sequential(
-            nn.Conv2d(1, hidden, 3, 2, 1, bias=False), nn.BatchNorm2d(hidden), nn.GELU(),   # -> 14x14
-            nn.Conv2d(hidden, dim, 3, 2, 1, bias=False), nn.BatchNorm2d(dim), nn.GELU(),    # -> 7x7
-            nn.Conv2d(dim, dim, 3, 2, 1, bias=False), nn.BatchNorm2d(dim), nn.GELU(),       # -> 4x4
+            nn.Conv2d(1, hidden, 3, 1, 1, bias=False), nn.BatchNorm2d(hidden), nn.GELU(),       # 28x28
+            nn.Conv2d(hidden, hidden, 3, 2, 1, bias=False), nn.BatchNorm2d(hidden), nn.GELU(),  # -> 14x14
+            nn.Conv2d(hidden, dim, 3, 2, 1, bias=False), nn.BatchNorm2d(dim), nn.GELU(),        # -> 7x7
+            nn.Conv2d(dim, dim, 3, 1, 1, bias=False), nn.BatchNorm2d(dim), nn.GELU(),           # 7x7
         )
         self.position = nn.Parameter(torch.zeros(1, TOKENS, dim))
         nn.init.trunc_normal_(self.position, std=0.02)
 
     def forward(self, x):
-        x = self.layers(x)                       # [B, D, 4, 4]
-        x = x.flatten(2).transpose(1, 2)         # [B, 16, D]
+        x = self.layers(x)                       # [B, D, 7, 7]
+        x = x.flatten(2).transpose(1, 2)         # [B, 49, D]
         return x + self.position
-
-
 class Attention(nn.Module):
     """Multi-head self-attention written out (exports cleanly to ONNX and is easy to count)."""
 
@@ -102,10 +105,11 @@ class MultiExitViT(nn.Module):
         return logits
 
 
-# Widths are modest because CPU training time is the budget (the whole zoo trains in < 1 h on 2 cores).
+# Widths and head counts are modest because CPU training time is the budget: on this CPU stack the
+# attention matmuls run as one small GEMM per (sample, head), so fewer, wider heads train faster.
 def vit_small() -> MultiExitViT:
-    return MultiExitViT(dim=32, depth=4, heads=2, mlp_ratio=2, stem_hidden=24)
+    return MultiExitViT(dim=32, depth=4, heads=1, mlp_ratio=2, stem_hidden=24)
 
 
 def vit_large() -> MultiExitViT:
-    return MultiExitViT(dim=64, depth=8, heads=4, mlp_ratio=2, stem_hidden=32)
+    return MultiExitViT(dim=48, depth=8, heads=2, mlp_ratio=2, stem_hidden=32)
