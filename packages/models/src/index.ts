@@ -20,8 +20,14 @@ export interface ModelInfo {
 const MODELS: readonly ModelInfo[] = [
   { id: 'fmnist-cnn-small', description: 'Small MSDNet-inspired CNN, 4 exits (Fashion-MNIST)' },
   { id: 'fmnist-cnn-large', description: 'Large MSDNet-inspired CNN, 6 exits (Fashion-MNIST)' },
-  { id: 'fmnist-vit-small', description: 'Small ViT with conv stem (49 patch tokens), 4 blocks / 4 exits (Fashion-MNIST)' },
-  { id: 'fmnist-vit-large', description: 'Large ViT with conv stem (49 patch tokens), 8 blocks / 8 exits (Fashion-MNIST)' },
+  {
+    id: 'fmnist-vit-small',
+    description: 'Small ViT with conv stem (49 patch tokens), 4 blocks / 4 exits (Fashion-MNIST)',
+  },
+  {
+    id: 'fmnist-vit-large',
+    description: 'Large ViT with conv stem (49 patch tokens), 8 blocks / 8 exits (Fashion-MNIST)',
+  },
 ];
 
 /** The id of the model a tool uses when the user names none. */

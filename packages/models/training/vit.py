@@ -4,9 +4,9 @@ A single linear patchify is weak on 60k small grey images; a strided conv stem g
 with local inductive bias and trains far better on Fashion-MNIST. The stem (four 3x3 Conv-BN-GELU:
 28x28, stride 2 to 14x14, stride 2 to 7x7, 7x7) gives 49 patch tokens, each a 4x4-pixel patch
 with its surroundings. In 2-epoch probes this stem reached 0.861 validation accuracy against 0.841
-for the same stem without its first and last conv (same learning rate). An earlier 4x4 grid (16 tokens) was cheaper to train but
-capped accuracy near 0.89: its exits were flat from the first block on, the stem had already thrown
-the detail away. Then: learned positional embedding, pre-norm transformer blocks (MHSA + MLP), and
+for the same stem without its first and last conv. An earlier three-conv stem to a 4x4 grid (16
+tokens) stalled near 0.89, but it (and those probes) trained with the faulty oneDNN gradients that
+train.py now switches off, so how much of that was the architecture is not known. Then: learned positional embedding, pre-norm transformer blocks (MHSA + MLP), and
 after every block an exit head: token-wise LayerNorm -> flatten the tokens -> Linear. Mean-pooling
 (or a CLS token) was tried first: it discards the spatial layout the tokens carry and learned
 several times slower in a short probe; the flattening head keeps it and costs 2*T*D*10 FLOPs, a few
