@@ -36,6 +36,8 @@ class ConvStem(nn.Module):
         x = self.layers(x)                       # [B, D, 7, 7]
         x = x.flatten(2).transpose(1, 2)         # [B, 49, D]
         return x + self.position
+
+
 class Attention(nn.Module):
     """Multi-head self-attention written out (exports cleanly to ONNX and is easy to count)."""
 

@@ -35,23 +35,6 @@ interface BenchFlags extends ModelFlags {
   json?: boolean;
 }
 
-/** One measured configuration, as `pcee bench --json` prints it. */
-interface BenchRow {
-  policy: string;
-  delta: number;
-  batch: number;
-  /** null when the inputs have no labels. */
-  accuracy: number | null;
-  /** Samples per second (median of the repetitions). */
-  throughput: number;
-  /** throughput / full-model throughput at the same batch size. */
-  speedup: number;
-  /** full-model FLOPs / mean FLOPs of the exits taken. */
-  predictedSpeedup: number;
-  /** Wall time per batch, ms. */
-  latencyMs: number;
-}
-
 /** The full model (full.onnx) at one batch size, as `pcee bench --json` prints it. */
 interface FullModelRow {
   batch: number;
@@ -61,6 +44,16 @@ interface FullModelRow {
   throughput: number;
   /** Wall time per batch, ms. */
   latencyMs: number;
+}
+
+/** One measured early-exit configuration, as `pcee bench --json` prints it. */
+interface BenchRow extends FullModelRow {
+  policy: string;
+  delta: number;
+  /** throughput / full-model throughput at the same batch size. */
+  speedup: number;
+  /** full-model FLOPs / mean FLOPs of the exits taken. */
+  predictedSpeedup: number;
 }
 
 /** `pcee bench`: measured early-exit throughput against full.onnx, next to the FLOP-predicted speedup. */
