@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import type { ServeMetrics } from '../metrics/serve-metrics.js';
+import type { ServedModel } from '../models/served-model.js';
+import { parseInferRequest, type RequestLimits } from '../oip/infer-request.js';
+import { buildInferResponse } from '../oip/infer-response.js';
+import { modelMetadata } from '../oip/model-metadata.js';
+import { sendError } from './error-reply.js';
+import { NotFoundError, UnavailableError } from './http-errors.js';
+
+/** Options of the HTTP layer. */
+export interface ServeAppOptions {
+  readonly models: readonly ServedModel[];
+  readonly metrics: ServeMetrics;
+  readonly limits: RequestLimits;
+  /** Largest request body accepted, bytes; larger bodies are answered 413. */
+  readonly bodyLimitBytes: number;
+  /** Server version reported by `GET /v2`. */
+  readonly version: string;
+  /** fastify's logger option (pino): false for none, or options/an instance. */
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Whether the server refuses new work (draining for shutdown); read on every request. */
+  readonly isDraining: () => boolean;
+}
+
+/**
+ * The Open Inference Protocol v2 REST API on fastify: health, server and model metadata,
+ * model readiness, inference, and Prometheus `/metrics`. Every error is `{"error": "…"}`
+ * with its status; bodies are parsed as JSON whatever their content type (curl's default
+ * form type included) and capped at `bodyLimitBytes`.
+ */
+export function createServeApp(options: ServeAppOptions): FastifyInstance {
+  const { metrics, limits, bodyLimitBytes } = options;
+  const models = new Map(options.models.map((model) => [model.info.name, model]));
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: bodyLimitBytes,
+    // Per-request lines would dominate the log under load; the onResponse hook logs at debug.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: bodyLimitBytes }, jsonParser);
+
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply, bodyLimitBytes));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      error: `no route ${request.method} ${request.url.slice(0, 100)}; the API is /v2/health/{live,ready}, /v2/models/{name}[/ready|/infer] and /metrics`,
+    }),
+  );
+
+  const lookUp = (name: string, version?: string): ServedModel => {
+    const model = models.get(name);
+    if (!model) {
+      throw new NotFoundError(
+        `no model named "${name.slice(0, 100)}" is served here; the models are: ${[...models.keys()].join(', ')}`,
+      );
+    }
+    if (version !== undefined && version !== model.info.version) {
+      throw new NotFoundError(
+        `model "${name}" has no version "${version.slice(0, 40)}"; the version served is ${model.info.version}`,
+      );
+    }
+    return model;
+  };
+
+  app.get('/v2', async () => ({ name: 'pcee', version: options.version, extensions: [] }));
+  app.get('/v2/health/live', async () => ({ live: true }));
+  app.get('/v2/health/ready', async () => {
+    if (options.isDraining()) throw new UnavailableError('the server is shutting down', 5);
+    return { ready: true };
+  });
+
+  type ModelParams = { name: string; version?: string };
+  for (const prefix of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
+    app.get<{ Params: ModelParams }>(prefix, async (request) => {
+      const model = lookUp(request.params.name, request.params.version);
+      return modelMetadata(model.info, model.serving, limits);
+    });
+    app.get<{ Params: ModelParams }>(`${prefix}/ready`, async (request) => {
+      const model = lookUp(request.params.name, request.params.version);
+      if (options.isDraining()) throw new UnavailableError('the server is shutting down', 5);
+      return { name: model.info.name, ready: true };
+    });
+    app.post<{ Params: ModelParams }>(`${prefix}/infer`, async (request, reply) => {
+      const model = lookUp(request.params.name, request.params.version);
+      const parsed = parseInferRequest(request.body, model.info, limits);
+      const outcome = await model.infer(parsed);
+      reply.header('content-type', 'application/json; charset=utf-8');
+      return buildInferResponse(model.info, parsed.id ?? randomUUID(), parsed.outputs, outcome);
+    });
+  }
+
+  app.get('/metrics', async (_request, reply) => {
+    const { text, contentType } = await metrics.render();
+    return reply.header('content-type', contentType).send(text);
+  });
+
+  // Request metrics for inference calls (known models only, so label values stay bounded).
+  app.addHook('onResponse', async (request, reply) => {
+    const name = (request.params as { name?: string } | undefined)?.name;
+    if (!request.url.endsWith('/infer') || name === undefined || !models.has(name)) return;
+    metrics.requests.inc({ model: name, code: String(reply.statusCode) });
+    metrics.requestDuration.observe({ model: name }, reply.elapsedTime / 1000);
+    request.log.debug({ model: name, status: reply.statusCode, ms: reply.elapsedTime }, 'inference request');
+  });
+  return app;
+}

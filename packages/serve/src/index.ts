@@ -1,0 +1,44 @@
+/**
+ * `@pcee/serve`: an early-exit inference server on the Open Inference Protocol v2 (REST):
+ * per-stage dynamic batching (samples that continue from different requests share the next
+ * stage's batch), bounded queues, Prometheus metrics and a calibration drift monitor.
+ *
+ * @packageDocumentation
+ */
+export {
+  DriftMonitor,
+  type DriftOptions,
+  type DriftSignal,
+  type DriftSnapshot,
+} from './drift/drift-monitor.js';
+export { type DriftReference, driftReference } from './drift/drift-reference.js';
+export { populationStabilityIndex } from './drift/population-stability.js';
+export {
+  BadRequestError,
+  HttpError,
+  NotFoundError,
+  OverloadedError,
+  PayloadTooLargeError,
+  UnavailableError,
+} from './http/http-errors.js';
+export { createServeApp, type ServeAppOptions } from './http/serve-app.js';
+export { ServeMetrics } from './metrics/serve-metrics.js';
+export { loadServedModel, type ModelServeSettings, type ModelSource } from './models/load-served-model.js';
+export { type ProfileFile, readProfileFile } from './models/profile-file.js';
+export { type InferOutcome, ServedModel, type ServingPolicy } from './models/served-model.js';
+export type { ServedInputSpec, ServedModelInfo } from './models/served-model-info.js';
+export { readTunedSetting, type TunedSetting } from './models/tuned-setting.js';
+export {
+  DEFAULT_OUTPUTS,
+  type InferRequest,
+  OUTPUT_NAMES,
+  type OutputName,
+  parseInferRequest,
+  type RequestLimits,
+  type ServePolicyName,
+} from './oip/infer-request.js';
+export type { OipInferResponse, OipModelMetadata } from './oip/oip-types.js';
+export type { ScheduledResult } from './scheduler/pending-request.js';
+export type { StagePipeline } from './scheduler/stage-pipeline.js';
+export { type BatchingMode, type SchedulerOptions, StageScheduler } from './scheduler/stage-scheduler.js';
+export { type RunningServer, SERVE_DEFAULTS, type ServeOptions, startServer } from './serve-server.js';

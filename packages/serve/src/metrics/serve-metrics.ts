@@ -1,0 +1,190 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { DriftSnapshot } from '../drift/drift-monitor.js';
+
+/** What the metrics read from each served model when Prometheus scrapes. */
+export interface MetricsSource {
+  readonly name: string;
+  readonly stages: number;
+  queueDepth(stage: number): number;
+  inFlight(): number;
+  drift(): DriftSnapshot;
+}
+
+/** Latency buckets in seconds: 1 ms to 10 s. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * The server's Prometheus metrics, in a registry of its own (so several servers in one
+ * process, as in tests, do not collide). Names follow Prometheus conventions: `_total` for
+ * counters, base units (seconds), the model as a label.
+ */
+export class ServeMetrics {
+  readonly registry = new Registry();
+  /** Requests answered, by model and HTTP status. */
+  readonly requests: Counter<'model' | 'code'>;
+  /** Wall time from request received to response sent, seconds. */
+  readonly requestDuration: Histogram<'model'>;
+  /** Samples answered, by model and exit taken. */
+  readonly samples: Counter<'model' | 'exit'>;
+  /** Rows per stage run. */
+  readonly batchSize: Histogram<'model' | 'stage'>;
+  /** Wall time of one stage run, seconds. */
+  readonly stageDuration: Histogram<'model' | 'stage'>;
+  /** Cost of the exits taken, in the model's cost unit. */
+  readonly computeCost: Counter<'model' | 'unit'>;
+  /** What the same samples would have cost on the full model, same unit. */
+  readonly fullModelCost: Counter<'model' | 'unit'>;
+  private sources: readonly MetricsSource[] = [];
+
+  constructor() {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.requests = new Counter({
+      name: 'pcee_requests_total',
+      help: 'Inference requests answered, by model and HTTP status code.',
+      labelNames: ['model', 'code'],
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: 'pcee_request_duration_seconds',
+      help: 'Inference request latency from receipt to response, seconds.',
+      labelNames: ['model'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.samples = new Counter({
+      name: 'pcee_samples_total',
+      help: 'Samples answered, by the exit they took.',
+      labelNames: ['model', 'exit'],
+      registers,
+    });
+    this.batchSize = new Histogram({
+      name: 'pcee_stage_batch_size',
+      help: 'Samples per stage run (per-stage batching refills deep stages across requests).',
+      labelNames: ['model', 'stage'],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+      registers,
+    });
+    this.stageDuration = new Histogram({
+      name: 'pcee_stage_run_seconds',
+      help: 'Wall time of one stage run on one batch, seconds.',
+      labelNames: ['model', 'stage'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.computeCost = new Counter({
+      name: 'pcee_compute_cost_total',
+      help: 'Cumulative cost of the exits taken (FLOPs, ms, … as the unit label says).',
+      labelNames: ['model', 'unit'],
+      registers,
+    });
+    this.fullModelCost = new Counter({
+      name: 'pcee_full_model_cost_total',
+      help: 'What the same samples would have cost on the full model without early exit.',
+      labelNames: ['model', 'unit'],
+      registers,
+    });
+    const sources = () => this.sources;
+    const { computeCost, fullModelCost } = this;
+    new Gauge({
+      name: 'pcee_compute_saved_ratio',
+      help: 'Share of the full model compute saved by early exit: 1 - compute_cost / full_model_cost.',
+      labelNames: ['model'],
+      registers,
+      async collect() {
+        this.reset();
+        const spent = (await computeCost.get()).values;
+        const full = (await fullModelCost.get()).values;
+        for (const entry of full) {
+          const used = spent.find((candidate) => candidate.labels.model === entry.labels.model);
+          if (entry.value > 0 && used) {
+            this.set({ model: String(entry.labels.model) }, 1 - used.value / entry.value);
+          }
+        }
+      },
+    });
+    new Gauge({
+      name: 'pcee_queue_depth',
+      help: 'Samples waiting in each stage queue.',
+      labelNames: ['model', 'stage'],
+      registers,
+      collect() {
+        this.reset();
+        for (const source of sources()) {
+          for (let stage = 0; stage < source.stages; stage++) {
+            this.set({ model: source.name, stage: String(stage) }, source.queueDepth(stage));
+          }
+        }
+      },
+    });
+    new Gauge({
+      name: 'pcee_in_flight_samples',
+      help: 'Samples admitted and not yet answered (queued or running).',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        this.reset();
+        for (const source of sources()) this.set({ model: source.name }, source.inFlight());
+      },
+    });
+    new Gauge({
+      name: 'pcee_drift_psi',
+      help: 'Population stability index vs calibration over the sliding window (signal: first_confidence, exit_share, exit_confidence); above 0.25 is a significant shift.',
+      labelNames: ['model', 'signal', 'exit'],
+      registers,
+      collect() {
+        this.reset();
+        for (const source of sources()) {
+          const drift = source.drift();
+          const set = (signal: string, exit: string, value: number) => {
+            if (!Number.isNaN(value)) this.set({ model: source.name, signal, exit }, value);
+          };
+          set('first_confidence', '', drift.firstConfidencePsi);
+          set('exit_share', '', drift.exitSharePsi);
+          drift.exitConfidencePsi.forEach((value, exit) => {
+            set('exit_confidence', String(exit), value);
+          });
+        }
+      },
+    });
+    new Gauge({
+      name: 'pcee_drift_exit_share',
+      help: 'Share of samples per exit: observed over the sliding window, and the reference on held-out data.',
+      labelNames: ['model', 'exit', 'source'],
+      registers,
+      collect() {
+        this.reset();
+        for (const source of sources()) {
+          const drift = source.drift();
+          drift.exitShare.forEach((share, exit) => {
+            this.set({ model: source.name, exit: String(exit), source: 'observed' }, share);
+            const reference = drift.referenceShare[exit]!;
+            if (!Number.isNaN(reference)) {
+              this.set({ model: source.name, exit: String(exit), source: 'reference' }, reference);
+            }
+          });
+        }
+      },
+    });
+    new Gauge({
+      name: 'pcee_drift_window_samples',
+      help: 'Samples in the drift monitor window.',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        this.reset();
+        for (const source of sources()) this.set({ model: source.name }, source.drift().samples);
+      },
+    });
+  }
+
+  /** The models whose queues, in-flight counts and drift the gauges read. */
+  track(sources: readonly MetricsSource[]): void {
+    this.sources = sources;
+  }
+
+  /** The metrics in Prometheus text format, and its content type. */
+  async render(): Promise<{ text: string; contentType: string }> {
+    return { text: await this.registry.metrics(), contentType: this.registry.contentType };
+  }
+}

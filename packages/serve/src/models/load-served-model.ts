@@ -1,0 +1,178 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  assertProfileMatches,
+  type CalibrationProfile,
+  compilePolicy,
+  InvalidArgumentError,
+  type LoadOptions,
+  manifestCosts,
+  modelFingerprint,
+  readTraces,
+  type Traces,
+} from '@pcee/core';
+import { loadFullModel, nodeRuntime, openModelPackage } from '@pcee/runtime-node';
+import { DriftMonitor, type DriftOptions } from '../drift/drift-monitor.js';
+import { driftReference } from '../drift/drift-reference.js';
+import type { ServeMetrics } from '../metrics/serve-metrics.js';
+import type { ServePolicyName } from '../oip/infer-request.js';
+import { type SchedulerOptions, StageScheduler } from '../scheduler/stage-scheduler.js';
+import { fullModelPipeline, prepareInputs, servedInputs, stagedPipeline } from './model-pipeline.js';
+import { ServedModel } from './served-model.js';
+import type { TunedSetting } from './tuned-setting.js';
+
+/** One model to serve: its package folder and calibration profile. */
+export interface ModelSource {
+  /** Model package folder (model.json + stage files). */
+  readonly dir: string;
+  /** The model's calibration profile. */
+  readonly profile: CalibrationProfile;
+  /** The profile's `tuned` operating point, if it has one (see `readTunedSetting`). */
+  readonly tuned?: TunedSetting;
+  /**
+   * Held-out traces (`logits`, `labels`) the drift monitor compares with: a path, or false
+   * for none. Default: `val.npz` in the package folder when present.
+   */
+  readonly referenceTraces?: string | false;
+}
+
+/** How every model is served. */
+export interface ModelServeSettings {
+  /** δ when a request sets none; default: the profile's tuned δ (then it is required). */
+  readonly delta?: number;
+  /** Policy when a request sets none; default: the profile's tuned policy, else `pcee`. */
+  readonly policy?: ServePolicyName;
+  /** Serve `full.onnx` instead of the stages (no early exit): the baseline to compare with. */
+  readonly baseline?: boolean;
+  readonly load: LoadOptions;
+  readonly scheduler: SchedulerOptions;
+  readonly drift: Omit<DriftOptions, 'onDrift'>;
+  readonly metrics: ServeMetrics;
+  /** Receives drift alerts and notes (a malformed `tuned` entry, a skipped reference). */
+  readonly log: (level: 'info' | 'warn', details: Record<string, unknown>, message: string) => void;
+}
+
+/**
+ * Opens, checks and loads one model for serving: the profile must match the package (id,
+ * exits, classes, weights), δ comes from the settings or the profile's tuned entry, the
+ * sessions are created once, and the drift reference is built.
+ *
+ * @throws ProfileMismatchError, InvalidManifestError, DeviceUnavailableError, InvalidArgumentError.
+ */
+export async function loadServedModel(
+  source: ModelSource,
+  settings: ModelServeSettings,
+): Promise<ServedModel> {
+  const modelPackage = await openModelPackage(source.dir);
+  const { manifest } = modelPackage;
+  const fingerprint = modelFingerprint(manifest);
+  assertProfileMatches(
+    source.profile,
+    {
+      label: `model "${manifest.id}"`,
+      exits: manifest.stages.length,
+      classes: manifest.classes.length,
+      id: manifest.id,
+      fingerprint,
+    },
+    `pcee trace ${source.dir} <validation-inputs.npz> --out val.npz && pcee calibrate val.npz --model ${source.dir} --out profile.json`,
+  );
+  for (const problem of source.tuned?.problems ?? []) {
+    settings.log('warn', { model: manifest.id }, `profile: ${problem}`);
+  }
+  const delta = settings.delta ?? source.tuned?.delta;
+  if (delta === undefined) {
+    throw new InvalidArgumentError(
+      `no δ for model "${manifest.id}": give --delta <x>, or a profile tuned with pcee tune --out`,
+    );
+  }
+  const policy = settings.policy ?? source.tuned?.policy ?? 'pcee';
+  const serving = { policy, delta };
+  const compiled = compilePolicy(source.profile, policy, delta);
+  const baseline = settings.baseline === true;
+  const exits = manifest.stages.length;
+  const traces = await readReference(source, exits, manifest.classes.length, settings);
+  const name = manifest.id;
+  const drift = new DriftMonitor(driftReference(source.profile, compiled, baseline ? exits - 1 : 0, traces), {
+    ...settings.drift,
+    onDrift: (signal, psi, snapshot) =>
+      settings.log(
+        'warn',
+        { model: name, signal, psi, samples: snapshot.samples, threshold: settings.drift.threshold ?? 0.25 },
+        `drift: the ${describeSignal(signal)} of model "${name}" moved away from calibration (PSI ${psi.toFixed(3)}); check the inputs, then recalibrate on recent labelled data`,
+      ),
+  });
+  const observe = (stage: number, rows: number, milliseconds: number) => {
+    const labels = { model: name, stage: String(stage) };
+    settings.metrics.batchSize.observe(labels, rows);
+    settings.metrics.stageDuration.observe(labels, milliseconds / 1000);
+  };
+  const info = {
+    name,
+    version: fingerprint.slice(0, 12),
+    inputs: servedInputs(manifest),
+    classes: manifest.classes,
+    exits,
+    baseline,
+  };
+  const common = {
+    info,
+    profile: source.profile,
+    costs: manifestCosts(manifest),
+    serving,
+    prepare: (inputs: Parameters<typeof prepareInputs>[1]) => prepareInputs(manifest, inputs),
+    drift,
+    metrics: settings.metrics,
+  };
+  if (baseline) {
+    const full = await loadFullModel(modelPackage, settings.load);
+    return new ServedModel({
+      ...common,
+      scheduler: new StageScheduler(fullModelPipeline(full, manifest), settings.scheduler, observe),
+      dispose: () => full.dispose(),
+    });
+  }
+  const staged = await nodeRuntime.load(modelPackage, settings.load);
+  return new ServedModel({
+    ...common,
+    scheduler: new StageScheduler(stagedPipeline(staged), settings.scheduler, observe),
+    dispose: () => staged.dispose(),
+  });
+}
+
+async function readReference(
+  source: ModelSource,
+  exits: number,
+  classes: number,
+  settings: ModelServeSettings,
+): Promise<Traces | undefined> {
+  if (source.referenceTraces === false) return undefined;
+  const path = source.referenceTraces ?? join(source.dir, 'val.npz');
+  if (source.referenceTraces === undefined && !existsSync(path)) {
+    settings.log(
+      'info',
+      { dir: source.dir },
+      'no val.npz in the package: the drift monitor compares first-exit confidence only',
+    );
+    return undefined;
+  }
+  const traces = readTraces(new Uint8Array(await readFile(path)), path);
+  if (traces.exits !== exits || traces.classes !== classes) {
+    throw new InvalidArgumentError(
+      `drift reference ${path} has ${traces.exits} exits × ${traces.classes} classes but the model has ${exits} × ${classes}; give traces of this model`,
+    );
+  }
+  return traces;
+}
+
+function describeSignal(signal: Parameters<NonNullable<DriftOptions['onDrift']>>[0]): string {
+  switch (signal.kind) {
+    case 'first-confidence':
+      return `confidence at exit ${signal.exit}`;
+    case 'exit-share':
+      return 'share of samples per exit';
+    case 'exit-confidence':
+      return `confidence of samples leaving at exit ${signal.exit}`;
+  }
+}

@@ -1,0 +1,124 @@
+import {
+  type CalibrationProfile,
+  type CompiledPolicy,
+  compilePolicy,
+  type ExitCosts,
+  type Tensor,
+} from '@pcee/core';
+import type { DriftMonitor } from '../drift/drift-monitor.js';
+import type { ServeMetrics } from '../metrics/serve-metrics.js';
+import type { InferRequest, ServePolicyName } from '../oip/infer-request.js';
+import type { ScheduledResult } from '../scheduler/pending-request.js';
+import type { StageScheduler } from '../scheduler/stage-scheduler.js';
+import type { CarriedBatch } from './model-pipeline.js';
+import type { ServedModelInfo } from './served-model-info.js';
+
+/** The policy and δ a model is served with when a request sets none. */
+export interface ServingPolicy {
+  readonly policy: ServePolicyName;
+  /** Target accuracy δ in [0, 1]. */
+  readonly delta: number;
+}
+
+/** One request's outcome. */
+export interface InferOutcome {
+  readonly result: ScheduledResult;
+  readonly policy: ServePolicyName;
+  readonly delta: number;
+  /** Mean cost of the exits taken / full-model cost (1 for the baseline). */
+  readonly relativeCost: number;
+}
+
+/** Everything a served model is made of (see `loadServedModel`). */
+export interface ServedModelParts<Carried> {
+  readonly info: ServedModelInfo;
+  readonly profile: CalibrationProfile;
+  readonly costs: ExitCosts;
+  readonly serving: ServingPolicy;
+  readonly scheduler: StageScheduler<Carried>;
+  /** Request tensors (as sent) → what stage 0 takes; throws `InvalidInputError` on bad data. */
+  readonly prepare: (inputs: Readonly<Record<string, Tensor>>) => Carried;
+  readonly drift: DriftMonitor;
+  readonly metrics: ServeMetrics;
+  /** Releases the model's sessions. */
+  readonly dispose: () => Promise<void>;
+}
+
+/** Compiled policies kept per model: requests may pick any δ, so the cache is bounded. */
+const POLICY_CACHE_SIZE = 64;
+
+/**
+ * A model being served: turns validated requests into scheduled work, keeps the policy
+ * cache, and accounts exits, compute and drift.
+ */
+export class ServedModel<Carried = CarriedBatch> {
+  readonly info: ServedModelInfo;
+  readonly serving: ServingPolicy;
+  readonly scheduler: StageScheduler<Carried>;
+  readonly drift: DriftMonitor;
+  private readonly policies = new Map<string, CompiledPolicy>();
+
+  constructor(private readonly parts: ServedModelParts<Carried>) {
+    this.info = parts.info;
+    this.serving = parts.serving;
+    this.scheduler = parts.scheduler;
+    this.drift = parts.drift;
+    this.compiled(parts.serving.policy, parts.serving.delta);
+  }
+
+  /** Runs a validated request through the stages; rejects with 429/503 `HttpError`s on overload. */
+  async infer(request: InferRequest): Promise<InferOutcome> {
+    const policy = request.policy ?? this.serving.policy;
+    const delta = request.delta ?? this.serving.delta;
+    const input = this.parts.prepare(request.inputs);
+    const result = await this.scheduler.submit(input, {
+      policy: this.compiled(policy, delta),
+      measure: this.parts.profile.confidence,
+      wantLogits: request.outputs.includes('logits'),
+    });
+    return { result, policy, delta, relativeCost: this.account(result, policy, delta) };
+  }
+
+  /** Releases the model's sessions (after the scheduler is idle). */
+  dispose(): Promise<void> {
+    return this.parts.dispose();
+  }
+
+  private compiled(policy: ServePolicyName, delta: number): CompiledPolicy {
+    const key = `${policy}:${delta}`;
+    let compiled = this.policies.get(key);
+    if (compiled) {
+      // Refresh its place: the Map's insertion order is the eviction order.
+      this.policies.delete(key);
+    } else {
+      compiled = compilePolicy(this.parts.profile, policy, delta);
+      if (this.policies.size >= POLICY_CACHE_SIZE) this.policies.delete(this.policies.keys().next().value!);
+    }
+    this.policies.set(key, compiled);
+    return compiled;
+  }
+
+  /** Metrics and drift for one answered request; returns its relative cost. */
+  private account(result: ScheduledResult, policy: ServePolicyName, delta: number): number {
+    const { costs, metrics, info } = this.parts;
+    const perExit = new Float64Array(info.exits);
+    let cost = 0;
+    for (const exit of result.exit) {
+      perExit[exit]++;
+      cost += info.baseline ? costs.fullModel : costs.exits[exit]!;
+    }
+    perExit.forEach((count, exit) => {
+      if (count > 0) metrics.samples.inc({ model: info.name, exit: String(exit) }, count);
+    });
+    const samples = result.exit.length;
+    metrics.computeCost.inc({ model: info.name, unit: costs.unit }, cost);
+    metrics.fullModelCost.inc({ model: info.name, unit: costs.unit }, samples * costs.fullModel);
+    // Only samples decided as the server decides by default are comparable with the reference.
+    if (policy === this.serving.policy && delta === this.serving.delta) {
+      for (let sample = 0; sample < samples; sample++) {
+        this.drift.observe(result.exit[sample]!, result.confidence[sample]!, result.firstConfidence[sample]!);
+      }
+    }
+    return cost / (samples * costs.fullModel);
+  }
+}

@@ -1,0 +1,56 @@
+import type { ServingPolicy } from '../models/served-model.js';
+import type { ServedModelInfo } from '../models/served-model-info.js';
+import { oipOfDtype } from './datatypes.js';
+import type { RequestLimits } from './infer-request.js';
+import type { OipMetadataTensor, OipModelMetadata } from './oip-types.js';
+
+/**
+ * `GET /v2/models/{name}`: inputs as clients send them (the raw datatype when the server
+ * preprocesses, with the preprocessed one accepted too, named in the input's parameters),
+ * the outputs a response can carry, and what a request may change.
+ */
+export function modelMetadata(
+  model: ServedModelInfo,
+  serving: ServingPolicy,
+  limits: RequestLimits,
+): OipModelMetadata {
+  const inputs = model.inputs.map(
+    (input): OipMetadataTensor => ({
+      name: input.name,
+      datatype: oipOfDtype(input.rawDtype ?? input.dtype),
+      shape: input.shape,
+      parameters: {
+        accepted_datatypes: [input.rawDtype, input.dtype]
+          .filter((dtype) => dtype !== undefined)
+          .map(oipOfDtype)
+          .join(','),
+        ...(input.rawDtype ? { preprocessed_datatype: oipOfDtype(input.dtype) } : {}),
+      },
+    }),
+  );
+  const outputs: OipMetadataTensor[] = [
+    { name: 'prediction', datatype: 'INT64', shape: [-1] },
+    { name: 'exit', datatype: 'INT32', shape: [-1] },
+    { name: 'confidence', datatype: 'FP32', shape: [-1] },
+    { name: 'estimated_accuracy', datatype: 'FP32', shape: [-1] },
+    { name: 'logits', datatype: 'FP32', shape: [-1, model.classes.length] },
+  ];
+  return {
+    name: model.name,
+    versions: [model.version],
+    platform: model.baseline ? 'onnxruntime_onnx' : 'pcee_early_exit',
+    inputs,
+    outputs,
+    parameters: {
+      exits: model.exits,
+      classes: model.classes,
+      baseline: model.baseline,
+      policy: serving.policy,
+      delta: serving.delta,
+      allowed_policies: limits.policies,
+      delta_range: limits.deltaRange,
+      max_request_samples: limits.maxSamples,
+      default_outputs: ['prediction', 'exit', 'confidence', 'estimated_accuracy'],
+    },
+  };
+}

@@ -1,0 +1,222 @@
+import { InvalidArgumentError, type LoadOptions } from '@pcee/core';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { HttpError } from './http/http-errors.js';
+import { createServeApp } from './http/serve-app.js';
+import { ServeMetrics } from './metrics/serve-metrics.js';
+import { loadServedModel, type ModelSource } from './models/load-served-model.js';
+import type { ServedModel } from './models/served-model.js';
+import type { ServePolicyName } from './oip/infer-request.js';
+import type { BatchingMode } from './scheduler/stage-scheduler.js';
+
+/** Everything `pcee serve` can set. Defaults in `SERVE_DEFAULTS`. */
+export interface ServeOptions {
+  /** The models, each with its profile. Names (manifest ids) must differ. */
+  readonly models: readonly ModelSource[];
+  /** Default δ for every model; else each profile's tuned δ. */
+  readonly delta?: number;
+  /** Default policy for every model; else each profile's tuned policy, else `pcee`. */
+  readonly policy?: ServePolicyName;
+  /** Interface to bind; default 127.0.0.1 (use 0.0.0.0 in a container). */
+  readonly host?: string;
+  /** TCP port; 0 picks a free one. Default 8080. */
+  readonly port?: number;
+  /** Device and threads for onnxruntime. */
+  readonly load?: LoadOptions;
+  /** Serve each package's full.onnx without early exit. */
+  readonly baseline?: boolean;
+  readonly batching?: BatchingMode;
+  /** Samples per stage run. */
+  readonly maxBatch?: number;
+  /** Longest a sample waits for its batch to fill, ms. */
+  readonly maxDelayMs?: number;
+  /** Samples held per model (queued or running); beyond, 429. */
+  readonly maxQueue?: number;
+  /** Per-request deadline, ms; beyond, 503. */
+  readonly timeoutMs?: number;
+  /** Samples per request; beyond, 413. */
+  readonly maxRequestSamples?: number;
+  /** Request body limit, bytes; beyond, 413. */
+  readonly bodyLimitBytes?: number;
+  /** Policies requests may choose. */
+  readonly policies?: readonly ServePolicyName[];
+  /** Range requests' δ must fall in. */
+  readonly deltaRange?: readonly [number, number];
+  /** Drift monitor window (samples) and PSI alert threshold. */
+  readonly driftWindow?: number;
+  readonly driftThreshold?: number;
+  /** Longest a SIGTERM drain waits for admitted requests, ms. */
+  readonly drainTimeoutMs?: number;
+  /** fastify logger option (pino); default off. */
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Reported by GET /v2. */
+  readonly version?: string;
+}
+
+/** Defaults of `ServeOptions`, chosen by measurement where it matters (see the serve guide). */
+export const SERVE_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  maxBatch: 64,
+  maxDelayMs: 2,
+  maxQueue: 1024,
+  timeoutMs: 10_000,
+  maxRequestSamples: 256,
+  bodyLimitBytes: 8 * 1024 * 1024,
+  policies: ['pcee', 'pcee-ws', 'confidence'] as readonly ServePolicyName[],
+  deltaRange: [0, 1] as readonly [number, number],
+  driftWindow: 2000,
+  driftThreshold: 0.25,
+  drainTimeoutMs: 30_000,
+} as const;
+
+/** A listening server. */
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly models: readonly ServedModel[];
+  /**
+   * Graceful shutdown: readiness turns 503, new requests are refused with 503, admitted ones
+   * complete (up to `drainTimeoutMs`, then they are failed with 503), the listener closes and
+   * the sessions are released. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Loads every model, then listens. A model that fails to load stops the start (the ones
+ * already loaded are released) with its error.
+ */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const settings = { ...SERVE_DEFAULTS, ...withoutUndefined(options) };
+  if (settings.maxRequestSamples > settings.maxQueue) {
+    throw new InvalidArgumentError(
+      `--max-request-samples (${settings.maxRequestSamples}) is over --max-queue (${settings.maxQueue}): such a request could never be admitted; lower it or raise --max-queue`,
+    );
+  }
+  if (options.models.length === 0)
+    throw new InvalidArgumentError('no model to serve; give at least one model folder');
+  const metrics = new ServeMetrics();
+  let log: (level: 'info' | 'warn', details: Record<string, unknown>, message: string) => void = () => {};
+  const models: ServedModel[] = [];
+  try {
+    for (const source of options.models) {
+      const model = await loadServedModel(source, {
+        delta: settings.delta,
+        policy: settings.policy,
+        baseline: settings.baseline,
+        load: settings.load ?? {},
+        scheduler: {
+          maxBatch: settings.maxBatch,
+          maxDelayMs: settings.maxDelayMs,
+          maxQueue: settings.maxQueue,
+          timeoutMs: settings.timeoutMs,
+          batching: settings.batching,
+        },
+        drift: { window: settings.driftWindow, threshold: settings.driftThreshold },
+        metrics,
+        log: (level, details, message) => log(level, details, message),
+      });
+      const clash = models.find((other) => other.info.name === model.info.name);
+      models.push(model);
+      if (clash) {
+        throw new InvalidArgumentError(
+          `two model folders have the id "${model.info.name}"; serve each model once (model names are their ids)`,
+        );
+      }
+    }
+  } catch (error) {
+    await Promise.allSettled(models.map((model) => model.dispose()));
+    throw error;
+  }
+  metrics.track(
+    models.map((model) => ({
+      name: model.info.name,
+      stages: model.info.baseline ? 1 : model.info.exits,
+      queueDepth: (stage: number) => model.scheduler.queueDepth(stage),
+      inFlight: () => model.scheduler.inFlight,
+      drift: () => model.drift.snapshot(),
+    })),
+  );
+  let draining = false;
+  const app = createServeApp({
+    models,
+    metrics,
+    limits: {
+      maxSamples: settings.maxRequestSamples,
+      policies: settings.policies,
+      deltaRange: settings.deltaRange,
+    },
+    bodyLimitBytes: settings.bodyLimitBytes,
+    version: settings.version ?? '0.1.0',
+    logger: settings.logger,
+    isDraining: () => draining,
+  });
+  log = (level, details, message) => app.log[level](details, message);
+  for (const model of models) {
+    app.log.info(
+      {
+        model: model.info.name,
+        version: model.info.version,
+        policy: model.serving.policy,
+        delta: model.serving.delta,
+        baseline: model.info.baseline,
+      },
+      `serving model "${model.info.name}"`,
+    );
+  }
+  try {
+    await app.listen({ host: settings.host, port: settings.port });
+  } catch (error) {
+    await Promise.allSettled(models.map((model) => model.dispose()));
+    throw new InvalidArgumentError(
+      `cannot listen on ${settings.host}:${settings.port}: ${(error as Error).message}; pick another --port or --host`,
+    );
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : settings.port;
+  const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      draining = true;
+      for (const model of models) model.scheduler.stopAccepting();
+      const admitted = models.reduce((sum, model) => sum + model.scheduler.inFlight, 0);
+      app.log.info({ admitted }, 'shutting down: draining admitted requests');
+      const drained = await waitAll(
+        models.map((model) => model.scheduler.idle()),
+        settings.drainTimeoutMs,
+      );
+      if (!drained) {
+        app.log.warn({ timeoutMs: settings.drainTimeoutMs }, 'drain timed out; failing the requests left');
+        for (const model of models) {
+          model.scheduler.abort(
+            new HttpError(503, 'RUNTIME_FAILURE', 'the server shut down before this request ran; retry', {
+              retryAfterSeconds: 1,
+            }),
+          );
+        }
+      }
+      await app.close();
+      await Promise.allSettled(models.map((model) => model.dispose()));
+      app.log.info('shut down');
+    })();
+    return closing;
+  };
+  return { url: `http://${host}:${port}`, app, models, close };
+}
+
+/** Resolves true when all settle within `milliseconds`, false on timeout. */
+async function waitAll(promises: Promise<unknown>[], milliseconds: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), milliseconds);
+  });
+  const result = await Promise.race([Promise.all(promises).then(() => true), timeout]);
+  clearTimeout(timer);
+  return result;
+}
+
+function withoutUndefined<T extends object>(object: T): Partial<T> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
