@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type LoadOptions } from '@pcee/core';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import { HttpError } from './http/http-errors.js';
+import { UnavailableError } from './http/http-errors.js';
 import { createServeApp } from './http/serve-app.js';
 import { ServeMetrics } from './metrics/serve-metrics.js';
 import { loadServedModel, type ModelSource } from './models/load-served-model.js';
@@ -189,13 +189,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       );
       if (!drained) {
         app.log.warn({ timeoutMs: settings.drainTimeoutMs }, 'drain timed out; failing the requests left');
-        for (const model of models) {
-          model.scheduler.abort(
-            new HttpError(503, 'RUNTIME_FAILURE', 'the server shut down before this request ran; retry', {
-              retryAfterSeconds: 1,
-            }),
-          );
-        }
+      }
+      // Fails whatever is left (nothing after a full drain) and stops the schedulers' timers.
+      for (const model of models) {
+        model.scheduler.abort(
+          new UnavailableError('the server shut down before this request ran; retry on another replica', 1),
+        );
       }
       await app.close();
       await Promise.allSettled(models.map((model) => model.dispose()));

@@ -59,9 +59,12 @@ export class PendingRequest {
     });
   }
 
-  /** Rejects with `error()` after `milliseconds` unless settled first. */
-  expireAfter(milliseconds: number, error: () => unknown): void {
-    this.timer = setTimeout(() => this.fail(error()), milliseconds);
+  /** Rejects with `error()` after `milliseconds` unless settled first, then calls `expired`. */
+  expireAfter(milliseconds: number, error: () => unknown, expired: () => void): void {
+    this.timer = setTimeout(() => {
+      this.fail(error());
+      expired();
+    }, milliseconds);
   }
 
   /** Counts one exited sample; resolves when it was the last. */

@@ -74,6 +74,22 @@ export class StageQueue<Carried> {
     return taken;
   }
 
+  /** Drops every chunk of a settled request, wherever it is in the queue. */
+  purgeSettled(): void {
+    const live: Chunk<Carried>[] = [];
+    for (let index = this.head; index < this.chunks.length; index++) {
+      const chunk = this.chunks[index]!;
+      if (!chunk.request.settled) {
+        live.push(chunk);
+        continue;
+      }
+      this.rows -= this.rowsOf(chunk);
+      this.onDrop(chunk);
+    }
+    this.chunks = live;
+    this.head = 0;
+  }
+
   /** Drops every chunk (their requests are failed by the caller). */
   clear(): Chunk<Carried>[] {
     const all = this.chunks.slice(this.head);

@@ -109,6 +109,10 @@ export class StageScheduler<Carried> {
           `the request waited ${timeoutMs} ms for compute and timed out (--timeout-ms); retry later or send fewer samples`,
           1,
         ),
+      // Its queued samples stop counting against --max-queue now, not when their turn comes.
+      () => {
+        for (const queue of this.queues) queue.purgeSettled();
+      },
     );
     const samples = Int32Array.from({ length: rows }, (_, index) => index);
     this.queues[0]!.push({ request, samples, carried: input, enqueuedAt: now() });

@@ -1,0 +1,164 @@
+import {
+  type CompiledPolicy,
+  compilePolicy,
+  manifestCosts,
+  preprocessInputs,
+  type RunResult,
+  runEarlyExit,
+  type StagedModel,
+  type StageTensor,
+  sliceRows,
+} from '@pcee/core';
+import { modelDir } from '@pcee/models';
+import { nodeRuntime, openModelPackage } from '@pcee/runtime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OverloadedError, UnavailableError } from '../http/http-errors.js';
+import { type CarriedBatch, stagedPipeline } from '../models/model-pipeline.js';
+import { bundledProfile, testImages } from '../test-support/bundled-models.js';
+import type { ScheduledResult } from './pending-request.js';
+import { type SchedulerOptions, StageScheduler } from './stage-scheduler.js';
+
+const IMAGES = 192;
+const DELTAS = [0.8, 0.95];
+
+/** Request sizes that cover single samples, odd sizes and sizes over the max batch. */
+const REQUEST_SIZES = [1, 5, 16, 2, 9, 1, 31, 3, 12, 7, 1, 24, 4, 19, 8, 11, 6, 13];
+
+describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])('%s: scheduled results equal runEarlyExit', (id) => {
+  let model: StagedModel;
+  let images: StageTensor;
+  let policies: CompiledPolicy[];
+  const reference: RunResult[] = [];
+  const profile = bundledProfile(id);
+
+  beforeAll(async () => {
+    const modelPackage = await openModelPackage(modelDir(id));
+    model = await nodeRuntime.load(modelPackage, { device: 'cpu' });
+    const { pixels } = testImages(IMAGES);
+    images = preprocessInputs(modelPackage.manifest.input, {
+      dtype: 'uint8',
+      shape: [IMAGES, 28, 28],
+      data: pixels,
+    });
+    policies = DELTAS.map((delta) => compilePolicy(profile, 'pcee', delta));
+    for (const policy of policies) {
+      reference.push(
+        await runEarlyExit(model, images, {
+          policy,
+          confidence: profile.confidence,
+          costs: manifestCosts(modelPackage.manifest),
+        }),
+      );
+    }
+  });
+  afterAll(() => model?.dispose());
+
+  it.each<[string, Partial<SchedulerOptions>, 'together' | 'staggered']>([
+    ['batch 1, no delay', { maxBatch: 1, maxDelayMs: 0 }, 'together'],
+    ['batch 7, 1 ms delay', { maxBatch: 7, maxDelayMs: 1 }, 'together'],
+    ['batch 64, 5 ms delay', { maxBatch: 64, maxDelayMs: 5 }, 'together'],
+    ['batch 64, 5 ms delay, staggered arrivals', { maxBatch: 64, maxDelayMs: 5 }, 'staggered'],
+    ['batch 16, first-stage batching', { maxBatch: 16, maxDelayMs: 2, batching: 'first-stage' }, 'together'],
+  ])('%s', async (_name, settings, arrival) => {
+    const scheduler = new StageScheduler<CarriedBatch>(stagedPipeline(model), {
+      maxBatch: 64,
+      maxDelayMs: 2,
+      maxQueue: 4096,
+      timeoutMs: 60_000,
+      ...settings,
+    });
+    const pending: { start: number; size: number; policy: number; result: Promise<ScheduledResult> }[] = [];
+    let start = 0;
+    for (let index = 0; start < IMAGES; index++) {
+      const size = Math.min(REQUEST_SIZES[index % REQUEST_SIZES.length]!, IMAGES - start);
+      // Alternate δ between requests, so one batch mixes samples decided at different δ.
+      const policy = index % 2;
+      const result = scheduler.submit(sliceRows(images, start, start + size), {
+        policy: policies[policy]!,
+        measure: profile.confidence,
+        wantLogits: index % 3 === 0,
+      });
+      pending.push({ start, size, policy, result });
+      start += size;
+      if (arrival === 'staggered' && index % 4 === 3) await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    for (const { start: first, size, policy, result } of pending) {
+      const got = await result;
+      const want = reference[policy]!;
+      expect(Array.from(got.exit)).toEqual(Array.from(want.exit.subarray(first, first + size)));
+      expect(Array.from(got.prediction)).toEqual(Array.from(want.prediction.subarray(first, first + size)));
+      expect(Array.from(got.confidence)).toEqual(Array.from(want.confidence.subarray(first, first + size)));
+      expect(Array.from(got.estimatedAccuracy)).toEqual(
+        Array.from(want.estimatedAccuracy.subarray(first, first + size)),
+      );
+    }
+    expect(scheduler.inFlight).toBe(0);
+    // The policies exit at several depths, or the test would not exercise the later queues.
+    expect(new Set(reference[0]!.exit).size).toBeGreaterThan(2);
+  });
+});
+
+describe('admission and deadlines', () => {
+  let model: StagedModel;
+  let images: StageTensor;
+  const id = 'fmnist-cnn-small';
+  const profile = bundledProfile(id);
+  const policy = compilePolicy(profile, 'pcee', 0.9);
+
+  beforeAll(async () => {
+    const modelPackage = await openModelPackage(modelDir(id));
+    model = await nodeRuntime.load(modelPackage, { device: 'cpu' });
+    const { pixels } = testImages(64);
+    images = preprocessInputs(modelPackage.manifest.input, {
+      dtype: 'uint8',
+      shape: [64, 28, 28],
+      data: pixels,
+    });
+  });
+  afterAll(() => model?.dispose());
+
+  const options = { maxBatch: 8, maxDelayMs: 1, maxQueue: 16, timeoutMs: 60_000 };
+  const decision = () => ({ policy, measure: profile.confidence, wantLogits: false });
+
+  it('answers 429 beyond --max-queue samples held, and admits again once they are answered', async () => {
+    const scheduler = new StageScheduler<CarriedBatch>(stagedPipeline(model), options);
+    const first = scheduler.submit(sliceRows(images, 0, 12), decision());
+    expect(() => scheduler.submit(sliceRows(images, 12, 17), decision())).toThrow(OverloadedError);
+    expect(scheduler.inFlight).toBe(12);
+    await first;
+    expect(scheduler.inFlight).toBe(0);
+    await expect(scheduler.submit(sliceRows(images, 12, 28), decision())).resolves.toBeDefined();
+  });
+
+  it('refuses new requests with 503 once draining, while admitted ones complete', async () => {
+    const scheduler = new StageScheduler<CarriedBatch>(stagedPipeline(model), options);
+    const admitted = scheduler.submit(sliceRows(images, 0, 10), decision());
+    scheduler.stopAccepting();
+    expect(() => scheduler.submit(sliceRows(images, 10, 11), decision())).toThrow(UnavailableError);
+    await expect(admitted).resolves.toHaveProperty('exit');
+    await scheduler.idle();
+    expect(scheduler.inFlight).toBe(0);
+  });
+
+  it('fails a request with 503 at its deadline and drops its queued samples', async () => {
+    // A delay far beyond the deadline: the batch never fills, so the request times out queued.
+    const scheduler = new StageScheduler<CarriedBatch>(stagedPipeline(model), {
+      ...options,
+      maxDelayMs: 60_000,
+      timeoutMs: 20,
+    });
+    await expect(scheduler.submit(sliceRows(images, 0, 3), decision())).rejects.toThrow(/timed out/);
+    await scheduler.idle();
+    expect(scheduler.inFlight).toBe(0);
+    scheduler.abort(new UnavailableError('stop', 1));
+  });
+
+  it.each([
+    ['max batch 0', { maxBatch: 0 }, /max batch/],
+    ['negative delay', { maxDelayMs: -1 }, /max delay/],
+    ['queue below batch', { maxQueue: 4 }, /max queue/],
+    ['zero timeout', { timeoutMs: 0 }, /timeout/],
+  ])('rejects %s', (_name, override, message) => {
+    expect(() => new StageScheduler(stagedPipeline(model), { ...options, ...override })).toThrow(message);
+  });
+});
