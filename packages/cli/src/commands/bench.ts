@@ -1,11 +1,10 @@
 import {
+  batchSizeOf,
   compilePolicy,
   manifestCosts,
   parseDeltaList,
-  rowArgmax,
+  predictWithFullModel,
   runEarlyExit,
-  type StageTensor,
-  sliceRows,
 } from '@pcee/core';
 import { loadFullModel, nodeRuntime } from '@pcee/runtime-node';
 import type { Command } from 'commander';
@@ -94,7 +93,7 @@ export function registerBench(program: Command, io: CliIo): Command {
         await full.dispose();
         throw error;
       });
-      const samples = inputs.dims[0]!;
+      const samples = batchSizeOf(inputs);
       const progress = createProgress(io, 'bench');
       const runsTotal = flags.batch.length * (1 + policies.length * deltas.length) * (flags.repeat + 1);
       let runsDone = 0;
@@ -104,7 +103,11 @@ export function registerBench(program: Command, io: CliIo): Command {
         const fullRows: FullModelRow[] = [];
         const rows: BenchRow[] = [];
         for (const batch of flags.batch) {
-          const fullRun = await medianTiming(flags.repeat, () => runFull(full.run, inputs, batch), onRun);
+          const fullRun = await medianTiming(
+            flags.repeat,
+            () => predictWithFullModel(full.run, inputs, batch),
+            onRun,
+          );
           const fullThroughput = samples / (fullRun.medianMs / 1000);
           const fullAccuracy = labels ? accuracyOf(fullRun.value, labels) : null;
           fullRows.push({
@@ -184,25 +187,6 @@ export function registerBench(program: Command, io: CliIo): Command {
       }
     },
   );
-}
-
-/** Runs the full model over all inputs in batches; resolves to the predicted class per sample. */
-async function runFull(
-  run: (input: StageTensor) => Promise<StageTensor>,
-  inputs: StageTensor,
-  batch: number,
-): Promise<Int32Array> {
-  const samples = inputs.dims[0]!;
-  const predictions = new Int32Array(samples);
-  for (let start = 0; start < samples; start += batch) {
-    const end = Math.min(samples, start + batch);
-    const logits = await run(sliceRows(inputs, start, end));
-    const classes = logits.dims[1]!;
-    for (let row = 0; row < end - start; row++) {
-      predictions[start + row] = rowArgmax(logits.data, row * classes, classes);
-    }
-  }
-  return predictions;
 }
 
 function accuracyOf(predictions: Int32Array, labels: Int32Array): number {

@@ -238,7 +238,7 @@ describe('errors are one clear line', () => {
     });
     expectOneLineError(
       await runCli('run', model, wrong, '--profile', profile, '--delta', '0.9'),
-      /inputs have shape \[4, 27, 27\] but the model expects \[N, 1, 28, 28\]/,
+      /input "image" has shape \[4, 27, 27\] but the model expects \[N, 1, 28, 28\]/,
     );
   });
 
@@ -248,7 +248,7 @@ describe('errors are one clear line', () => {
     });
     expectOneLineError(
       await runCli('bench', model, wrong, '--profile', profile, '--delta', '0.9'),
-      /inputs are float32 but the model expects raw uint8 values/,
+      /input "image" is float32 but the model expects raw uint8 values/,
     );
   });
 
