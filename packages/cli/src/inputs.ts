@@ -17,7 +17,7 @@ export async function loadTraces(path: string): Promise<Traces> {
 
 /** Reads and validates a calibration profile JSON file. */
 export async function loadProfile(path: string): Promise<CalibrationProfile> {
-  return parseProfile(await readInputText(path, 'profile'), basename(path));
+  return parseProfile(await readInputText(path, 'profile'), path);
 }
 
 /** Arrays of an inputs file: the model inputs by name (or `x`) and optional integer `labels`. */

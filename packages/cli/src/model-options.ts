@@ -83,13 +83,23 @@ export async function openModelWithInputs(
   return { modelPackage, inputs, samples: raw.samples, labels: raw.labels };
 }
 
-/** Throws unless the profile was calibrated for this model (exits, classes, id, weights). */
+/**
+ * Throws unless the profile was calibrated for this model (exits, classes, id, weights).
+ * A profile calibrated from bare traces records no model, so only its shape can be checked:
+ * `warn` (when given) is told so once, with the command that ties a profile to its model.
+ */
 export function assertProfileForModel(
   profile: CalibrationProfile,
   modelPackage: ModelPackage,
   modelDir: string,
+  warn?: (line: string) => void,
 ): void {
   const { manifest } = modelPackage;
+  if (profile.model.id === null && profile.model.fingerprint === null) {
+    warn?.(
+      `warning: the profile was calibrated without --model, so nothing ties it to model "${manifest.id}" (only its ${profile.model.exits} exits and ${profile.model.classes} classes match); recalibrate with: pcee calibrate <val-traces> --model ${modelDir} --out profile.json\n`,
+    );
+  }
   assertProfileMatches(
     profile,
     {
