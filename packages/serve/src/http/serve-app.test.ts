@@ -1,16 +1,9 @@
-import {
-  compilePolicy,
-  manifestCosts,
-  preprocessInputs,
-  type RunResult,
-  runEarlyExit,
-  type StageTensor,
-} from '@pcee/core';
+import { compilePolicy, manifestCosts, type RunResult, runEarlyExit, type TensorMap } from '@pcee/core';
 import { modelDir } from '@pcee/models';
 import { nodeRuntime, openModelPackage } from '@pcee/runtime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../serve-server.js';
-import { bundledProfile, inferBody, testImages } from '../test-support/bundled-models.js';
+import { bundledProfile, inferBody, preprocessedImages, testImages } from '../test-support/bundled-models.js';
 import { outputData, postInfer, startTestServer } from '../test-support/test-server.js';
 
 const ID = 'fmnist-cnn-large';
@@ -18,16 +11,12 @@ const IMAGES = 96;
 const { pixels } = testImages(IMAGES);
 let server: RunningServer;
 let reference: RunResult;
-let images: StageTensor;
+let images: TensorMap;
 
 beforeAll(async () => {
   server = await startTestServer(ID, { maxBatch: 16, maxDelayMs: 2 });
   const modelPackage = await openModelPackage(modelDir(ID));
-  images = preprocessInputs(modelPackage.manifest.input, {
-    dtype: 'uint8',
-    shape: [IMAGES, 28, 28],
-    data: pixels,
-  });
+  images = preprocessedImages(modelPackage.manifest, pixels, IMAGES);
   const model = await nodeRuntime.load(modelPackage, { device: 'cpu' });
   const profile = bundledProfile(ID);
   reference = await runEarlyExit(model, images, {
@@ -156,7 +145,7 @@ describe('inference', () => {
           name: 'image',
           shape: [4, 1, 28, 28],
           datatype: 'FP32',
-          data: Array.from(images.data.subarray(0, 4 * 784)),
+          data: Array.from((images.image!.data as Float32Array).subarray(0, 4 * 784)),
         },
       ],
     });

@@ -1,63 +1,65 @@
 import {
+  concatRows,
   type FullModel,
-  gatherRows,
+  gatherTensorMap,
   InvalidInputError,
   type ModelManifest,
-  preprocessInputs,
+  preprocessModelInputs,
   type StagedModel,
   type StageTensor,
-  sliceRows,
+  sliceTensorMap,
   type Tensor,
+  type TensorMap,
+  tensorLiveness,
 } from '@pcee/core';
 import type { StagePipeline } from '../scheduler/stage-pipeline.js';
 import type { ServedInputSpec } from './served-model-info.js';
 
 /**
- * The adapter between the server and `@pcee/core`'s runtime contract, the one file that
- * knows it. This is the version-1 contract: one float32 input, and one float32 `features`
- * tensor carried from stage to stage (`runStage(index, StageTensor) → {features, logits}`).
+ * The adapter between the server and `@pcee/core`'s runtime contract (model format v2), the
+ * one file that knows it: named tensors of any dtype, `runStage(index, TensorMap) →
+ * {logits, tensors}`, and the liveness of each tensor between stages.
  */
 
-/** What one stage hands to the next for a batch (and what stage 0 takes): one float32 tensor in v1. */
-export type CarriedBatch = StageTensor;
+/** What one stage hands to the next for a batch (and what stage 0 takes): the live tensors by name. */
+export type CarriedBatch = TensorMap;
 
-/** The model's inputs as the protocol shows them. */
+/** The model's inputs as the protocol shows them: batch and symbolic dimensions as -1. */
 export function servedInputs(manifest: ModelManifest): ServedInputSpec[] {
-  const { input } = manifest;
-  return [
-    {
-      name: input.name,
-      dtype: input.dtype,
-      rawDtype: input.rawDtype as ServedInputSpec['rawDtype'],
-      shape: input.shape.map((dimension) => (dimension < 0 ? -1 : dimension)),
-    },
-  ];
+  return manifest.inputs.map((input) => ({
+    name: input.name,
+    dtype: input.dtype,
+    rawDtype: input.raw?.dtype as ServedInputSpec['rawDtype'],
+    shape: input.shape.map((dimension, axis) =>
+      axis === 0 || typeof dimension !== 'number' || dimension < 0 ? -1 : dimension,
+    ),
+  }));
 }
 
 /**
- * Request tensors (as sent) → what stage 0 takes: raw values are preprocessed per the
- * manifest, float32 is taken as already preprocessed and only reshaped to the model's
- * per-sample shape.
+ * Request tensors (as sent) → what stage 0 takes: raw values (an input's `raw` dtype) are
+ * preprocessed per the manifest; values in the model's own dtype are taken as already
+ * preprocessed. Only the tensors some stage consumes are kept.
  *
- * @throws InvalidInputError for data the manifest's preprocessing refuses.
+ * @throws InvalidInputError for data the manifest's shapes or dtypes refuse.
  */
 export function prepareInputs(
   manifest: ModelManifest,
   inputs: Readonly<Record<string, Tensor>>,
 ): CarriedBatch {
-  const raw = inputs[manifest.input.name];
-  if (!raw) throw new InvalidInputError(`input "${manifest.input.name}" is missing`);
-  if (raw.dtype === manifest.input.rawDtype) return preprocessInputs(manifest.input, raw);
-  if (raw.dtype !== 'float32' || !(raw.data instanceof Float32Array)) {
-    throw new InvalidInputError(
-      `input "${manifest.input.name}" must be ${manifest.input.rawDtype} or float32`,
-    );
-  }
-  return { data: raw.data, dims: [raw.shape[0]!, ...manifest.input.shape.slice(1)] };
+  const prepared = preprocessModelInputs(manifest, new Map(Object.entries(inputs)), {
+    acceptPreprocessed: true,
+  });
+  const live = tensorLiveness(manifest)[0]!;
+  const carried: Record<string, StageTensor> = {};
+  for (const name of live) carried[name] = prepared[name]!;
+  return carried;
 }
 
-/** The staged model as a scheduler pipeline: stage `s` is exit `s`. */
+/** The staged model as a scheduler pipeline: stage `s` is exit `s`; only live tensors are carried on. */
 export function stagedPipeline(model: StagedModel): StagePipeline<CarriedBatch> {
+  const live = tensorLiveness(model.manifest);
+  const last = model.stages - 1;
   return {
     ...rowOperations,
     stages: model.stages,
@@ -65,7 +67,18 @@ export function stagedPipeline(model: StagedModel): StagePipeline<CarriedBatch> 
     classes: model.manifest.classes.length,
     run: async (stage, input) => {
       const output = await model.runStage(stage, input);
-      return { logits: output.logits.data, next: output.features };
+      if (stage === last) return { logits: output.logits.data };
+      const next: Record<string, StageTensor> = {};
+      for (const name of live[stage + 1]!) {
+        const tensor = output.tensors[name] ?? input[name];
+        if (!tensor) {
+          throw new InvalidInputError(
+            `stage ${stage} of model "${model.manifest.id}" did not return "${name}", which a later stage needs; check the stage's outputs in model.json`,
+          );
+        }
+        next[name] = tensor;
+      }
+      return { logits: output.logits.data, next };
     },
   };
 }
@@ -82,23 +95,18 @@ export function fullModelPipeline(model: FullModel, manifest: ModelManifest): St
 }
 
 const rowOperations = {
-  rows: (batch: StageTensor) => batch.dims[0]!,
-  slice: (batch: StageTensor, from: number, to: number) => sliceRows(batch, from, to),
-  gather: (batch: StageTensor, rows: Int32Array, count: number) => gatherRows(batch, rows, count),
-  concat: (batches: readonly StageTensor[]): StageTensor => {
-    let rows = 0;
-    let length = 0;
-    for (const batch of batches) {
-      rows += batch.dims[0]!;
-      length += batch.data.length;
-    }
-    const data = new Float32Array(length);
-    let offset = 0;
-    for (const batch of batches) {
-      data.set(batch.data, offset);
-      offset += batch.data.length;
-    }
-    return { data, dims: [rows, ...batches[0]!.dims.slice(1)] };
+  rows: (batch: CarriedBatch) => Object.values(batch)[0]!.dims[0]!,
+  slice: (batch: CarriedBatch, from: number, to: number) => sliceTensorMap(batch, from, to),
+  gather: (batch: CarriedBatch, rows: Int32Array, count: number) => gatherTensorMap(batch, rows, count),
+  concat: (batches: readonly CarriedBatch[]): CarriedBatch => {
+    if (batches.length === 1) return batches[0]!;
+    const joined: Record<string, StageTensor> = {};
+    for (const name of Object.keys(batches[0]!))
+      joined[name] = concatRows(batches.map((batch) => batch[name]!));
+    return joined;
   },
-  shapeKey: (batch: StageTensor) => batch.dims.slice(1).join('x'),
+  shapeKey: (batch: CarriedBatch) =>
+    Object.entries(batch)
+      .map(([name, tensor]) => `${name}:${tensor.dtype}[${tensor.dims.slice(1).join(',')}]`)
+      .join(';'),
 };

@@ -2,19 +2,18 @@ import {
   type CompiledPolicy,
   compilePolicy,
   manifestCosts,
-  preprocessInputs,
   type RunResult,
   runEarlyExit,
   type StagedModel,
-  type StageTensor,
-  sliceRows,
+  sliceTensorMap,
+  type TensorMap,
 } from '@pcee/core';
 import { modelDir } from '@pcee/models';
 import { nodeRuntime, openModelPackage } from '@pcee/runtime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OverloadedError, UnavailableError } from '../http/http-errors.js';
 import { type CarriedBatch, stagedPipeline } from '../models/model-pipeline.js';
-import { bundledProfile, testImages } from '../test-support/bundled-models.js';
+import { bundledProfile, preprocessedImages, testImages } from '../test-support/bundled-models.js';
 import type { ScheduledResult } from './pending-request.js';
 import { type SchedulerOptions, StageScheduler } from './stage-scheduler.js';
 
@@ -26,7 +25,7 @@ const REQUEST_SIZES = [1, 5, 16, 2, 9, 1, 31, 3, 12, 7, 1, 24, 4, 19, 8, 11, 6, 
 
 describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])('%s: scheduled results equal runEarlyExit', (id) => {
   let model: StagedModel;
-  let images: StageTensor;
+  let images: TensorMap;
   let policies: CompiledPolicy[];
   const reference: RunResult[] = [];
   const profile = bundledProfile(id);
@@ -35,11 +34,7 @@ describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])('%s: scheduled results e
     const modelPackage = await openModelPackage(modelDir(id));
     model = await nodeRuntime.load(modelPackage, { device: 'cpu' });
     const { pixels } = testImages(IMAGES);
-    images = preprocessInputs(modelPackage.manifest.input, {
-      dtype: 'uint8',
-      shape: [IMAGES, 28, 28],
-      data: pixels,
-    });
+    images = preprocessedImages(modelPackage.manifest, pixels, IMAGES);
     policies = DELTAS.map((delta) => compilePolicy(profile, 'pcee', delta));
     for (const policy of policies) {
       reference.push(
@@ -73,7 +68,7 @@ describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])('%s: scheduled results e
       const size = Math.min(REQUEST_SIZES[index % REQUEST_SIZES.length]!, IMAGES - start);
       // Alternate δ between requests, so one batch mixes samples decided at different δ.
       const policy = index % 2;
-      const result = scheduler.submit(sliceRows(images, start, start + size), {
+      const result = scheduler.submit(sliceTensorMap(images, start, start + size), {
         policy: policies[policy]!,
         measure: profile.confidence,
         wantLogits: index % 3 === 0,
@@ -100,7 +95,7 @@ describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])('%s: scheduled results e
 
 describe('admission and deadlines', () => {
   let model: StagedModel;
-  let images: StageTensor;
+  let images: TensorMap;
   const id = 'fmnist-cnn-small';
   const profile = bundledProfile(id);
   const policy = compilePolicy(profile, 'pcee', 0.9);
@@ -109,11 +104,7 @@ describe('admission and deadlines', () => {
     const modelPackage = await openModelPackage(modelDir(id));
     model = await nodeRuntime.load(modelPackage, { device: 'cpu' });
     const { pixels } = testImages(64);
-    images = preprocessInputs(modelPackage.manifest.input, {
-      dtype: 'uint8',
-      shape: [64, 28, 28],
-      data: pixels,
-    });
+    images = preprocessedImages(modelPackage.manifest, pixels, 64);
   });
   afterAll(() => model?.dispose());
 
@@ -122,19 +113,19 @@ describe('admission and deadlines', () => {
 
   it('answers 429 beyond --max-queue samples held, and admits again once they are answered', async () => {
     const scheduler = new StageScheduler<CarriedBatch>(stagedPipeline(model), options);
-    const first = scheduler.submit(sliceRows(images, 0, 12), decision());
-    expect(() => scheduler.submit(sliceRows(images, 12, 17), decision())).toThrow(OverloadedError);
+    const first = scheduler.submit(sliceTensorMap(images, 0, 12), decision());
+    expect(() => scheduler.submit(sliceTensorMap(images, 12, 17), decision())).toThrow(OverloadedError);
     expect(scheduler.inFlight).toBe(12);
     await first;
     expect(scheduler.inFlight).toBe(0);
-    await expect(scheduler.submit(sliceRows(images, 12, 28), decision())).resolves.toBeDefined();
+    await expect(scheduler.submit(sliceTensorMap(images, 12, 28), decision())).resolves.toBeDefined();
   });
 
   it('refuses new requests with 503 once draining, while admitted ones complete', async () => {
     const scheduler = new StageScheduler<CarriedBatch>(stagedPipeline(model), options);
-    const admitted = scheduler.submit(sliceRows(images, 0, 10), decision());
+    const admitted = scheduler.submit(sliceTensorMap(images, 0, 10), decision());
     scheduler.stopAccepting();
-    expect(() => scheduler.submit(sliceRows(images, 10, 11), decision())).toThrow(UnavailableError);
+    expect(() => scheduler.submit(sliceTensorMap(images, 10, 11), decision())).toThrow(UnavailableError);
     await expect(admitted).resolves.toHaveProperty('exit');
     await scheduler.idle();
     expect(scheduler.inFlight).toBe(0);
@@ -147,7 +138,7 @@ describe('admission and deadlines', () => {
       maxDelayMs: 60_000,
       timeoutMs: 20,
     });
-    await expect(scheduler.submit(sliceRows(images, 0, 3), decision())).rejects.toThrow(/timed out/);
+    await expect(scheduler.submit(sliceTensorMap(images, 0, 3), decision())).rejects.toThrow(/timed out/);
     await scheduler.idle();
     expect(scheduler.inFlight).toBe(0);
     scheduler.abort(new UnavailableError('stop', 1));

@@ -1,6 +1,5 @@
-import { InvalidArgumentError, now } from '@pcee/core';
+import { decideBatch, InvalidArgumentError, now } from '@pcee/core';
 import { type HttpError, OverloadedError, UnavailableError } from '../http/http-errors.js';
-import { decideRow, type RowDecision } from './decide-row.js';
 import { PendingRequest, type RequestPolicy, type ScheduledResult } from './pending-request.js';
 import type { StagePipeline } from './stage-pipeline.js';
 import { type Chunk, StageQueue } from './stage-queue.js';
@@ -38,8 +37,8 @@ export type BatchObserver = (stage: number, rows: number, milliseconds: number) 
  * runs on the main thread and uses every core itself), the deepest ready stage first: it
  * holds the oldest samples, and finishing them frees capacity soonest.
  *
- * Every sample is decided with its request's policy exactly as `runEarlyExit` decides it, so
- * results do not depend on how samples were batched.
+ * Every sample is decided with its request's policy by core's `decideBatch`, the step
+ * `runEarlyExit` uses, so results do not depend on how samples were batched.
  */
 export class StageScheduler<Carried> {
   private readonly queues: StageQueue<Carried>[];
@@ -50,12 +49,6 @@ export class StageScheduler<Carried> {
   private wakeTimer: ReturnType<typeof setTimeout> | undefined;
   private wakeAt = Number.POSITIVE_INFINITY;
   private idleWaiters: (() => void)[] = [];
-  private readonly decision: RowDecision = {
-    exit: false,
-    prediction: 0,
-    confidence: 0,
-    estimatedAccuracy: 0,
-  };
 
   constructor(
     private readonly pipeline: StagePipeline<Carried>,
@@ -262,25 +255,25 @@ export class StageScheduler<Carried> {
       const { policy, measure } = request.decision;
       const table = policy.tables[exit]!;
       const { result } = request;
+      // The decision step core's runner uses, on this chunk's rows of the batch logits.
+      const decided = decideBatch(
+        output.logits.subarray(offset * classes, (offset + chunkRows) * classes),
+        chunkRows,
+        classes,
+        table,
+        measure,
+        isLast,
+      );
       let kept = 0;
       for (let row = 0; row < chunkRows; row++) {
-        const batchRow = offset + row;
-        const decision = decideRow(
-          output.logits,
-          batchRow * classes,
-          classes,
-          table,
-          measure,
-          isLast,
-          this.decision,
-        );
         const sample = samples[row]!;
-        if (stage === 0) result.firstConfidence[sample] = decision.confidence;
-        if (decision.exit) {
-          result.prediction[sample] = decision.prediction;
+        if (stage === 0) result.firstConfidence[sample] = decided.confidence[row]!;
+        if (decided.exits[row] === 1) {
+          result.prediction[sample] = decided.prediction[row]!;
           result.exit[sample] = exit;
-          result.confidence[sample] = decision.confidence;
-          result.estimatedAccuracy[sample] = decision.estimatedAccuracy;
+          result.confidence[sample] = decided.confidence[row]!;
+          result.estimatedAccuracy[sample] = decided.estimatedAccuracy[row]!;
+          const batchRow = offset + row;
           result.logits?.set(
             output.logits.subarray(batchRow * classes, (batchRow + 1) * classes),
             sample * classes,
@@ -288,7 +281,7 @@ export class StageScheduler<Carried> {
           this.held--;
           request.sampleDone();
         } else {
-          keep[kept++] = batchRow;
+          keep[kept++] = offset + row;
         }
       }
       if (kept > 0 && !output.next) {

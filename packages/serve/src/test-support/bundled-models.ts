@@ -3,11 +3,14 @@ import { join } from 'node:path';
 import {
   type CalibrationProfile,
   calibrate,
+  type ModelManifest,
   manifestCosts,
   modelFingerprint,
   parseManifest,
+  preprocessModelInputs,
   readNpz,
   readTraces,
+  type TensorMap,
 } from '@pcee/core';
 import { modelDir, testInputsPath } from '@pcee/models';
 
@@ -55,4 +58,10 @@ export function inferBody(
     ],
     ...extra,
   });
+}
+
+/** Raw pixels `[count, 28, 28]` preprocessed per the manifest, as stage 0 takes them. */
+export function preprocessedImages(manifest: ModelManifest, pixels: Uint8Array, count: number): TensorMap {
+  const raw = { dtype: 'uint8' as const, shape: [count, 28, 28], data: pixels.subarray(0, count * 784) };
+  return preprocessModelInputs(manifest, new Map([['image', raw]]));
 }
