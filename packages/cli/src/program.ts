@@ -6,6 +6,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
+import { registerServe } from './commands/serve.js';
 import { registerTrace } from './commands/trace.js';
 
 /** Every command module exports one `register…(program, io)`; this is the list. */
@@ -15,6 +16,7 @@ const COMMANDS = [
   registerTrace,
   registerRun,
   registerBench,
+  registerServe,
   registerReport,
   registerDemo,
 ];

@@ -24,6 +24,7 @@ export {
 export { createServeApp, type ServeAppOptions } from './http/serve-app.js';
 export { ServeMetrics } from './metrics/serve-metrics.js';
 export { loadServedModel, type ModelServeSettings, type ModelSource } from './models/load-served-model.js';
+export { pairProfiles } from './models/pair-profiles.js';
 export { type ProfileFile, readProfileFile } from './models/profile-file.js';
 export { type InferOutcome, ServedModel, type ServingPolicy } from './models/served-model.js';
 export type { ServedInputSpec, ServedModelInfo } from './models/served-model-info.js';

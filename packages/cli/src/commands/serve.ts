@@ -1,0 +1,214 @@
+import { InvalidArgumentError, parseDeltaList } from '@pcee/core';
+import {
+  type BatchingMode,
+  pairProfiles,
+  readProfileFile,
+  SERVE_DEFAULTS,
+  type ServePolicyName,
+  startServer,
+} from '@pcee/serve';
+import { type Command, InvalidArgumentError as CommanderInvalidArgument, Option } from 'commander';
+import type { CliIo } from '../cli-io.js';
+import { addModelOptions, loadOptions, type ModelFlags, parseRunPolicies } from '../model-options.js';
+import { positiveInteger } from '../options.js';
+
+interface ServeFlags extends ModelFlags {
+  profile: string[];
+  delta?: string;
+  policy?: string;
+  host: string;
+  port: number;
+  baseline?: boolean;
+  batching: BatchingMode;
+  maxBatch: number;
+  maxDelayMs: number;
+  maxQueue: number;
+  maxRequestSamples: number;
+  timeoutMs: number;
+  bodyLimitMb: number;
+  allowedPolicies: string;
+  deltaRange: string;
+  driftWindow: number;
+  driftThreshold: number;
+  logLevel: string;
+}
+
+/**
+ * `pcee serve <model-dir>… --profile <p.json>…`: an Open Inference Protocol v2 server with
+ * per-stage batching. Runs until SIGTERM or Ctrl-C, then drains admitted requests and exits 0.
+ */
+export function registerServe(program: Command, io: CliIo): Command {
+  const command = program
+    .command('serve')
+    .description(
+      'serve models over the Open Inference Protocol v2 (REST, as KServe and Triton): early exit per sample, samples from different requests batched at every stage; SIGTERM drains and exits 0',
+    )
+    .argument(
+      '<model-dir...>',
+      'model package folders (model.json + stage .onnx files); the model name is its id',
+    )
+    .requiredOption(
+      '--profile <profile.json...>',
+      'calibration profile of each model (pcee calibrate --model), matched by model id',
+    )
+    .option(
+      '--delta <value>',
+      "default target accuracy δ in [0, 1] (default: each profile's tuned δ from pcee tune)",
+    )
+    .option(
+      '--policy <name>',
+      'default policy: pcee, pcee-ws or confidence (default: the tuned one, else pcee)',
+    )
+    .option('--host <address>', 'interface to listen on (0.0.0.0 in a container)', SERVE_DEFAULTS.host)
+    .option('--port <number>', 'TCP port (0 picks a free one)', port, SERVE_DEFAULTS.port)
+    .option('--baseline', "serve each package's full.onnx without early exit (the baseline to compare with)")
+    .option(
+      '--max-batch <samples>',
+      'most samples in one stage run',
+      positiveInteger('--max-batch'),
+      SERVE_DEFAULTS.maxBatch,
+    )
+    .option(
+      '--max-delay-ms <ms>',
+      'longest a sample waits for its stage batch to fill',
+      nonNegative('--max-delay-ms'),
+      SERVE_DEFAULTS.maxDelayMs,
+    )
+    .option(
+      '--max-queue <samples>',
+      'most samples held per model (queued or running); more is answered 429',
+      positiveInteger('--max-queue'),
+      SERVE_DEFAULTS.maxQueue,
+    )
+    .option(
+      '--max-request-samples <samples>',
+      'most samples in one request; more is answered 413',
+      positiveInteger('--max-request-samples'),
+      SERVE_DEFAULTS.maxRequestSamples,
+    )
+    .option(
+      '--timeout-ms <ms>',
+      'per-request deadline; a request still waiting is answered 503',
+      positiveInteger('--timeout-ms'),
+      SERVE_DEFAULTS.timeoutMs,
+    )
+    .option(
+      '--body-limit-mb <MiB>',
+      'largest request body; larger is answered 413',
+      positiveInteger('--body-limit-mb'),
+      SERVE_DEFAULTS.bodyLimitBytes / (1024 * 1024),
+    )
+    .option(
+      '--allowed-policies <names>',
+      'policies a request may choose (comma list)',
+      SERVE_DEFAULTS.policies.join(','),
+    )
+    .option(
+      '--delta-range <low,high>',
+      "range a request's δ must fall in",
+      SERVE_DEFAULTS.deltaRange.join(','),
+    )
+    .option(
+      '--drift-window <samples>',
+      'drift monitor: recent samples compared with calibration',
+      positiveInteger('--drift-window'),
+      SERVE_DEFAULTS.driftWindow,
+    )
+    .option(
+      '--drift-threshold <psi>',
+      'drift monitor: population stability index that is logged as drift',
+      nonNegative('--drift-threshold'),
+      SERVE_DEFAULTS.driftThreshold,
+    )
+    .addOption(
+      new Option('--batching <mode>', 'per-stage, or first-stage (batch at stage 0 only: for comparison)')
+        .choices(['per-stage', 'first-stage'])
+        .default('per-stage'),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'JSON log level on stdout')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('info'),
+    );
+  return addModelOptions(command, { limit: false }).action(async (modelDirs: string[], flags: ServeFlags) => {
+    const delta = flags.delta === undefined ? undefined : oneDelta(flags.delta);
+    const policy = flags.policy === undefined ? undefined : onePolicy(flags.policy);
+    const policies = parseRunPolicies(flags.allowedPolicies) as ServePolicyName[];
+    const deltaRange = parseDeltaRange(flags.deltaRange);
+    const profiles = await Promise.all(flags.profile.map(readProfileFile));
+    const models = await pairProfiles(modelDirs, profiles);
+    const server = await startServer({
+      models,
+      delta,
+      policy,
+      host: flags.host,
+      port: flags.port,
+      load: loadOptions(flags),
+      baseline: flags.baseline,
+      batching: flags.batching,
+      maxBatch: flags.maxBatch,
+      maxDelayMs: flags.maxDelayMs,
+      maxQueue: flags.maxQueue,
+      maxRequestSamples: flags.maxRequestSamples,
+      timeoutMs: flags.timeoutMs,
+      bodyLimitBytes: flags.bodyLimitMb * 1024 * 1024,
+      policies,
+      deltaRange,
+      driftWindow: flags.driftWindow,
+      driftThreshold: flags.driftThreshold,
+      logger: { level: flags.logLevel, stream: { write: (line: string) => io.stdout(line) } },
+    });
+    // Runs until a signal; a second one gets Node's default (immediate exit).
+    await new Promise<void>((resolve, reject) => {
+      const stop = (signal: NodeJS.Signals) => {
+        process.off('SIGTERM', stop);
+        process.off('SIGINT', stop);
+        server.app.log.info({ signal }, 'signal received');
+        server.close().then(resolve, reject);
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+  });
+}
+
+function port(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) {
+    throw new CommanderInvalidArgument(`--port must be an integer in [0, 65535], got "${value}"`);
+  }
+  return parsed;
+}
+
+function nonNegative(name: string): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed < 0) {
+      throw new CommanderInvalidArgument(`${name} must be a number ≥ 0, got "${value}"`);
+    }
+    return parsed;
+  };
+}
+
+function oneDelta(text: string): number {
+  const deltas = parseDeltaList(text);
+  if (deltas.length !== 1) throw new InvalidArgumentError(`--delta takes one value for serve, got "${text}"`);
+  return deltas[0]!;
+}
+
+function onePolicy(text: string): ServePolicyName {
+  const [policy, ...others] = parseRunPolicies(text);
+  if (others.length > 0) throw new InvalidArgumentError(`--policy takes one name for serve, got "${text}"`);
+  return policy!;
+}
+
+function parseDeltaRange(text: string): [number, number] {
+  const parts = text.split(',').map((part) => Number(part.trim()));
+  const [low, high] = parts;
+  if (parts.length !== 2 || !(low! >= 0 && low! <= high! && high! <= 1)) {
+    throw new InvalidArgumentError(
+      `--delta-range must be two numbers low,high with 0 ≤ low ≤ high ≤ 1, got "${text}"; e.g. --delta-range 0.85,1`,
+    );
+  }
+  return [low!, high!];
+}
