@@ -40,9 +40,17 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  // Plain JSON.parse: the body is only read field by field (unknown keys, `__proto__`
+  // included, are refused), so prototype-poisoning scans would cost time for nothing.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: bodyLimitBytes }, jsonParser);
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: bodyLimitBytes }, (_request, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (error) {
+      (error as { statusCode?: number }).statusCode = 400;
+      done(error as Error, undefined);
+    }
+  });
 
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply, bodyLimitBytes));
   app.setNotFoundHandler((request, reply) =>
@@ -86,6 +94,8 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
     });
     app.post<{ Params: ModelParams }>(`${prefix}/infer`, async (request, reply) => {
       const model = lookUp(request.params.name, request.params.version);
+      // Refuse before validating and preprocessing what could not be admitted anyway.
+      model.scheduler.assertAccepting(declaredSamples(request.body));
       const parsed = parseInferRequest(request.body, model.info, limits);
       const outcome = await model.infer(parsed);
       reply.header('content-type', 'application/json; charset=utf-8');
@@ -98,6 +108,14 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
     return reply.header('content-type', contentType).send(text);
   });
 
+  // Overload and drain are answered before the body is read and parsed: under overload most
+  // requests are refused, and parsing bodies only to drop them would steal the compute.
+  app.addHook('onRequest', async (request) => {
+    const name = (request.params as { name?: string } | undefined)?.name;
+    if (request.method !== 'POST' || name === undefined) return;
+    models.get(name)?.scheduler.assertAccepting();
+  });
+
   // Request metrics for inference calls (known models only, so label values stay bounded).
   app.addHook('onResponse', async (request, reply) => {
     const name = (request.params as { name?: string } | undefined)?.name;
@@ -107,4 +125,10 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
     request.log.debug({ model: name, status: reply.statusCode, ms: reply.elapsedTime }, 'inference request');
   });
   return app;
+}
+
+/** The sample count a request body declares (its first input's first dimension), or 1. */
+function declaredSamples(body: unknown): number {
+  const samples = (body as { inputs?: { shape?: unknown[] }[] } | null)?.inputs?.[0]?.shape?.[0];
+  return typeof samples === 'number' && Number.isInteger(samples) && samples > 0 ? samples : 1;
 }

@@ -75,6 +75,18 @@ export class StageScheduler<Carried> {
   }
 
   /**
+   * Throws the 503 or 429 that `submit` would for a request of `samples` now (draining, or
+   * they do not fit): lets the server refuse before reading or validating a body it would
+   * drop anyway.
+   */
+  assertAccepting(samples = 1): void {
+    if (this.closing) {
+      throw new UnavailableError('the server is shutting down; retry on another replica', 5);
+    }
+    if (this.held + samples > this.options.maxQueue) throw this.overloaded();
+  }
+
+  /**
    * Admits a request: `input` holds its samples as stage 0 takes them. Resolves once every
    * sample has exited.
    *
@@ -86,12 +98,7 @@ export class StageScheduler<Carried> {
       throw new UnavailableError('the server is shutting down; retry on another replica', 5);
     }
     const rows = this.pipeline.rows(input);
-    if (this.held + rows > this.options.maxQueue) {
-      throw new OverloadedError(
-        `the server is at capacity (${this.held} of ${this.options.maxQueue} samples queued, --max-queue); retry after the Retry-After delay`,
-        1,
-      );
-    }
+    if (this.held + rows > this.options.maxQueue) throw this.overloaded();
     this.held += rows;
     const request = new PendingRequest(rows, decision, this.pipeline.classes);
     const { timeoutMs } = this.options;
@@ -111,6 +118,13 @@ export class StageScheduler<Carried> {
     this.queues[0]!.push({ request, samples, carried: input, enqueuedAt: now() });
     this.pump();
     return request.promise;
+  }
+
+  private overloaded(): OverloadedError {
+    return new OverloadedError(
+      `the server is at capacity (${this.held} of ${this.options.maxQueue} samples queued, --max-queue); retry after the Retry-After delay`,
+      1,
+    );
   }
 
   /** Refuses new requests from now on (503); requests already admitted still complete. */
