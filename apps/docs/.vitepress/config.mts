@@ -82,6 +82,7 @@ export default defineConfig({
             { text: 'Calibrate and evaluate', link: '/guides/calibrate-and-evaluate' },
             { text: 'Deploy in Node', link: '/guides/deploy-node' },
             { text: 'Deploy in a web app', link: '/guides/deploy-web' },
+            { text: 'Serve over HTTP', link: '/guides/serve' },
             { text: 'Run on CUDA', link: '/guides/cuda' },
             { text: 'Writing a runtime adapter', link: '/guides/runtime-adapter' },
           ],

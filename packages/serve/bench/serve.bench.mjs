@@ -1,0 +1,438 @@
+// `pcee serve` under load: early exit vs the same server on full.onnx (--baseline), and
+// per-stage batching vs batching at stage 0 only (--batching first-stage), for
+// fmnist-vit-large and fmnist-cnn-large, in one run; then a 30 s overload at 4× capacity.
+// Run: npm run bench -w @pcee/serve (after building the CLI: npx turbo run build --filter=@pcee/cli...).
+//
+// - The server is the real CLI in a child process; autocannon drives it on loopback at a fixed
+//   number of connections, each request carrying PCEE_BENCH_SAMPLES_PER_REQUEST test images.
+// - δ is chosen on validation traces only: the profile is calibrated on the first half of
+//   val.npz, and δ is the cheapest whose accuracy on the second half is within 0.25 pt of the
+//   final exit's there (half of the 0.5 pt budget, the rest left for validation→test).
+// - Accuracy is measured afterwards, untimed, by sending all 10,000 labelled test images.
+// - Configurations are interleaved round by round and the median round counts: other
+//   processes share this machine, and interleaving lets their load hit every configuration alike.
+// - PCEE_BENCH_SWEEP=early-exit (or baseline) instead sweeps --max-batch × --max-delay-ms, which
+//   is how the defaults were chosen. Batching settings change no prediction, only speed.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  calibrate,
+  createTraces,
+  evaluateFullModel,
+  manifestCosts,
+  modelFingerprint,
+  parseManifest,
+  readNpz,
+  readTraces,
+  scoreExits,
+  serializeProfile,
+  sweepDeltas,
+} from '@pcee/core';
+import { modelDir, testInputsPath } from '@pcee/models';
+import autocannon from 'autocannon';
+
+const env = (name, fallback) => Number(process.env[name] ?? fallback);
+const SECONDS = env('PCEE_BENCH_SECONDS', 10);
+const ROUNDS = env('PCEE_BENCH_ROUNDS', 3);
+const CONNECTIONS = env('PCEE_BENCH_CONNECTIONS', 64);
+const SAMPLES_PER_REQUEST = env('PCEE_BENCH_SAMPLES_PER_REQUEST', 1);
+const OVERLOAD_SECONDS = env('PCEE_BENCH_OVERLOAD_SECONDS', 30);
+// Overload requests carry several images, so 4× capacity in samples is a request rate one
+// Node thread can still parse and refuse (refusing costs reading the body).
+const OVERLOAD_SAMPLES_PER_REQUEST = env('PCEE_BENCH_OVERLOAD_SAMPLES_PER_REQUEST', 16);
+const MODELS = (process.env.PCEE_BENCH_MODELS ?? 'fmnist-vit-large,fmnist-cnn-large').split(',');
+const ACCURACY_SLACK_ON_VALIDATION = 0.0025;
+
+const cli = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url));
+if (!existsSync(cli)) {
+  console.error(`error: ${cli} is missing; build the CLI first: npx turbo run build --filter=@pcee/cli...`);
+  process.exit(1);
+}
+const work = mkdtempSync(join(tmpdir(), 'pcee-serve-bench-'));
+const test = readNpz(new Uint8Array(readFileSync(testInputsPath())));
+const pixels = test.get('x').data;
+const labels = Int32Array.from(test.get('labels').data, Number);
+
+/**
+ * Request bodies of `samplesPerRequest` images each from the first 512 test images (autocannon
+ * keeps an encoded copy of every body per connection, so the set stays small).
+ */
+function bodies(samplesPerRequest) {
+  const out = [];
+  for (let start = 0; start + samplesPerRequest <= 512; start += samplesPerRequest) {
+    out.push(
+      JSON.stringify({
+        inputs: [
+          {
+            name: 'image',
+            shape: [samplesPerRequest, 28, 28],
+            datatype: 'UINT8',
+            data: Array.from(pixels.subarray(start * 784, (start + samplesPerRequest) * 784)),
+          },
+        ],
+      }),
+    );
+  }
+  return out;
+}
+
+/** Profile on val[0, N/2), δ chosen on val[N/2, N): validation data only. */
+function calibrateOnValidation(id) {
+  const folder = modelDir(id);
+  const manifest = parseManifest(readFileSync(join(folder, 'model.json'), 'utf8'));
+  const costs = manifestCosts(manifest);
+  const traces = readTraces(new Uint8Array(readFileSync(join(folder, 'val.npz'))), 'val.npz');
+  const half = traces.samples >> 1;
+  const part = (from, to) => {
+    const row = traces.exits * traces.classes;
+    return createTraces(traces.logits.slice(from * row, to * row), traces.labels.slice(from, to), {
+      samples: to - from,
+      exits: traces.exits,
+      classes: traces.classes,
+    });
+  };
+  const profile = calibrate(part(0, half), {
+    costs,
+    model: { id: manifest.id, fingerprint: modelFingerprint(manifest) },
+  });
+  const holdout = scoreExits(part(half, traces.samples), profile.confidence);
+  const final = evaluateFullModel(holdout, costs).accuracy;
+  const deltas = Array.from({ length: 201 }, (_, index) => index / 200);
+  const rows = sweepDeltas(holdout, profile, 'pcee', deltas, costs)
+    .filter((row) => row.accuracy >= final - ACCURACY_SLACK_ON_VALIDATION)
+    .sort((a, b) => a.meanCost - b.meanCost || b.delta - a.delta);
+  const path = join(work, `${id}.json`);
+  writeFileSync(path, serializeProfile(profile));
+  return { folder, profilePath: path, delta: rows[0].delta, validation: { final, chosen: rows[0] } };
+}
+
+/** Starts `pcee serve` in a child process; resolves once it listens. */
+function startServer(args) {
+  const child = spawn(process.execPath, [cli, 'serve', ...args, '--port', '0', '--log-level', 'info'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (chunk) => (err += chunk));
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (match) resolve({ url: match[1], child, logs: () => out });
+    });
+    child.on('exit', (code) => reject(new Error(`pcee serve exited with ${code}: ${err}`)));
+  });
+}
+
+async function stopServer(server) {
+  const exited = new Promise((resolve) => server.child.on('exit', (code) => resolve(code)));
+  server.child.kill('SIGTERM');
+  return exited;
+}
+
+/** Resident memory of a process, MiB (Linux). */
+function rssMiB(pid) {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+async function load(
+  url,
+  model,
+  requestBodies,
+  seconds,
+  options = {},
+  samplesPerRequest = SAMPLES_PER_REQUEST,
+) {
+  const started = performance.now();
+  const result = await autocannon({
+    url: `${url}/v2/models/${model}/infer`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    requests: requestBodies.map((body) => ({ method: 'POST', body })),
+    timeout: 30,
+    ...options,
+  });
+  const wallSeconds = (performance.now() - started) / 1000;
+  const statuses = Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, Number(count)]),
+  );
+  // Only answered inferences count: under overload most responses are 429s.
+  const okPerSecond = (statuses['200'] ?? 0) / seconds;
+  return {
+    requestsPerSecond: result.requests.average,
+    samplesPerSecond: okPerSecond * samplesPerRequest,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    statuses,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    wallSeconds,
+  };
+}
+
+/** Sends every labelled test image (untimed); accuracy, mean relative cost and exits per head. */
+async function accuracy(url, model) {
+  let correct = 0;
+  let cost = 0;
+  const exits = [];
+  for (let start = 0; start < labels.length; start += 200) {
+    const end = Math.min(labels.length, start + 200);
+    const response = await fetch(`${url}/v2/models/${model}/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        inputs: [
+          {
+            name: 'image',
+            shape: [end - start, 28, 28],
+            datatype: 'UINT8',
+            data: Array.from(pixels.subarray(start * 784, end * 784)),
+          },
+        ],
+        outputs: [{ name: 'prediction' }, { name: 'exit' }],
+      }),
+    });
+    const json = await response.json();
+    if (response.status !== 200) throw new Error(`accuracy pass failed: ${JSON.stringify(json)}`);
+    const [prediction, exit] = json.outputs.map((output) => output.data);
+    prediction.forEach((value, index) => {
+      if (value === labels[start + index]) correct++;
+      exits[exit[index]] = (exits[exit[index]] ?? 0) + 1;
+    });
+    cost += json.parameters.relative_cost * (end - start);
+  }
+  return { accuracy: correct / labels.length, relativeCost: cost / labels.length, exits };
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+async function compare(id) {
+  const { folder, profilePath, delta, validation } = calibrateOnValidation(id);
+  const common = [folder, '--profile', profilePath, '--delta', String(delta)];
+  const configurations = {
+    baseline: [...common, '--baseline'],
+    'early exit, per-stage batching': common,
+    'early exit, stage-0 batching only': [...common, '--batching', 'first-stage'],
+  };
+  const requestBodies = bodies(SAMPLES_PER_REQUEST);
+  const runs = Object.fromEntries(Object.keys(configurations).map((name) => [name, []]));
+  const accuracyOf = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, args] of Object.entries(configurations)) {
+      const server = await startServer(args);
+      try {
+        await load(server.url, id, requestBodies, 2); // warm-up: sessions, JIT, allocator
+        runs[name].push(await load(server.url, id, requestBodies, SECONDS));
+        if (round === 0) accuracyOf[name] = await accuracy(server.url, id);
+      } finally {
+        await stopServer(server);
+      }
+      const last = runs[name].at(-1);
+      console.error(
+        `${id} round ${round + 1}/${ROUNDS} ${name}: ${last.samplesPerSecond.toFixed(0)} samples/s, p50 ${last.p50} ms, p99 ${last.p99} ms`,
+      );
+    }
+  }
+  const rows = Object.keys(configurations).map((name) => {
+    const pick = (key) => median(runs[name].map((run) => run[key]));
+    return {
+      model: id,
+      configuration: name,
+      samplesPerSecond: pick('samplesPerSecond'),
+      p50: pick('p50'),
+      p99: pick('p99'),
+      ...accuracyOf[name],
+      rounds: runs[name].map((run) => Math.round(run.samplesPerSecond)),
+      non200: runs[name].reduce(
+        (sum, run) =>
+          sum +
+          run.errors +
+          run.timeouts +
+          Object.entries(run.statuses)
+            .filter(([code]) => code !== '200')
+            .reduce((s, [, n]) => s + n, 0),
+        0,
+      ),
+    };
+  });
+  const baseline = rows[0];
+  for (const row of rows) {
+    row.speedup = row.samplesPerSecond / baseline.samplesPerSecond;
+    row.accuracyLossPoints = (baseline.accuracy - row.accuracy) * 100;
+  }
+  return { model: id, delta, validation, rows };
+}
+
+async function overload(id, capacitySamplesPerSecond) {
+  const { folder, profilePath, delta } = calibrateOnValidation(id);
+  const server = await startServer([
+    folder,
+    '--profile',
+    profilePath,
+    '--delta',
+    String(delta),
+    '--max-queue',
+    '256',
+  ]);
+  const rss = [];
+  const sampler = setInterval(() => rss.push(rssMiB(server.child.pid)), 500);
+  try {
+    rss.push(rssMiB(server.child.pid));
+    const rate = Math.ceil((4 * capacitySamplesPerSecond) / OVERLOAD_SAMPLES_PER_REQUEST);
+    const result = await load(
+      server.url,
+      id,
+      bodies(OVERLOAD_SAMPLES_PER_REQUEST),
+      OVERLOAD_SECONDS,
+      { connections: 256, overallRate: rate },
+      OVERLOAD_SAMPLES_PER_REQUEST,
+    );
+    clearInterval(sampler);
+    const code = await stopServer(server);
+    return {
+      model: id,
+      samplesPerRequest: OVERLOAD_SAMPLES_PER_REQUEST,
+      offeredRequestsPerSecond: rate,
+      offeredSamplesPerSecond: rate * OVERLOAD_SAMPLES_PER_REQUEST,
+      ...result,
+      rssMiB: { start: rss[0], max: Math.max(...rss) },
+      exitCode: code,
+    };
+  } finally {
+    clearInterval(sampler);
+    if (server.child.exitCode === null) server.child.kill('SIGKILL');
+  }
+}
+
+/**
+ * Throughput and latency over --max-batch × --max-delay-ms. `baseline` sweeps full.onnx (its
+ * compute does not depend on the images); `early-exit` sweeps per-stage batching. Batching
+ * settings change no prediction (results are identical whatever the batching), only speed.
+ */
+async function sweep(id, mode) {
+  const { folder, profilePath, delta } = calibrateOnValidation(id);
+  const requestBodies = bodies(SAMPLES_PER_REQUEST);
+  const grid = [];
+  for (const maxBatch of [16, 32, 64, 128])
+    for (const maxDelay of [0, 2, 5]) grid.push({ maxBatch, maxDelay });
+  const runs = grid.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [index, { maxBatch, maxDelay }] of grid.entries()) {
+      const server = await startServer([
+        folder,
+        '--profile',
+        profilePath,
+        '--delta',
+        String(delta),
+        ...(mode === 'baseline' ? ['--baseline'] : []),
+        '--max-batch',
+        String(maxBatch),
+        '--max-delay-ms',
+        String(maxDelay),
+      ]);
+      try {
+        await load(server.url, id, requestBodies, 2);
+        const run = await load(server.url, id, requestBodies, SECONDS);
+        runs[index].push(run);
+        console.error(
+          `sweep ${mode} ${id} batch ${maxBatch} delay ${maxDelay} round ${round + 1}: ${run.samplesPerSecond.toFixed(0)}/s p50 ${run.p50} p99 ${run.p99}`,
+        );
+      } finally {
+        await stopServer(server);
+      }
+    }
+  }
+  return grid.map((point, index) => ({
+    ...point,
+    samplesPerSecond: median(runs[index].map((run) => run.samplesPerSecond)),
+    p50: median(runs[index].map((run) => run.p50)),
+    p99: median(runs[index].map((run) => run.p99)),
+  }));
+}
+
+function table(rows) {
+  const header = [
+    'model',
+    'configuration',
+    'samples/s',
+    'speedup',
+    'p50 ms',
+    'p99 ms',
+    'test acc',
+    'loss pt',
+    'rel. cost',
+    'non-200',
+  ];
+  const lines = rows.map((row) => [
+    row.model,
+    row.configuration,
+    row.samplesPerSecond.toFixed(0),
+    `${row.speedup.toFixed(2)}×`,
+    String(row.p50),
+    String(row.p99),
+    row.accuracy.toFixed(4),
+    row.accuracyLossPoints.toFixed(2),
+    row.relativeCost.toFixed(3),
+    String(row.non200),
+  ]);
+  const widths = header.map((cell, column) =>
+    Math.max(cell.length, ...lines.map((line) => line[column].length)),
+  );
+  const format = (cells) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ');
+  return [format(header), format(widths.map((width) => '-'.repeat(width))), ...lines.map(format)].join('\n');
+}
+
+try {
+  console.error(
+    `pcee serve bench: ${CONNECTIONS} connections, ${SAMPLES_PER_REQUEST} image(s) per request, ${SECONDS} s per run, ${ROUNDS} interleaved rounds (median)`,
+  );
+  if (process.env.PCEE_BENCH_SWEEP) {
+    const rows = await sweep(
+      MODELS[0],
+      process.env.PCEE_BENCH_SWEEP === 'baseline' ? 'baseline' : 'early-exit',
+    );
+    console.log(JSON.stringify({ sweep: rows }, null, 2));
+  } else {
+    const results = [];
+    for (const id of MODELS) results.push(await compare(id));
+    const rows = results.flatMap((result) => result.rows);
+    console.log(table(rows));
+    const cnn = results.find((result) => result.model === 'fmnist-cnn-large') ?? results[0];
+    const earlyExit = cnn.rows[1];
+    const overloadResult =
+      OVERLOAD_SECONDS > 0 ? await overload(cnn.model, earlyExit.samplesPerSecond) : null;
+    if (overloadResult) {
+      console.log(
+        `\noverload ${OVERLOAD_SECONDS} s (${overloadResult.wallSeconds.toFixed(1)} s wall) on ${overloadResult.model}: ${overloadResult.offeredRequestsPerSecond} req/s × ${OVERLOAD_SAMPLES_PER_REQUEST} images offered (4× capacity), served ${overloadResult.samplesPerSecond.toFixed(0)} samples/s: statuses ${JSON.stringify(overloadResult.statuses)}, errors ${overloadResult.errors}, timeouts ${overloadResult.timeouts}, RSS ${overloadResult.rssMiB.start.toFixed(0)} → max ${overloadResult.rssMiB.max.toFixed(0)} MiB, exit ${overloadResult.exitCode}`,
+      );
+    }
+    console.log(
+      JSON.stringify(
+        {
+          settings: {
+            connections: CONNECTIONS,
+            samplesPerRequest: SAMPLES_PER_REQUEST,
+            seconds: SECONDS,
+            rounds: ROUNDS,
+          },
+          results,
+          overload: overloadResult,
+        },
+        null,
+        2,
+      ),
+    );
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
