@@ -81,6 +81,13 @@ export async function loadServedModel(
   for (const problem of source.tuned?.problems ?? []) {
     settings.log('warn', { model: manifest.id }, `profile: ${problem}`);
   }
+  if (source.tuned?.abstain) {
+    settings.log(
+      'warn',
+      { model: manifest.id },
+      'profile: tuned.abstain is set, but this server does not abstain yet; every sample gets an answer',
+    );
+  }
   const delta = settings.delta ?? source.tuned?.delta;
   if (delta === undefined) {
     throw new InvalidArgumentError(
