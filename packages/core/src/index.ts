@@ -16,6 +16,7 @@ export * from './device-selection.js';
 export * from './early-exit-runner.js';
 export * from './errors.js';
 export * from './evaluation.js';
+export * from './guarantee/index.js';
 export * from './io/index.js';
 export * from './isotonic.js';
 export * from './model-manifest.js';
