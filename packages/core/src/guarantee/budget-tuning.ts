@@ -80,7 +80,12 @@ export function tuneForBudget(
       correct: holdout.correct,
       costs,
     },
-    { candidates, maxMeanCost, start: new Array<number>(exits - 1).fill(single.delta!) },
+    {
+      candidates,
+      maxMeanCost,
+      start: new Array<number>(exits - 1).fill(single.delta!),
+      seeds: rows.map((row) => new Array<number>(exits - 1).fill(row.delta!)),
+    },
   );
   // The last exit's threshold only matters with abstention; keep the single δ there.
   const exitDeltas = [...thresholds, single.delta!];

@@ -25,6 +25,8 @@ export interface ExitSearchOptions {
   readonly maxMeanCost: number;
   /** A feasible starting vector (one threshold per non-final exit), e.g. a single δ repeated. */
   readonly start: readonly number[];
+  /** More starting vectors, feasible or not (e.g. every single δ repeated). */
+  readonly seeds?: readonly (readonly number[])[];
 }
 
 /**
@@ -35,8 +37,9 @@ export interface ExitSearchOptions {
  *
  * A plain constrained coordinate search stalls at the budget, because trading cost between
  * exits takes two moves; so the search first runs coordinate ascent on the Lagrangian
- * accuracy − λ·relative cost for λ found by bisection, keeping the most accurate feasible
- * vector met anywhere, then refines it coordinate by coordinate under the budget.
+ * accuracy − λ·relative cost over a grid of λ, keeping the most accurate feasible vector
+ * met anywhere (every candidate of every coordinate step is an exact evaluation), then
+ * refines it under the budget by moves of one coordinate and of pairs of coordinates.
  * Deterministic; every reported number is an exact holdout evaluation.
  *
  * @returns thresholds for exits 0 … L−2, never worse on the holdout than `start`.
@@ -50,6 +53,14 @@ export function searchExitThresholds(data: ExitSearchData, options: ExitSearchOp
     if (totals.correct > best.correct || (totals.correct === best.correct && totals.cost < best.cost)) {
       best = { thresholds: [...thresholds], ...totals };
     }
+  };
+  /** Considers every candidate of one coordinate of `from`. */
+  const refineCoordinate = (from: readonly number[], exit: number) => {
+    coordinateTotals(data, from, exit, options.candidates[exit]!).forEach((totals, index) => {
+      const trial = from.slice();
+      trial[exit] = options.candidates[exit]![index]!;
+      consider(trial, totals);
+    });
   };
   const ascend = (lambda: number, from: readonly number[]): Totals => {
     const thresholds = [...from];
@@ -81,30 +92,58 @@ export function searchExitThresholds(data: ExitSearchData, options: ExitSearchOp
     }
     return current;
   };
-  // λ per unit of relative cost, in samples: bisect on a log scale between "cost is free"
-  // and "accuracy is free".
-  let low = Math.log(1e-3 * samples);
-  let high = Math.log(1e3 * samples);
-  for (let step = 0; step < 24; step++) {
-    const middle = (low + high) / 2;
-    const totals = ascend(Math.exp(middle), best.thresholds);
-    if (totals.cost > budget) low = middle;
-    else high = middle;
-  }
-  // Refine under the budget: each coordinate to its most accurate feasible value.
-  for (let round = 0; round < 20; round++) {
-    const before = best.correct;
-    for (let exit = 0; exit < best.thresholds.length; exit++) {
-      const from = best.thresholds;
-      coordinateTotals(data, from, exit, options.candidates[exit]!).forEach((totals, index) => {
-        const trial = from.slice();
-        trial[exit] = options.candidates[exit]![index]!;
-        consider(trial, totals);
-      });
+  // λ prices relative cost in correct answers: a log grid from "cost is nearly free" to
+  // "accuracy is nearly free". Each λ ascends from the best vector so far and from the seed
+  // (e.g. a single δ) with the best Lagrangian, so the search does not hang on one basin.
+  const seeds = (options.seeds ?? []).map((thresholds) => ({
+    thresholds,
+    ...evaluateThresholds(data, thresholds),
+  }));
+  const steps = 48;
+  for (let step = 0; step < steps; step++) {
+    const lambda = samples * 10 ** (-3 + (6 * step) / (steps - 1));
+    const weight = lambda / costs.fullModel;
+    ascend(lambda, best.thresholds);
+    if (seeds.length > 0) {
+      const seed = seeds.reduce((winner, candidate) =>
+        candidate.correct - weight * candidate.cost > winner.correct - weight * winner.cost
+          ? candidate
+          : winner,
+      );
+      ascend(lambda, seed.thresholds);
     }
-    if (best.correct === before) break;
+  }
+  // Refine under the budget, moving one exit's threshold, then two at once (a move that
+  // frees cost at one exit and spends it at another), until nothing improves.
+  for (let round = 0; round < 20; round++) {
+    const before = { ...best };
+    const coordinates = best.thresholds.length;
+    for (let first = 0; first < coordinates; first++) {
+      const from = best.thresholds;
+      refineCoordinate(from, first);
+      for (const value of thin(options.candidates[first]!, PAIR_CANDIDATES)) {
+        const moved = from.slice();
+        moved[first] = value;
+        for (let second = 0; second < coordinates; second++) {
+          if (second !== first) refineCoordinate(moved, second);
+        }
+      }
+    }
+    if (best.correct === before.correct && best.cost === before.cost) break;
   }
   return best.thresholds;
+}
+
+/** Most first-coordinate values tried per pair move (the confidence grid has 1001). */
+const PAIR_CANDIDATES = 64;
+
+/** At most `most` values spread evenly over `values`, ends included. */
+function thin(values: readonly number[], most: number): readonly number[] {
+  if (values.length <= most) return values;
+  return Array.from(
+    { length: most },
+    (_, index) => values[Math.round((index * (values.length - 1)) / (most - 1))]!,
+  );
 }
 
 /** Correct answers and total cost of a threshold vector (exits 0 … L−2) on the holdout. */
