@@ -27,13 +27,13 @@ export const tunedSchema = z.object({
   exitDeltas: z.array(unit).optional(),
   abstain: z.boolean(),
   holdout: z.object({
-    samples: z.number().int().positive(),
-    contentHash: hash.nullable(),
     accuracy: unit,
     meanCost: finite,
     relativeCost: finite,
     coverage: unit.optional(),
     selectiveAccuracy: unit.nullable().optional(),
+    samples: z.number().int().positive(),
+    contentHash: hash.nullable(),
   }),
   guarantee: z
     .object({

@@ -7,10 +7,6 @@ import { GUARANTEE_METHOD } from './learn-then-test.js';
 
 /** How the tuned point did on the holdout it was chosen on. */
 export interface TunedHoldout {
-  /** Holdout samples. */
-  readonly samples: number;
-  /** `tracesContentHash` of the holdout, or null when unknown. */
-  readonly contentHash: string | null;
   /** Share of all holdout samples answered right, in [0, 1]. */
   readonly accuracy: number;
   /** Mean cost per sample, in the profile's cost unit. */
@@ -21,6 +17,10 @@ export interface TunedHoldout {
   readonly coverage?: number;
   /** With abstention: accuracy of the answered samples (null when none). */
   readonly selectiveAccuracy?: number | null;
+  /** Holdout samples. */
+  readonly samples: number;
+  /** `tracesContentHash` of the holdout, or null when unknown. */
+  readonly contentHash: string | null;
 }
 
 /** The finite-sample guarantee of an accuracy-tuned point. */
@@ -55,18 +55,15 @@ export function tunedHoldout(
   samples: number,
   contentHash: string | null,
 ): TunedHoldout {
-  const record: TunedHoldout = {
-    samples,
-    contentHash,
+  return {
     accuracy: evaluation.accuracy,
     meanCost: evaluation.meanCost,
     relativeCost: evaluation.relativeCost,
-  };
-  if (evaluation.coverage === undefined) return record;
-  return {
-    ...record,
-    coverage: evaluation.coverage,
-    selectiveAccuracy: evaluation.selectiveAccuracy ?? null,
+    ...(evaluation.coverage === undefined
+      ? {}
+      : { coverage: evaluation.coverage, selectiveAccuracy: evaluation.selectiveAccuracy ?? null }),
+    samples,
+    contentHash,
   };
 }
 
