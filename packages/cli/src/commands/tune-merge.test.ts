@@ -152,9 +152,9 @@ describe('pcee tune --target-accuracy', () => {
     const order = Array.from({ length: 5000 }, (_, n) => 4999 - n);
     const width = reversed.exits * reversed.classes;
     const logits = new Float32Array(reversed.logits.length);
-    order.forEach((from, to) =>
-      logits.set(reversed.logits.subarray(from * width, (from + 1) * width), to * width),
-    );
+    order.forEach((from, to) => {
+      logits.set(reversed.logits.subarray(from * width, (from + 1) * width), to * width);
+    });
     const shuffled = writeTracesFile(
       folder,
       'calibration-reversed.safetensors',
