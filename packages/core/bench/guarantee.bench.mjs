@@ -156,7 +156,11 @@ for (let split = 0; split < perExitSplits; split++) {
   const tuning = tuneForBudget(holdout, profile, { maxMeanCost: budget, perExit: true });
   const searchMs = performance.now() - started;
   const single = evaluatePolicy(testScores, compilePolicy(profile, 'pcee', tuning.single.delta), large.costs);
-  const perExitTest = evaluatePolicy(testScores, compilePolicy(profile, 'pcee', tuning.exitDeltas), large.costs);
+  const perExitTest = evaluatePolicy(
+    testScores,
+    compilePolicy(profile, 'pcee', tuning.exitDeltas),
+    large.costs,
+  );
   perExit.push({
     split,
     searchMs,
@@ -186,7 +190,9 @@ console.log(
   `\nfmnist-cnn-large at fmnist-cnn-small's full cost (${(budget / 1e6).toFixed(3)} MFLOPs): single δ vs one threshold per exit\n(calibrate on half of val.npz, tune on the other half, measure on test.npz; ${perExitSplits} splits)\n`,
 );
 console.log(
-  ['split', 'holdout δ', 'holdout per-exit', 'test δ', 'test per-exit', 'test MFLOPs δ / per-exit'].join('  '),
+  ['split', 'holdout δ', 'holdout per-exit', 'test δ', 'test per-exit', 'test MFLOPs δ / per-exit'].join(
+    '  ',
+  ),
 );
 for (const row of perExit) {
   console.log(
