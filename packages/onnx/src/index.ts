@@ -39,6 +39,7 @@ export {
   probeTensorTypes,
   withIntermediateOutputs,
 } from './probe.js';
+export { type ModelProbe, type ProbeOutputs, type ProbeRunner, probeModel } from './probe-model.js';
 export { type PrunedModel, pruneToOutput, pruneToOutputs } from './prune.js';
 export { indexLimits, randomInputs } from './random-inputs.js';
 export { buildSubgraphModel, type SubgraphSpec } from './subgraph-model.js';

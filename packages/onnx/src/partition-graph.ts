@@ -91,7 +91,8 @@ const BATCH_FIRST_SUFFIX = '::batch_first';
  *
  * @param exits graph tensor names of the exits' logits, in exit order.
  * @throws InvalidArgumentError for an unknown or repeated exit, an exit that does not depend
- *   on the model inputs, or exits whose order contradicts the graph.
+ *   on the model inputs, or exits whose order contradicts the graph: a later exit computed on
+ *   the way to an earlier one, or a stage before the last that no later stage builds on.
  * @throws UnsupportedModelError for control flow inside a stage, or a carried tensor of a
  *   dtype stages cannot carry or without a batch axis that cannot be recomputed cheaply.
  */
@@ -194,7 +195,7 @@ export function partitionGraph(
   const carriedName = new Map<string, string>();
   const carriedTypes = new Map<string, TensorType>();
   for (let stage = 0; stage < exits.length; stage++) {
-    for (const name of carried[stage]!) {
+    for (const name of sortByProducer(index, [...carried[stage]!])) {
       const from = stageOf[index.producer.get(name)!]!;
       producedBy[from]!.add(name);
       const type = types.get(name);
@@ -268,6 +269,13 @@ export function partitionGraph(
     };
   });
   const last = stages.length - 1;
+  const deadEnd = stages.findIndex((stage) => stage.index < last && stage.produces.length === 0);
+  if (deadEnd !== -1) {
+    const byDepth = exits.map((exit, k) => ({ exit, size: needed[k]!.size })).sort((a, b) => a.size - b.size);
+    throw new InvalidArgumentError(
+      `no exit after "${exits[deadEnd]}" builds on its stage (stage ${deadEnd} passes nothing on), so the exits are not in depth order; order them by depth, e.g. --exits ${byDepth.map(({ exit }) => exit).join(',')}`,
+    );
+  }
   if (last > 0) {
     const head = matchLastHead(index, stages[last - 1]!, stages[last]!);
     stages[last] = { ...stages[last]!, head };
