@@ -39,7 +39,7 @@ describe.each(listModels().map((model) => model.id))('%s fused then split', (id)
       close(stage.backbone, manifest.stages[i]!.flops.backbone);
       close(stage.head, manifest.stages[i]!.flops.head);
     });
-    costs.exitCosts.forEach((cost, i) => close(cost, manifest.exitCosts[i]!));
+    for (const [i, cost] of costs.exitCosts.entries()) close(cost, manifest.exitCosts[i]!);
     close(costs.fullModelCost, manifest.fullModelCost);
   });
 
