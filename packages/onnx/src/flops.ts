@@ -117,6 +117,6 @@ export function countFlops(index: GraphIndex, nodes: Iterable<number>, shapes: S
 
 function missingShape(node: NodeProto, tensor: string): InvalidArgumentError {
   return new InvalidArgumentError(
-    `no shape for tensor "${tensor}" read by ${node.opType} node "${node.name || node.output[0]}"; pass the shapes of every intermediate tensor from a probe run with a batch of 1`,
+    `no shape for tensor "${tensor}" of ${node.opType} node "${node.name || node.output[0]}"; pass the shapes of every intermediate tensor from a probe run with a batch of 1`,
   );
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTensor, readNpz, type Tensor } from '@pcee/core';
 import { modelDir, testInputsPath } from '@pcee/models';
-import { fuseStages, type ModelProto, readModel } from '../index.js';
+import { type FuseStage, fuseStages, type ModelProto, readModel } from '../index.js';
 
 /** The parts of a bundled v1 manifest these tests read. */
 export interface BundledManifest {
@@ -43,7 +43,7 @@ export function fuseBundled(id: string): ModelProto {
   const { manifest, stages } = readBundled(id);
   const last = stages.length - 1;
   return fuseStages(
-    stages.map((bytes, i) => ({
+    stages.map((bytes, i): FuseStage => ({
       model: readModel(bytes, manifest.stages[i]!.file),
       inputs: i === 0 ? {} : { features: `features_${i}` },
       outputs:
