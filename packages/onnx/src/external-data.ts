@@ -1,7 +1,9 @@
+import { create } from '@bufbuild/protobuf';
 import { InvalidFileError } from '@pcee/core';
 import {
   type GraphProto,
   type ModelProto,
+  StringStringEntryProtoSchema,
   type TensorProto,
   TensorProto_DataLocation,
 } from './onnx-proto.js';
@@ -90,4 +92,37 @@ function externalTensors(model: ModelProto): TensorProto[] {
   };
   visit(model.graph);
   return found;
+}
+
+/**
+ * Moves the raw bytes of every main-graph initializer of at least `minimumBytes` into one
+ * external data file named `location` (as torch.onnx.export does for models over protobuf's
+ * 2 GiB limit) and returns that file's bytes. Modifies `model` in place. Each tensor starts
+ * at a 4096-byte-aligned offset, as onnx's own writer does, so it can be memory-mapped.
+ */
+export function moveToExternalData(model: ModelProto, location: string, minimumBytes = 1024): Uint8Array {
+  const moved = (model.graph?.initializer ?? []).filter(
+    (tensor) =>
+      tensor.dataLocation !== TensorProto_DataLocation.EXTERNAL && tensor.rawData.byteLength >= minimumBytes,
+  );
+  const align = (offset: number) => Math.ceil(offset / 4096) * 4096;
+  let size = 0;
+  const offsets = moved.map((tensor) => {
+    const offset = align(size);
+    size = offset + tensor.rawData.byteLength;
+    return offset;
+  });
+  const file = new Uint8Array(size);
+  moved.forEach((tensor, k) => {
+    const entry = (key: string, value: string) => create(StringStringEntryProtoSchema, { key, value });
+    file.set(tensor.rawData, offsets[k]!);
+    tensor.externalData = [
+      entry('location', location),
+      entry('offset', String(offsets[k])),
+      entry('length', String(tensor.rawData.byteLength)),
+    ];
+    tensor.dataLocation = TensorProto_DataLocation.EXTERNAL;
+    tensor.rawData = new Uint8Array(0);
+  });
+  return file;
 }

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@pcee/core';
 import { describe, expect, it } from 'vitest';
 import { countFlops, indexGraph } from './index.js';
-import { GraphBuilder } from './test-support/graph-builder.js';
+import { GraphBuilder } from './testing/graph-builder.js';
 
 /** One node with inputs of the given shapes; returns its FLOPs for the given output shape. */
 function flopsOf(

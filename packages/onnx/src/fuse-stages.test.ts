@@ -4,7 +4,7 @@ import { fuseStages, readModel, writeModel } from './index.js';
 import { bundledTestImages, fuseBundled, readBundled } from './test-support/bundled-models.js';
 import { relativeError, runModel } from './test-support/ort.js';
 import { probeAndPartition, stageErrors } from './test-support/split-helpers.js';
-import { bertLike, mlpChain, sharedWeight } from './test-support/test-models.js';
+import { bertLike, mlpChain, sharedWeight } from './testing/test-models.js';
 
 describe('fuseStages', () => {
   it('renames clashing weight and tensor names of separately exported stages', () => {

@@ -17,7 +17,12 @@ export {
   type OnnxDtype,
 } from './dtypes.js';
 export { type ExitCandidate, listExitCandidates } from './exit-candidates.js';
-export { type ExternalDataReference, externalDataReferences, inlineExternalData } from './external-data.js';
+export {
+  type ExternalDataReference,
+  externalDataReferences,
+  inlineExternalData,
+  moveToExternalData,
+} from './external-data.js';
 export { countFlops, flopCountingOp, nodeFlops, type ShapeMap, shapeLookup } from './flops.js';
 export { type FuseOptions, type FuseStage, fuseStages } from './fuse-stages.js';
 export { ancestorNodes, CONTROL_FLOW_OPS, type GraphIndex, indexGraph, inGraphOrder } from './graph-index.js';

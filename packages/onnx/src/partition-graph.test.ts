@@ -11,7 +11,7 @@ import {
   sequenceFirst,
   sharedWeight,
   skipAcrossExit,
-} from './test-support/test-models.js';
+} from './testing/test-models.js';
 
 describe('partitionGraph on models of every shape', () => {
   it.each([

@@ -8,9 +8,9 @@ import {
   probeTensorTypes,
   randomInputs,
 } from './index.js';
-import { GraphBuilder } from './test-support/graph-builder.js';
 import { probeAndPartition } from './test-support/split-helpers.js';
-import { bertLike, mlpChain, sequenceFirst } from './test-support/test-models.js';
+import { GraphBuilder } from './testing/graph-builder.js';
+import { bertLike, mlpChain, sequenceFirst } from './testing/test-models.js';
 
 describe('probeTensorTypes', () => {
   it('names dimensions that follow a symbol, static ones by size, the rest by tensor and axis', () => {

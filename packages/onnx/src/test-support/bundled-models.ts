@@ -43,12 +43,14 @@ export function fuseBundled(id: string): ModelProto {
   const { manifest, stages } = readBundled(id);
   const last = stages.length - 1;
   return fuseStages(
-    stages.map((bytes, i): FuseStage => ({
-      model: readModel(bytes, manifest.stages[i]!.file),
-      inputs: i === 0 ? {} : { features: `features_${i}` },
-      outputs:
-        i === last ? { logits: `exit_${i}` } : { features_out: `features_${i + 1}`, logits: `exit_${i}` },
-    })),
+    stages.map(
+      (bytes, i): FuseStage => ({
+        model: readModel(bytes, manifest.stages[i]!.file),
+        inputs: i === 0 ? {} : { features: `features_${i}` },
+        outputs:
+          i === last ? { logits: `exit_${i}` } : { features_out: `features_${i + 1}`, logits: `exit_${i}` },
+      }),
+    ),
     { outputs: stages.map((_, i) => `exit_${i}`), name: id },
   );
 }
