@@ -68,7 +68,11 @@ async function inspectOnnx(path: string): Promise<Report> {
   if (candidates.length > 0) {
     try {
       costs = partitionCosts(
-        partitionGraph(model, candidates.map((candidate) => candidate.name), { types: probe.types, source: name }),
+        partitionGraph(
+          model,
+          candidates.map((candidate) => candidate.name),
+          { types: probe.types, source: name },
+        ),
         probe.shapes,
       );
     } catch (error) {
@@ -78,14 +82,22 @@ async function inspectOnnx(path: string): Promise<Report> {
   const inputs = probe.inputs.map((input) => ({ name: input.name, dtype: input.dtype, shape: input.shape }));
   const outputs = model.graph!.output.map((output) => {
     const type = probe.types.get(output.name) ?? typeOfValueInfo(output);
-    return { name: output.name, dtype: type?.dtype, shape: type?.shape, exit: candidates.some((c) => c.name === output.name) };
+    return {
+      name: output.name,
+      dtype: type?.dtype,
+      shape: type?.shape,
+      exit: candidates.some((c) => c.name === output.name),
+    };
   });
   const exits = candidates.map((candidate, k) => ({
     name: candidate.name,
     classes: candidate.classes,
     flopsAlone: alone(candidate.name),
     ...(costs
-      ? { flops: { backbone: costs.stages[k]!.backbone, head: costs.stages[k]!.head }, cumulative: costs.exitCosts[k] }
+      ? {
+          flops: { backbone: costs.stages[k]!.backbone, head: costs.stages[k]!.head },
+          cumulative: costs.exitCosts[k],
+        }
       : {}),
   }));
   const parameters = countDistinctParameters([model]);
@@ -108,7 +120,11 @@ async function inspectOnnx(path: string): Promise<Report> {
     ),
     renderTable(
       ['output', 'type', 'exit candidate'],
-      model.graph!.output.map((output, k) => [output.name, shapeText(probe.types.get(output.name)), outputs[k]!.exit ? 'yes' : '-']),
+      model.graph!.output.map((output, k) => [
+        output.name,
+        shapeText(probe.types.get(output.name)),
+        outputs[k]!.exit ? 'yes' : '-',
+      ]),
     ),
     exits.length === 0
       ? 'no output is a [batch, classes] float tensor: pcee split needs one output per exit\n'
@@ -165,10 +181,16 @@ async function inspectPackage(folder: string): Promise<Report> {
     throw new InvalidManifestError(`${manifestPath} is not valid JSON (${(error as Error).message})`);
   }
   if (!Array.isArray(manifest.stages)) {
-    throw new InvalidManifestError(`${manifestPath} has no stages; is it a PCEE model package (format pcee-model)?`);
+    throw new InvalidManifestError(
+      `${manifestPath} has no stages; is it a PCEE model package (format pcee-model)?`,
+    );
   }
-  const names = (list: PackageStage['consumes']) => (list ?? []).map((entry) => (typeof entry === 'string' ? entry : entry.name));
-  const files = [...manifest.stages.map((stage) => ({ file: stage.file, sha256: stage.sha256 })), ...(manifest.full ? [manifest.full] : [])];
+  const names = (list: PackageStage['consumes']) =>
+    (list ?? []).map((entry) => (typeof entry === 'string' ? entry : entry.name));
+  const files = [
+    ...manifest.stages.map((stage) => ({ file: stage.file, sha256: stage.sha256 })),
+    ...(manifest.full ? [manifest.full] : []),
+  ];
   const hashes = await Promise.all(
     files.map(async ({ file, sha256 }) => {
       const bytes = await readFile(join(folder, file)).catch(() => undefined);
@@ -206,7 +228,17 @@ async function inspectPackage(folder: string): Promise<Report> {
       inputs.map((input) => [input.name, input.dtype, `[${input.shape.join(', ')}]`]),
     ),
     renderTable(
-      ['stage', 'file', 'consumes', 'produces', 'backbone FLOPs', 'head FLOPs', 'cumulative', 'parameters', 'sha256'],
+      [
+        'stage',
+        'file',
+        'consumes',
+        'produces',
+        'backbone FLOPs',
+        'head FLOPs',
+        'cumulative',
+        'parameters',
+        'sha256',
+      ],
       stages.map((stage) => [
         stage.index,
         stage.file,

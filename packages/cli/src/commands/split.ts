@@ -48,14 +48,28 @@ export function registerSplit(program: Command, io: CliIo): Command {
     .description(
       'split a multi-exit ONNX model (one output per exit) into stages that stop early, count FLOPs and parameters, write a model package (model.json v2, stage-<i>.onnx, full.onnx) and check that the stages reproduce every exit',
     )
-    .argument('<model.onnx>', 'the exported model: one graph whose outputs include every exit’s logits [batch, classes]')
+    .argument(
+      '<model.onnx>',
+      'the exported model: one graph whose outputs include every exit’s logits [batch, classes]',
+    )
     .requiredOption('--out <dir>', 'folder to write the model package to (created if missing)')
-    .option('--exits <names>', 'exit outputs in order, comma-separated (default: every [batch, C] float output, by depth)')
+    .option(
+      '--exits <names>',
+      'exit outputs in order, comma-separated (default: every [batch, C] float output, by depth)',
+    )
     .option('--classes <file>', 'class names, one a line (default: class_0, class_1, …)')
     .option('--id <id>', 'model id recorded in model.json (default: the file name)')
     .option('--description <text>', 'one line for humans, recorded in model.json')
-    .option('--inputs <inputs.npz>', 'verify on these inputs: one array per model input, named after it (x for a single input)')
-    .option('--samples <count>', 'random samples to verify on when no --inputs', positiveInteger('--samples'), 16)
+    .option(
+      '--inputs <inputs.npz>',
+      'verify on these inputs: one array per model input, named after it (x for a single input)',
+    )
+    .option(
+      '--samples <count>',
+      'random samples to verify on when no --inputs',
+      positiveInteger('--samples'),
+      16,
+    )
     .option('--batch <size>', 'samples per verification batch', positiveInteger('--batch'), 64)
     .action(async (modelPath: string, flags: SplitFlags) => {
       const started = performance.now();
@@ -93,7 +107,11 @@ export function registerSplit(program: Command, io: CliIo): Command {
       const check = await verifySplit(
         writeModel(model, name),
         exits,
-        partition.stages.map((stage, k) => ({ bytes: stageBytes[k]!, consumes: stage.consumes, logits: stage.logits })),
+        partition.stages.map((stage, k) => ({
+          bytes: stageBytes[k]!,
+          consumes: stage.consumes,
+          logits: stage.logits,
+        })),
         inputs as ReadonlyMap<string, Tensor>,
         flags.batch,
         (done, total) => progress.update(done, total),

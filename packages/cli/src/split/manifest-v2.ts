@@ -15,7 +15,11 @@ export interface ManifestParts {
   readonly partition: Partition;
   readonly costs: PartitionCosts;
   readonly stageFiles: readonly WrittenFile[];
-  readonly full: WrittenFile & { readonly inputs: readonly string[]; readonly output: string; readonly parameters: number };
+  readonly full: WrittenFile & {
+    readonly inputs: readonly string[];
+    readonly output: string;
+    readonly parameters: number;
+  };
 }
 
 /**

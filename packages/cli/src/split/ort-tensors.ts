@@ -4,14 +4,16 @@ import * as ort from 'onnxruntime-node';
 
 /** A core tensor as an onnxruntime tensor (float16 narrowed back to its bits). */
 export function toOrtTensor(tensor: Tensor): ort.Tensor {
-  if (tensor.dtype === 'float16') return new ort.Tensor('float16', narrowFloat16(tensor.data as Float32Array), tensor.shape);
+  if (tensor.dtype === 'float16')
+    return new ort.Tensor('float16', narrowFloat16(tensor.data as Float32Array), tensor.shape);
   return new ort.Tensor(tensor.dtype as 'float32', tensor.data as Float32Array, tensor.shape);
 }
 
 /** An onnxruntime output as a core tensor (float16 widened). */
 export function fromOrtTensor(tensor: ort.Tensor): Tensor {
   const dims = [...tensor.dims];
-  if (tensor.type === 'float16') return createTensor('float16', dims, widenFloat16(tensor.data as Uint16Array));
+  if (tensor.type === 'float16')
+    return createTensor('float16', dims, widenFloat16(tensor.data as Uint16Array));
   return createTensor(tensor.type as Tensor['dtype'], dims, tensor.data as Tensor['data']);
 }
 

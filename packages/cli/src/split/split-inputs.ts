@@ -8,7 +8,10 @@ import { readInputFile } from '../files.js';
  * inputs (`x` also names the input of a single-input model): the model's dtypes, the batch
  * first, static dimensions as declared; extra arrays (e.g. `labels`) are ignored.
  */
-export async function loadSplitInputs(path: string, inputs: readonly ModelInput[]): Promise<Map<string, Tensor>> {
+export async function loadSplitInputs(
+  path: string,
+  inputs: readonly ModelInput[],
+): Promise<Map<string, Tensor>> {
   const arrays = readNpz(await readInputFile(path, 'inputs file'));
   const file = basename(path);
   const result = new Map<string, Tensor>();
@@ -27,14 +30,18 @@ export async function loadSplitInputs(path: string, inputs: readonly ModelInput[
     }
     const fits =
       tensor.shape.length === input.shape.length &&
-      input.shape.every((dimension, axis) => axis === 0 || typeof dimension !== 'number' || tensor.shape[axis] === dimension);
+      input.shape.every(
+        (dimension, axis) => axis === 0 || typeof dimension !== 'number' || tensor.shape[axis] === dimension,
+      );
     if (!fits) {
       throw new InvalidInputError(
         `${file}: "${input.name}" has shape [${tensor.shape.join(', ')}] but the model input is [${input.shape.join(', ')}]`,
       );
     }
     if (batch !== undefined && tensor.shape[0] !== batch) {
-      throw new InvalidInputError(`${file}: the arrays have different sample counts (${batch} and ${tensor.shape[0]})`);
+      throw new InvalidInputError(
+        `${file}: the arrays have different sample counts (${batch} and ${tensor.shape[0]})`,
+      );
     }
     batch = tensor.shape[0];
     result.set(input.name, tensor);

@@ -18,7 +18,17 @@ export function renderSplitTable(partition: Partition, costs: PartitionCosts): s
     ];
   });
   return renderTable(
-    ['stage', 'consumes', 'produces (carried)', 'logits', 'backbone FLOPs', 'head FLOPs', 'cumulative', '% of full', 'parameters'],
+    [
+      'stage',
+      'consumes',
+      'produces (carried)',
+      'logits',
+      'backbone FLOPs',
+      'head FLOPs',
+      'cumulative',
+      '% of full',
+      'parameters',
+    ],
     rows,
   );
 }

@@ -64,7 +64,12 @@ function compare(a: Tensor, b: Tensor, exit: number, difference: Float64Array, s
   for (let k = 0; k < a.data.length; k++) {
     const x = Number(a.data[k]);
     const y = Number(b.data[k]);
-    const delta = Number.isNaN(x) && Number.isNaN(y) ? 0 : Number.isNaN(x - y) ? Number.POSITIVE_INFINITY : Math.abs(x - y);
+    const delta =
+      Number.isNaN(x) && Number.isNaN(y)
+        ? 0
+        : Number.isNaN(x - y)
+          ? Number.POSITIVE_INFINITY
+          : Math.abs(x - y);
     if (delta > difference[exit]!) difference[exit] = delta;
     if (Math.abs(x) > scale[exit]! && Number.isFinite(x)) scale[exit] = Math.abs(x);
   }
