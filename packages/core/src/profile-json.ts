@@ -85,6 +85,11 @@ export function serializeProfile(profile: CalibrationProfile): string {
  *   inconsistent content — each message says what to do.
  */
 export function parseProfile(text: string, source = 'profile'): CalibrationProfile {
+  if (text.trim() === '') {
+    throw new InvalidProfileError(
+      `${source} is empty; pass the profile that pcee calibrate --out wrote (create one with: pcee calibrate <val-traces> --model <model-dir> --out profile.json)`,
+    );
+  }
   if (text.startsWith('PK') || text.includes('\u0000')) {
     throw new InvalidProfileError(
       `${source} is a binary file (traces?), not a calibration profile JSON; the profile comes first: pcee evaluate <profile.json> <traces>`,

@@ -1,11 +1,10 @@
 import {
+  batchSizeOf,
   compilePolicy,
   manifestCosts,
   parseDeltaList,
-  rowArgmax,
+  predictWithFullModel,
   runEarlyExit,
-  type StageTensor,
-  sliceRows,
 } from '@pcee/core';
 import { loadFullModel, nodeRuntime } from '@pcee/runtime-node';
 import type { Command } from 'commander';
@@ -64,7 +63,7 @@ export function registerBench(program: Command, io: CliIo): Command {
       'measure early-exit throughput against the full model (full.onnx) on the same device, threads and batch; compare the measured speedup with the FLOP-predicted one',
     )
     .argument('<model-dir>', 'model package folder with full.onnx')
-    .argument('<inputs.npz>', '.npz with x (raw values) and optional labels')
+    .argument('<inputs.npz>', '.npz with one array per model input, named after it (x for a one-input model), and optional labels')
     .requiredOption('--profile <profile.json>', 'calibration profile of this model')
     .requiredOption('--delta <spec>', 'target accuracies: 0.9 | 0.8,0.9 | start:stop:step (inclusive)')
     .option('--policy <list>', 'policies, comma-separated: pcee, pcee-ws, confidence', 'pcee')
@@ -86,7 +85,7 @@ export function registerBench(program: Command, io: CliIo): Command {
       const policies = parseRunPolicies(flags.policy);
       const profile = await loadProfile(flags.profile);
       const { modelPackage, inputs, labels } = await openModelWithInputs(modelDir, inputsPath, flags.limit);
-      assertProfileForModel(profile, modelPackage, modelDir);
+      assertProfileForModel(profile, modelPackage, modelDir, io.stderr);
       const costs = manifestCosts(modelPackage.manifest);
       const options = loadOptions(flags);
       const full = await loadFullModel(modelPackage, options);
@@ -94,7 +93,7 @@ export function registerBench(program: Command, io: CliIo): Command {
         await full.dispose();
         throw error;
       });
-      const samples = inputs.dims[0]!;
+      const samples = batchSizeOf(inputs);
       const progress = createProgress(io, 'bench');
       const runsTotal = flags.batch.length * (1 + policies.length * deltas.length) * (flags.repeat + 1);
       let runsDone = 0;
@@ -104,7 +103,11 @@ export function registerBench(program: Command, io: CliIo): Command {
         const fullRows: FullModelRow[] = [];
         const rows: BenchRow[] = [];
         for (const batch of flags.batch) {
-          const fullRun = await medianTiming(flags.repeat, () => runFull(full.run, inputs, batch), onRun);
+          const fullRun = await medianTiming(
+            flags.repeat,
+            () => predictWithFullModel(full.run, inputs, batch),
+            onRun,
+          );
           const fullThroughput = samples / (fullRun.medianMs / 1000);
           const fullAccuracy = labels ? accuracyOf(fullRun.value, labels) : null;
           fullRows.push({
@@ -184,25 +187,6 @@ export function registerBench(program: Command, io: CliIo): Command {
       }
     },
   );
-}
-
-/** Runs the full model over all inputs in batches; resolves to the predicted class per sample. */
-async function runFull(
-  run: (input: StageTensor) => Promise<StageTensor>,
-  inputs: StageTensor,
-  batch: number,
-): Promise<Int32Array> {
-  const samples = inputs.dims[0]!;
-  const predictions = new Int32Array(samples);
-  for (let start = 0; start < samples; start += batch) {
-    const end = Math.min(samples, start + batch);
-    const logits = await run(sliceRows(inputs, start, end));
-    const classes = logits.dims[1]!;
-    for (let row = 0; row < end - start; row++) {
-      predictions[start + row] = rowArgmax(logits.data, row * classes, classes);
-    }
-  }
-  return predictions;
 }
 
 function accuracyOf(predictions: Int32Array, labels: Int32Array): number {

@@ -33,7 +33,7 @@ export function registerRun(program: Command, io: CliIo): Command {
       'early-exit inference: run stage by stage, and let each sample exit at the first head whose calibrated accuracy reaches δ',
     )
     .argument('<model-dir>', 'model package folder (model.json + stage .onnx files)')
-    .argument('<inputs.npz>', '.npz with x (raw values, preprocessed by the model) and optional labels')
+    .argument('<inputs.npz>', '.npz with one array per model input, named after it (x for a one-input model; raw values are preprocessed by the model), and optional labels')
     .requiredOption('--profile <profile.json>', 'calibration profile of this model (pcee calibrate --model)')
     .requiredOption('--delta <value>', 'target accuracy δ in [0, 1]')
     .option('--policy <name>', 'pcee, pcee-ws or confidence', 'pcee')
@@ -46,7 +46,7 @@ export function registerRun(program: Command, io: CliIo): Command {
     if (others.length > 0) throw new UserError(`--policy takes one name for run, got "${flags.policy}"`);
     const profile = await loadProfile(flags.profile);
     const { modelPackage, inputs, labels } = await openModelWithInputs(modelDir, inputsPath, flags.limit);
-    assertProfileForModel(profile, modelPackage, modelDir);
+    assertProfileForModel(profile, modelPackage, modelDir, io.stderr);
     const costs = manifestCosts(modelPackage.manifest);
     const policy = compilePolicy(profile, policyName!, deltas[0]!);
     const model = await nodeRuntime.load(modelPackage, loadOptions(flags));
