@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createTensor, type Tensor } from '@pcee/core';
+import { basename, join } from 'node:path';
+import { createTensor, readNpz, type StageTensor, type Tensor, traceModel } from '@pcee/core';
 import { modelDir } from '@pcee/models';
 import { moveToExternalData, readModel, writeModel } from '@pcee/onnx';
 import { bertLike, controlFlow, GraphBuilder, mlpChain, sequenceFirst } from '@pcee/onnx/testing';
+import { nodeRuntime, openModelPackage } from '@pcee/runtime-node';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, temporaryFolder, writeTensorsFile } from '../test-support/run-cli.js';
@@ -240,11 +241,33 @@ describe('pcee split on models the bundled ones are not', () => {
 
   const fixtures = onnxFixtures();
   it.skipIf(fixtures.length === 0).each(fixtures)(
-    'splits the exported fixture %s and verifies it',
+    'splits the PyTorch export %s into a package the runtime runs, reproducing PyTorch’s logits (1e-4)',
     async (path) => {
-      const result = await runCli('split', path, '--out', join(folder, `fixture-${path.split('/').at(-1)}`));
-      expect(result.stderr).toMatch(/verified/);
+      const out = join(folder, `fixture-${basename(path, '.onnx')}`);
+      const samples = path.replace(/\.onnx$/, '.npz');
+      const result = await runCli('split', path, '--out', out, '--inputs', samples);
+      expect(result.stderr).toMatch(/verified 16 samples of .*\.npz/);
       expect(result.code).toBe(0);
+      const arrays = readNpz(new Uint8Array(readFileSync(samples)));
+      const reference = arrays.get('logits')!;
+      const modelPackage = await openModelPackage(out);
+      const inputs = Object.fromEntries(
+        modelPackage.manifest.inputs.map((input) => {
+          const tensor = arrays.get(input.name)!;
+          return [input.name, { dtype: tensor.dtype, data: tensor.data, dims: tensor.shape } as StageTensor];
+        }),
+      );
+      const model = await nodeRuntime.load(modelPackage);
+      try {
+        const traced = await traceModel(model, inputs, { batchSize: 5 });
+        let largest = 0;
+        for (let k = 0; k < traced.logits.length; k++) {
+          largest = Math.max(largest, Math.abs(traced.logits[k]! - Number(reference.data[k])));
+        }
+        expect(largest).toBeLessThanOrEqual(1e-4);
+      } finally {
+        await model.dispose();
+      }
     },
   );
 });
