@@ -13,8 +13,8 @@ interface StageNodes {
  * to be the nodes that mirror the previous exit's head: walking back from both logits, the
  * same operators wired the same way, down to where the previous head reads its trunk. Exits
  * of one model usually share one head design, which this recovers; when the heads differ, the
- * last stage counts as backbone only (empty head). Only the per-stage backbone/head split
- * depends on this: the cost of the full model is counted from its own graph.
+ * last stage counts as backbone only (empty head). Only the last stage's backbone/head split
+ * depends on this: exit costs and the full model's cost (backbones + last head) do not.
  */
 export function matchLastHead(index: GraphIndex, previous: StageNodes, last: StageNodes): number[] {
   const previousHead = new Set(previous.head);

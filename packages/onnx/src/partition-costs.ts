@@ -20,8 +20,17 @@ export interface PartitionCosts {
    * evaluated on the way, in FLOPs per sample.
    */
   readonly exitCosts: readonly number[];
-  /** FLOPs per sample of the last exit's graph alone (no intermediate heads): `full.onnx`. */
+  /**
+   * FLOPs per sample of the full model, by the model format's rule: every stage's backbone plus
+   * the last head (what running to the last exit costs without the intermediate heads).
+   */
   readonly fullModelCost: number;
+  /**
+   * FLOPs per sample of the last exit's own graph (`full.onnx`). Equal to `fullModelCost` for a
+   * chain of blocks; smaller when some backbone nodes feed only intermediate heads (a later
+   * head reading an earlier feature map), which the full graph drops.
+   */
+  readonly fullGraphCost: number;
   /** Parameters of the whole multi-exit model, each weight once. */
   readonly parameters: number;
 }
@@ -43,7 +52,8 @@ export function partitionCosts(partition: Partition, shapes: ShapeMap): Partitio
   return {
     stages,
     exitCosts,
-    fullModelCost: countFlops(partition.index, partition.fullNodes, shapes),
+    fullModelCost: stages.reduce((sum, stage) => sum + stage.backbone, 0) + (stages.at(-1)?.head ?? 0),
+    fullGraphCost: countFlops(partition.index, partition.fullNodes, shapes),
     parameters: countDistinctParameters(partition.stages.map((stage) => stage.model)),
   };
 }

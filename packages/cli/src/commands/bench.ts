@@ -63,7 +63,10 @@ export function registerBench(program: Command, io: CliIo): Command {
       'measure early-exit throughput against the full model (full.onnx) on the same device, threads and batch; compare the measured speedup with the FLOP-predicted one',
     )
     .argument('<model-dir>', 'model package folder with full.onnx')
-    .argument('<inputs.npz>', '.npz with one array per model input, named after it (x for a one-input model), and optional labels')
+    .argument(
+      '<inputs.npz>',
+      '.npz with one array per model input, named after it (x for a one-input model), and optional labels',
+    )
     .requiredOption('--profile <profile.json>', 'calibration profile of this model')
     .requiredOption('--delta <spec>', 'target accuracies: 0.9 | 0.8,0.9 | start:stop:step (inclusive)')
     .option('--policy <list>', 'policies, comma-separated: pcee, pcee-ws, confidence', 'pcee')

@@ -17,7 +17,7 @@ describe('pcee inspect <model.onnx>', () => {
     expect(result.stdout).toMatch(/^image\s+float32\s+\[batch, 1, 28, 28\]$/m);
     expect(result.stdout).toMatch(/^exit_5\s+float32 \[batch, 10\]\s+yes$/m);
     expect(result.stdout).toMatch(/^exit_0\s+10\s+4\.06M\s+2\.56k\s+4\.07M\s+4\.07M$/m);
-    expect(result.stdout).toMatch(/^full model \(last exit alone\): 42\.91M FLOPs per sample$/m);
+    expect(result.stdout).toMatch(/^full model \(no intermediate heads\): 42\.91M FLOPs per sample$/m);
   });
 
   it('--json gives the same facts as data', async () => {

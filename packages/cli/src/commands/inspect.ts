@@ -108,7 +108,7 @@ async function inspectOnnx(path: string): Promise<Report> {
     outputs,
     exits,
     parameters,
-    ...(costs ? { fullModelCost: costs.fullModelCost } : {}),
+    ...(costs ? { fullModelCost: costs.fullModelCost, fullGraphCost: costs.fullGraphCost } : {}),
     ...(problem ? { splitError: problem } : {}),
   };
   const text = [
@@ -139,7 +139,7 @@ async function inspectOnnx(path: string): Promise<Report> {
             formatCost(exit.flopsAlone),
           ]),
         ),
-    costs ? `full model (last exit alone): ${formatCost(costs.fullModelCost)} FLOPs per sample\n` : '',
+    costs ? `full model (no intermediate heads): ${formatCost(costs.fullModelCost)} FLOPs per sample\n` : '',
     problem ? `cannot split at these exits: ${problem}\n` : '',
   ]
     .filter(Boolean)

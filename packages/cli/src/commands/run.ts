@@ -33,7 +33,10 @@ export function registerRun(program: Command, io: CliIo): Command {
       'early-exit inference: run stage by stage, and let each sample exit at the first head whose calibrated accuracy reaches δ',
     )
     .argument('<model-dir>', 'model package folder (model.json + stage .onnx files)')
-    .argument('<inputs.npz>', '.npz with one array per model input, named after it (x for a one-input model; raw values are preprocessed by the model), and optional labels')
+    .argument(
+      '<inputs.npz>',
+      '.npz with one array per model input, named after it (x for a one-input model; raw values are preprocessed by the model), and optional labels',
+    )
     .requiredOption('--profile <profile.json>', 'calibration profile of this model (pcee calibrate --model)')
     .requiredOption('--delta <value>', 'target accuracy δ in [0, 1]')
     .option('--policy <name>', 'pcee, pcee-ws or confidence', 'pcee')

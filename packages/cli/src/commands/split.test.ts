@@ -127,6 +127,11 @@ describe('pcee split on a bundled model fused into one multi-exit ONNX', () => {
     }
   });
 
+  it('writes a package core opens (manifest checks and every sha256)', async () => {
+    const opened = await openModelPackage(out);
+    expect(opened.manifest.stages[1]!.consumes).toEqual([{ name: 'features_1', onnxName: 'features_1' }]);
+  });
+
   it('records the shipped manifest’s FLOPs (within 1%)', () => {
     const manifest = read(join(out, 'model.json'));
     const shipped = bundledManifest(id);
@@ -200,6 +205,8 @@ describe('pcee split on models the bundled ones are not', () => {
     expect(manifest.inputs).toEqual(inputs);
     expect(manifest.tensors).toEqual(tensors);
     expect(manifest.classes).toEqual(['class_0', 'class_1', 'class_2']);
+    // The package opens: core's manifest checks (costs add up, tensor flow) and every sha256.
+    expect((await openModelPackage(out)).manifest.stages).toHaveLength(manifest.stages.length);
   });
 
   it('takes --inputs with an array named x for a single-input model', async () => {
