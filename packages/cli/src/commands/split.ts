@@ -103,6 +103,10 @@ export function registerSplit(program: Command, io: CliIo): Command {
       const inputs = flags.inputs
         ? await loadSplitInputs(flags.inputs, probe.inputs)
         : randomInputs(probe.inputs, { ...probe.symbols[0], batch: flags.samples }, indexLimits(model), 7);
+      const source = flags.inputs ? basename(flags.inputs) : 'random inputs';
+      io.stderr(
+        `verifying ${partition.stages.length} stages against ${name} on ${[...inputs.values()][0]?.shape[0] ?? 0} samples of ${source}…\n`,
+      );
       const progress = createProgress(io, 'verify');
       const check = await verifySplit(
         writeModel(model, name),
@@ -117,7 +121,6 @@ export function registerSplit(program: Command, io: CliIo): Command {
         (done, total) => progress.update(done, total),
       ).finally(() => progress.stop());
       const worst = check.errors.reduce((w, error, k) => (error > check.errors[w]! ? k : w), 0);
-      const source = flags.inputs ? basename(flags.inputs) : 'random inputs';
       if (!(check.errors[worst]! <= SPLIT_TOLERANCE)) {
         throw new UnsupportedModelError(
           `the stages do not reproduce ${name}: exit "${exits[worst]}" differs by ${check.errors[worst]!.toExponential(2)} (relative, over ${check.samples} samples of ${source}; at most ${SPLIT_TOLERANCE.toExponential(0)} allowed); the model may not be deterministic: export it in eval mode (model.eval(), no dropout or random ops)`,
