@@ -93,6 +93,7 @@ export default defineConfig({
             { text: 'Playground', link: '/playground' },
             { text: 'Benchmarks', link: '/benchmarks' },
             { text: 'CLI reference', link: '/reference/cli' },
+            { text: 'Model package format', link: '/reference/model-format-v2' },
             { text: 'API reference', link: '/reference/api/' },
           ],
         },
