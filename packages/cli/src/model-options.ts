@@ -95,11 +95,6 @@ export function assertProfileForModel(
   warn?: (line: string) => void,
 ): void {
   const { manifest } = modelPackage;
-  if (profile.model.id === null && profile.model.fingerprint === null) {
-    warn?.(
-      `warning: the profile was calibrated without --model, so nothing ties it to model "${manifest.id}" (only its ${profile.model.exits} exits and ${profile.model.classes} classes match); recalibrate with: pcee calibrate <val-traces> --model ${modelDir} --out profile.json\n`,
-    );
-  }
   assertProfileMatches(
     profile,
     {
@@ -111,6 +106,11 @@ export function assertProfileForModel(
     },
     `pcee trace ${modelDir} <validation-inputs.npz> --out val.npz && pcee calibrate val.npz --model ${modelDir} --out profile.json`,
   );
+  if (profile.model.id === null && profile.model.fingerprint === null) {
+    warn?.(
+      `warning: the profile was calibrated without --model, so nothing ties it to model "${manifest.id}" (only its ${profile.model.exits} exits and ${profile.model.classes} classes match); recalibrate with: pcee calibrate <val-traces> --model ${modelDir} --out profile.json\n`,
+    );
+  }
 }
 
 /** Parses `--policy` names for running (the oracle needs labels, so it cannot run). */

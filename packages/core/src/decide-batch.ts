@@ -11,6 +11,8 @@ export interface BatchDecisions {
   readonly confidence: Float64Array;
   /** Validation accuracy of the row's calibration bin here (NaN when the bin was empty). */
   readonly estimatedAccuracy: Float64Array;
+  /** The row's confidence interval in the exit's table (for per-interval tables such as abstention). */
+  readonly interval: Int32Array;
 }
 
 /**
@@ -31,6 +33,7 @@ export function decideBatch(
     prediction: new Int32Array(rows),
     confidence: new Float64Array(rows),
     estimatedAccuracy: new Float64Array(rows),
+    interval: new Int32Array(rows),
   };
   for (let row = 0; row < rows; row++) {
     const offset = row * classes;
@@ -40,6 +43,7 @@ export function decideBatch(
     decisions.prediction[row] = rowArgmax(logits, offset, classes);
     decisions.confidence[row] = score;
     decisions.estimatedAccuracy[row] = table.estimatedAccuracy[interval]!;
+    decisions.interval[row] = interval;
   }
   return decisions;
 }

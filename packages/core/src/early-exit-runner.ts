@@ -20,6 +20,11 @@ export interface RunOptions {
   readonly batchSize?: number;
   /** Called after each batch with the number of samples done so far. */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Answer "abstain" for samples that reach the last exit in a bin below δ (see
+   * `CompiledPolicy.lastExitAnswers`); they are marked in `RunResult.abstained`.
+   */
+  readonly abstain?: boolean;
 }
 
 /** Per-sample outcome of early-exit inference, as parallel arrays indexed by sample. */
@@ -34,6 +39,8 @@ export interface RunResult {
   readonly estimatedAccuracy: Float64Array;
   /** Cumulative cost of the exit taken, in the costs' unit. */
   readonly cost: Float64Array;
+  /** 1 where the sample is answered "abstain" (only with `abstain`); its prediction is the last exit's guess. */
+  readonly abstained: Uint8Array;
   /** Wall time split: inside `runStage` vs the runner's own work (policy, bookkeeping, copies), ms. */
   readonly timing: { readonly stageMs: number; readonly runnerMs: number };
 }
@@ -54,6 +61,7 @@ export async function runEarlyExit(
 ): Promise<RunResult> {
   const { policy, confidence: measure, costs } = options;
   const batchSize = checkBatchSize(options.batchSize ?? 64);
+  const answers = options.abstain ? abstentionTable(policy) : undefined;
   if (policy.tables.length !== model.stages) {
     throw new InvalidArgumentError(
       `policy has ${policy.tables.length} exits but model "${model.manifest.id}" has ${model.stages}; recalibrate for this model`,
@@ -68,6 +76,7 @@ export async function runEarlyExit(
     confidence: new Float64Array(total),
     estimatedAccuracy: new Float64Array(total),
     cost: new Float64Array(total),
+    abstained: new Uint8Array(total),
   };
   let stageMs = 0;
   const started = now();
@@ -102,6 +111,8 @@ export async function runEarlyExit(
           result.confidence[sample] = decided.confidence[row]!;
           result.estimatedAccuracy[sample] = decided.estimatedAccuracy[row]!;
           result.cost[sample] = costs.exits[stage]!;
+          if (answers && stage === last && answers[decided.interval[row]!] !== 1)
+            result.abstained[sample] = 1;
         } else {
           keep[kept++] = row;
         }
@@ -198,6 +209,15 @@ function carryForward(
     next[name] = tensor;
   }
   return next;
+}
+
+function abstentionTable(policy: CompiledPolicy): Uint8Array {
+  if (!policy.lastExitAnswers) {
+    throw new InvalidArgumentError(
+      'abstain needs a policy from compilePolicy (this one has no abstention table)',
+    );
+  }
+  return policy.lastExitAnswers;
 }
 
 function checkBatchSize(batchSize: number): number {

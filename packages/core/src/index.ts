@@ -18,6 +18,8 @@ export * from './early-exit-runner.js';
 export * from './errors.js';
 export * from './evaluation.js';
 export * from './full-model-predictions.js';
+export * from './fusion-plan.js';
+export * from './guarantee/index.js';
 export * from './io/index.js';
 export * from './isotonic.js';
 export * from './model-manifest.js';

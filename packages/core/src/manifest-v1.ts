@@ -1,16 +1,19 @@
 import { z } from 'zod';
-import { fileNameSchema, positiveNumber, sha256Schema } from './manifest-schema-parts.js';
+import {
+  fileNameSchema,
+  manifestCommonSchema,
+  positiveNumber,
+  sha256Schema,
+  stageCommonSchema,
+} from './manifest-schema-parts.js';
 import type { ModelManifest, StageSpec } from './model-manifest-types.js';
 
 /**
  * Version 1 of `model.json`: one float32 input and one float32 `features` tensor from each
  * stage to the next. Still read, and converted to the version 2 shape in memory.
  */
-export const manifestV1Schema = z.object({
-  format: z.literal('pcee-model'),
+export const manifestV1Schema = manifestCommonSchema.extend({
   version: z.literal(1),
-  id: z.string().min(1),
-  description: z.string().optional(),
   input: z.object({
     name: z.string().min(1),
     shape: z.array(z.number().int()).min(1),
@@ -22,23 +25,14 @@ export const manifestV1Schema = z.object({
       std: z.array(positiveNumber),
     }),
   }),
-  classes: z.array(z.string()).min(2),
   stages: z
     .array(
-      z.object({
-        index: z.number().int().nonnegative(),
-        file: fileNameSchema,
-        sha256: sha256Schema,
+      stageCommonSchema.extend({
         input: z.string().min(1),
         outputs: z.object({ features: z.string().min(1).optional(), logits: z.string().min(1) }),
-        flops: z.object({ backbone: z.number().nonnegative(), head: z.number().nonnegative() }),
-        parameters: z.number().int().nonnegative(),
       }),
     )
     .min(1),
-  exitCosts: z.array(positiveNumber),
-  fullModelCost: positiveNumber,
-  costUnit: z.literal('flops'),
   full: z
     .object({
       file: fileNameSchema,
@@ -48,8 +42,6 @@ export const manifestV1Schema = z.object({
       parameters: z.number().int().nonnegative(),
     })
     .optional(),
-  parameters: z.number().int().nonnegative(),
-  training: z.record(z.string(), z.unknown()).optional(),
 });
 
 /** A parsed version 1 manifest. */

@@ -3,7 +3,13 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import { costsFromStages, type ExitCosts } from './compute-cost.js';
 import { InvalidManifestError } from './errors.js';
-import { fileNameSchema, positiveNumber, sha256Schema } from './manifest-schema-parts.js';
+import {
+  fileNameSchema,
+  manifestCommonSchema,
+  positiveNumber,
+  sha256Schema,
+  stageCommonSchema,
+} from './manifest-schema-parts.js';
 import { manifestFromV1, manifestV1Schema } from './manifest-v1.js';
 import { MODEL_TENSOR_DTYPES, type ModelManifest, type TensorBinding } from './model-manifest-types.js';
 import { describeSchemaIssues, tryParseJson } from './schema-errors.js';
@@ -38,11 +44,8 @@ const binding = z
   );
 const tensorSpec = z.object({ name: tensorName, dtype, shape: z.array(dimension).min(1) });
 
-const manifestV2Schema = z.object({
-  format: z.literal('pcee-model'),
+const manifestV2Schema = manifestCommonSchema.extend({
   version: z.literal(2),
-  id: z.string().min(1),
-  description: z.string().optional(),
   inputs: z
     .array(
       tensorSpec.extend({
@@ -59,25 +62,16 @@ const manifestV2Schema = z.object({
       }),
     )
     .min(1),
-  classes: z.array(z.string()).min(2),
   stages: z
     .array(
-      z.object({
-        index: z.number().int().nonnegative(),
-        file: fileNameSchema,
-        sha256: sha256Schema,
+      stageCommonSchema.extend({
         consumes: z.array(binding).min(1),
         produces: z.array(binding).default([]),
         logits: tensorName,
-        flops: z.object({ backbone: z.number().nonnegative(), head: z.number().nonnegative() }),
-        parameters: z.number().int().nonnegative(),
       }),
     )
     .min(1),
   tensors: z.array(tensorSpec).optional(),
-  exitCosts: z.array(positiveNumber),
-  fullModelCost: positiveNumber,
-  costUnit: z.literal('flops'),
   full: z
     .object({
       file: fileNameSchema,
@@ -87,8 +81,6 @@ const manifestV2Schema = z.object({
       parameters: z.number().int().nonnegative(),
     })
     .optional(),
-  parameters: z.number().int().nonnegative(),
-  training: z.record(z.string(), z.unknown()).optional(),
 });
 
 /**

@@ -4,6 +4,12 @@ import { type CalibrationProfile, PROFILE_VERSION } from './calibration-profile.
 import { validateCosts } from './compute-cost.js';
 import { CONFIDENCE_MEASURES } from './confidence.js';
 import { InvalidProfileError, PceeError } from './errors.js';
+import {
+  calibrationDataSchema,
+  tunedSchema,
+  tuningFieldsFrom,
+  tuningFieldsJson,
+} from './guarantee/profile-fields.js';
 import { summarizeDiagram } from './reliability-diagram.js';
 import { describeSchemaIssues, tryParseJson } from './schema-errors.js';
 
@@ -49,6 +55,8 @@ const profileSchema = z.object({
     fullModel: finite,
   }),
   samples: count,
+  calibrationData: calibrationDataSchema.optional(),
+  tuned: tunedSchema.optional(),
   exits: z.array(exitSchema),
 });
 
@@ -65,6 +73,7 @@ export function serializeProfile(profile: CalibrationProfile): string {
     binning: profile.binning,
     costs: profile.costs,
     samples: profile.samples,
+    ...tuningFieldsJson(profile),
     exits: profile.diagrams.map((diagram, index) => ({
       index,
       ...summarizeDiagram(diagram),
@@ -144,6 +153,7 @@ export function parseProfile(text: string, source = 'profile'): CalibrationProfi
     binning: data.binning as CalibrationProfile['binning'],
     costs: data.costs,
     samples: data.samples,
+    ...tuningFieldsFrom(data, data.model.exits, source),
     diagrams: data.exits.map((exit) => ({
       edges: Float64Array.from(exit.edges),
       count: Float64Array.from(exit.count),

@@ -1,20 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from './errors.js';
-import type { ModelTensorDtype } from './model-manifest-types.js';
+import { MODEL_TENSOR_DTYPES, type ModelTensorDtype } from './model-manifest-types.js';
 import type { StageTensor } from './runtime-spec.js';
 import { allocateStageData, concatRows, gatherRows, sliceRows } from './stage-tensors.js';
 
-const dtypes: ModelTensorDtype[] = [
-  'float32',
-  'float16',
-  'float64',
-  'int64',
-  'int32',
-  'int8',
-  'uint8',
-  'bool',
-];
+const dtypes = MODEL_TENSOR_DTYPES;
 
 function tensorOf(dtype: ModelTensorDtype, dims: number[]): StageTensor {
   const length = dims.reduce((product, dimension) => product * dimension, 1);

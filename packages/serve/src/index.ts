@@ -26,11 +26,16 @@ export { ServeMetrics } from './metrics/serve-metrics.js';
 export { loadServedModel, type ModelServeSettings, type ModelSource } from './models/load-served-model.js';
 export { pairProfiles } from './models/pair-profiles.js';
 export { type ProfileFile, readProfileFile } from './models/profile-file.js';
-export { type InferOutcome, ServedModel, type ServingPolicy } from './models/served-model.js';
+export { type InferOutcome, ServedModel } from './models/served-model.js';
 export type { ServedInputSpec, ServedModelInfo } from './models/served-model-info.js';
-export { readTunedSetting, type TunedSetting } from './models/tuned-setting.js';
 export {
-  DEFAULT_OUTPUTS,
+  compileServing,
+  resolveServingPolicy,
+  type ServingOptions,
+  type ServingPolicy,
+} from './models/serving-policy.js';
+export {
+  defaultOutputs,
   type InferRequest,
   OUTPUT_NAMES,
   type OutputName,

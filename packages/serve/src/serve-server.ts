@@ -16,6 +16,8 @@ export interface ServeOptions {
   readonly delta?: number;
   /** Default policy for every model; else each profile's tuned policy, else `pcee`. */
   readonly policy?: ServePolicyName;
+  /** Default abstention for every model; else each profile's tuned choice, else off. */
+  readonly abstain?: boolean;
   /** Interface to bind; default 127.0.0.1 (use 0.0.0.0 in a container). */
   readonly host?: string;
   /** TCP port; 0 picks a free one. Default 8080. */
@@ -104,6 +106,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       const model = await loadServedModel(source, {
         delta: settings.delta,
         policy: settings.policy,
+        abstain: settings.abstain,
         baseline: settings.baseline,
         load: settings.load ?? {},
         scheduler: {
@@ -160,6 +163,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         version: model.info.version,
         policy: model.serving.policy,
         delta: model.serving.delta,
+        exitDeltas: model.serving.exitDeltas,
+        abstain: model.serving.abstain,
+        from: model.serving.source,
         baseline: model.info.baseline,
       },
       `serving model "${model.info.name}"`,

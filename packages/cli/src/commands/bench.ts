@@ -1,11 +1,4 @@
-import {
-  batchSizeOf,
-  compilePolicy,
-  manifestCosts,
-  parseDeltaList,
-  predictWithFullModel,
-  runEarlyExit,
-} from '@pcee/core';
+import { batchSizeOf, compilePolicy, manifestCosts, predictWithFullModel, runEarlyExit } from '@pcee/core';
 import { loadFullModel, nodeRuntime } from '@pcee/runtime-node';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
@@ -17,8 +10,8 @@ import {
   loadOptions,
   type ModelFlags,
   openModelWithInputs,
-  parseRunPolicies,
 } from '../model-options.js';
+import { formatOperatingDelta, resolveOperatingPoints } from '../operating-point.js';
 import { positiveInteger, positiveIntegerList } from '../options.js';
 import { createProgress } from '../progress.js';
 import { summarizeRun } from '../run-summary.js';
@@ -26,8 +19,9 @@ import { formatFraction, renderTable } from '../table.js';
 
 interface BenchFlags extends ModelFlags {
   profile: string;
-  delta: string;
-  policy: string;
+  delta?: string;
+  policy?: string;
+  abstain?: boolean;
   batch: number[];
   limit: number;
   repeat: number;
@@ -48,11 +42,16 @@ interface FullModelRow {
 /** One measured early-exit configuration, as `pcee bench --json` prints it. */
 interface BenchRow extends FullModelRow {
   policy: string;
-  delta: number;
+  /** δ; with a per-exit tuned profile, one δ per exit. */
+  delta: number | readonly number[];
   /** throughput / full-model throughput at the same batch size. */
   speedup: number;
   /** full-model FLOPs / mean FLOPs of the exits taken. */
   predictedSpeedup: number;
+  /** With --abstain: share of samples answered. */
+  coverage?: number;
+  /** With --abstain: accuracy of the answered samples (null without labels). */
+  selectiveAccuracy?: number | null;
 }
 
 /** `pcee bench`: measured early-exit throughput against full.onnx, next to the FLOP-predicted speedup. */
@@ -63,10 +62,17 @@ export function registerBench(program: Command, io: CliIo): Command {
       'measure early-exit throughput against the full model (full.onnx) on the same device, threads and batch; compare the measured speedup with the FLOP-predicted one',
     )
     .argument('<model-dir>', 'model package folder with full.onnx')
-    .argument('<inputs.npz>', '.npz with one array per model input, named after it (x for a one-input model), and optional labels')
+    .argument(
+      '<inputs.npz>',
+      '.npz with one array per model input, named after it (x for a one-input model), and optional labels',
+    )
     .requiredOption('--profile <profile.json>', 'calibration profile of this model')
-    .requiredOption('--delta <spec>', 'target accuracies: 0.9 | 0.8,0.9 | start:stop:step (inclusive)')
-    .option('--policy <list>', 'policies, comma-separated: pcee, pcee-ws, confidence', 'pcee')
+    .option(
+      '--delta <spec>',
+      "target accuracies: 0.9 | 0.8,0.9 | start:stop:step (inclusive); default: the profile's tuned δ",
+    )
+    .option('--policy <list>', 'policies, comma-separated: pcee, pcee-ws, confidence (default: pcee)')
+    .option('--abstain', 'answer "abstain" for samples that reach the last exit in a bin below δ')
     .option('--batch <list>', 'batch sizes, comma-separated', positiveIntegerList('--batch'), [1, 64])
     .option('--limit <count>', 'inputs to use (the first N)', positiveInteger('--limit'), 1000)
     .option(
@@ -81,9 +87,8 @@ export function registerBench(program: Command, io: CliIo): Command {
     );
   return addModelOptions(command, { limit: false }).action(
     async (modelDir: string, inputsPath: string, flags: BenchFlags) => {
-      const deltas = parseDeltaList(flags.delta);
-      const policies = parseRunPolicies(flags.policy);
       const profile = await loadProfile(flags.profile);
+      const points = resolveOperatingPoints(profile, flags);
       const { modelPackage, inputs, labels } = await openModelWithInputs(modelDir, inputsPath, flags.limit);
       assertProfileForModel(profile, modelPackage, modelDir, io.stderr);
       const costs = manifestCosts(modelPackage.manifest);
@@ -95,7 +100,7 @@ export function registerBench(program: Command, io: CliIo): Command {
       });
       const samples = batchSizeOf(inputs);
       const progress = createProgress(io, 'bench');
-      const runsTotal = flags.batch.length * (1 + policies.length * deltas.length) * (flags.repeat + 1);
+      const runsTotal = flags.batch.length * (1 + points.length) * (flags.repeat + 1);
       let runsDone = 0;
       const onRun = () => progress.update(++runsDone, runsTotal);
       const batchesOf = (batch: number) => Math.ceil(samples / batch);
@@ -116,33 +121,35 @@ export function registerBench(program: Command, io: CliIo): Command {
             throughput: fullThroughput,
             latencyMs: fullRun.medianMs / batchesOf(batch),
           });
-          for (const policyName of policies) {
-            for (const delta of deltas) {
-              const policy = compilePolicy(profile, policyName, delta);
-              const run = await medianTiming(
-                flags.repeat,
-                () =>
-                  runEarlyExit(model, inputs, {
-                    policy,
-                    confidence: profile.confidence,
-                    costs,
-                    batchSize: batch,
-                  }),
-                onRun,
-              );
-              const summary = summarizeRun(run.value, costs, labels);
-              const throughput = samples / (run.medianMs / 1000);
-              rows.push({
-                policy: policyName,
-                delta,
-                batch,
-                accuracy: summary.accuracy,
-                throughput,
-                speedup: throughput / fullThroughput,
-                predictedSpeedup: costs.fullModel / summary.meanCost,
-                latencyMs: run.medianMs / batchesOf(batch),
-              });
-            }
+          for (const { policy: policyName, delta, abstain } of points) {
+            const policy = compilePolicy(profile, policyName, delta);
+            const run = await medianTiming(
+              flags.repeat,
+              () =>
+                runEarlyExit(model, inputs, {
+                  policy,
+                  confidence: profile.confidence,
+                  costs,
+                  batchSize: batch,
+                  abstain,
+                }),
+              onRun,
+            );
+            const summary = summarizeRun(run.value, costs, labels, abstain);
+            const throughput = samples / (run.medianMs / 1000);
+            rows.push({
+              policy: policyName,
+              delta,
+              batch,
+              accuracy: summary.accuracy,
+              throughput,
+              speedup: throughput / fullThroughput,
+              predictedSpeedup: costs.fullModel / summary.meanCost,
+              latencyMs: run.medianMs / batchesOf(batch),
+              ...(abstain
+                ? { coverage: summary.coverage!, selectiveAccuracy: summary.selectiveAccuracy! }
+                : {}),
+            });
           }
         }
         progress.stop();
@@ -153,9 +160,20 @@ export function registerBench(program: Command, io: CliIo): Command {
           io.stdout(`${JSON.stringify({ full, fullByBatch: fullRows, rows }, null, 2)}\n`);
           return;
         }
+        const abstaining = rows.some((row) => row.coverage !== undefined);
         io.stdout(
           renderTable(
-            ['policy', 'δ', 'batch', 'accuracy', 'samples/s', 'speedup', 'predicted', 'ms/batch'],
+            [
+              'policy',
+              'δ',
+              'batch',
+              'accuracy',
+              'samples/s',
+              'speedup',
+              'predicted',
+              'ms/batch',
+              ...(abstaining ? ['coverage'] : []),
+            ],
             [
               ...fullRows.map((row) => [
                 'full model',
@@ -166,16 +184,18 @@ export function registerBench(program: Command, io: CliIo): Command {
                 '1.00',
                 '1.00',
                 row.latencyMs.toFixed(3),
+                ...(abstaining ? ['1.0000'] : []),
               ]),
               ...rows.map((row) => [
                 row.policy,
-                String(row.delta),
+                formatOperatingDelta(row.delta),
                 row.batch,
                 formatFraction(row.accuracy),
                 row.throughput.toFixed(0),
                 row.speedup.toFixed(2),
                 row.predictedSpeedup.toFixed(2),
                 row.latencyMs.toFixed(3),
+                ...(abstaining ? [formatFraction(row.coverage ?? 1)] : []),
               ]),
             ],
           ),

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readNpz } from '@pcee/core';
+import { createTraces, readNpz, readTraces, writeTraces } from '@pcee/core';
 import { modelDir, testInputsPath } from '@pcee/models';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, temporaryFolder } from '../test-support/run-cli.js';
@@ -13,6 +13,7 @@ const cnnSmall = modelDir('fmnist-cnn-small');
 let largeProfile: string;
 let smallProfile: string;
 let tunedProfile: string;
+let tunedDelta: number;
 
 beforeAll(async () => {
   largeProfile = join(folder, 'large.json');
@@ -24,10 +25,32 @@ beforeAll(async () => {
     const calibrated = await runCli('calibrate', join(dir, 'val.npz'), '--model', dir, '--out', out);
     expect(calibrated.code, calibrated.stderr).toBe(0);
   }
-  // What pcee tune --out adds: the operating point, used when no --delta is given.
+  // A tuned profile, made as a user would: calibrate on one half of the validation traces,
+  // tune on the other (pcee tune --out records the operating point, used when no --delta is given).
+  const validation = readTraces(new Uint8Array(readFileSync(join(cnnLarge, 'val.npz'))), 'val.npz');
+  const half = validation.samples >> 1;
+  const row = validation.exits * validation.classes;
+  const part = (from: number, to: number) =>
+    writeTraces(
+      createTraces(validation.logits.slice(from * row, to * row), validation.labels.slice(from, to), {
+        samples: to - from,
+        exits: validation.exits,
+        classes: validation.classes,
+      }),
+      'npz',
+    );
+  writeFileSync(join(folder, 'val-a.npz'), part(0, half));
+  writeFileSync(join(folder, 'val-b.npz'), part(half, validation.samples));
+  const calibration = join(folder, 'val-a.json');
   tunedProfile = join(folder, 'tuned.json');
-  const profile = JSON.parse(readFileSync(largeProfile, 'utf8'));
-  writeFileSync(tunedProfile, JSON.stringify({ ...profile, tuned: { policy: 'pcee', delta: 0.93 } }));
+  for (const argv of [
+    ['calibrate', join(folder, 'val-a.npz'), '--model', cnnLarge, '--out', calibration],
+    ['tune', calibration, join(folder, 'val-b.npz'), '--target-accuracy', '0.9', '--out', tunedProfile],
+  ]) {
+    const result = await runCli(...argv);
+    expect(result.code, result.stderr).toBe(0);
+  }
+  tunedDelta = JSON.parse(readFileSync(tunedProfile, 'utf8')).tuned.delta;
 });
 
 describe('pcee serve: every user mistake is one error line', () => {
@@ -37,6 +60,12 @@ describe('pcee serve: every user mistake is one error line', () => {
       () => [cnnLarge, '--profile', smallProfile, '--delta', '0.9'],
       1,
       /no profile for model "fmnist-cnn-large".*unmatched: .*small\.json \(for fmnist-cnn-small\)/,
+    ],
+    [
+      '--policy against the tuned one',
+      () => [cnnLarge, '--profile', tunedProfile, '--policy', 'confidence'],
+      1,
+      /was tuned for policy pcee, not confidence; give --delta <x> to serve confidence/,
     ],
     [
       'no δ and an untuned profile',
@@ -130,7 +159,7 @@ describe('pcee serve as a process: SIGTERM mid-load', () => {
       const metadata = (await (await fetch(`${url}/v2/models/fmnist-cnn-large`)).json()) as {
         parameters: { delta: number };
       };
-      expect(metadata.parameters.delta).toBe(0.93);
+      expect(metadata.parameters.delta).toBe(tunedDelta);
       const tensors = readNpz(new Uint8Array(readFileSync(testInputsPath())));
       const pixels = (tensors.get('x')!.data as Uint8Array).subarray(0, 16 * 784);
       const body = JSON.stringify({

@@ -16,6 +16,7 @@ interface ServeFlags extends ModelFlags {
   profile: string[];
   delta?: string;
   policy?: string;
+  abstain?: boolean;
   host: string;
   port: number;
   baseline?: boolean;
@@ -59,6 +60,8 @@ export function registerServe(program: Command, io: CliIo): Command {
       '--policy <name>',
       'default policy: pcee, pcee-ws or confidence (default: the tuned one, else pcee)',
     )
+    .option('--abstain', 'answer "abstain" for samples reaching the last exit below δ (default: as tuned)')
+    .option('--no-abstain', 'answer every sample, even if the profile was tuned with abstention')
     .option('--host <address>', 'interface to listen on (0.0.0.0 in a container)', SERVE_DEFAULTS.host)
     .option('--port <number>', 'TCP port (0 picks a free one)', port, SERVE_DEFAULTS.port)
     .option('--baseline', "serve each package's full.onnx without early exit (the baseline to compare with)")
@@ -141,6 +144,7 @@ export function registerServe(program: Command, io: CliIo): Command {
       models,
       delta,
       policy,
+      abstain: flags.abstain,
       host: flags.host,
       port: flags.port,
       load: loadOptions(flags),

@@ -3,7 +3,7 @@ import { calibrate } from '../calibration-profile.js';
 import { scoreExits } from '../confidence.js';
 import { runEarlyExit, traceModel } from '../early-exit-runner.js';
 import { PceeError } from '../errors.js';
-import { type PolicyEvaluation, simulateExits } from '../evaluation.js';
+import { type PolicyEvaluation, simulateAbstentions, simulateExits } from '../evaluation.js';
 import { manifestCosts, modelFingerprint } from '../model-manifest.js';
 import { type CompiledPolicy, compilePolicy, type ThresholdPolicyName } from '../policy.js';
 import type {
@@ -142,6 +142,32 @@ export function conformanceCases(subject: ConformanceSubject): ConformanceCase[]
   }
 
   cases.push(
+    {
+      name: 'abstain: exactly the samples the simulated policy abstains on are marked, batch 7',
+      async run() {
+        const scores = scoreExits(reference, profile.confidence);
+        for (const delta of deltas) {
+          const compiled = compilePolicy(profile, 'pcee', delta);
+          const chosen = simulateExits(scores, compiled);
+          const expected = simulateAbstentions(scores, compiled, chosen);
+          const ambiguous = ambiguousSamples(scores, compiled, chosen);
+          const result = await runEarlyExit(await model(), inputs, {
+            policy: compiled,
+            confidence: profile.confidence,
+            costs,
+            batchSize: 7,
+            abstain: true,
+          });
+          for (let n = 0; n < expected.length; n++) {
+            if (ambiguous.has(n)) continue;
+            assert(
+              result.abstained[n] === expected[n],
+              `δ=${delta}: sample ${n} abstained=${result.abstained[n]}, the simulated policy says ${expected[n]}`,
+            );
+          }
+        }
+      },
+    },
     {
       name: 'concurrent runs on one loaded model equal sequential runs',
       async run() {

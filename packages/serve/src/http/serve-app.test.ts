@@ -12,6 +12,7 @@ const { pixels } = testImages(IMAGES);
 let server: RunningServer;
 let reference: RunResult;
 let images: TensorMap;
+let abstainedReference: Uint8Array;
 
 beforeAll(async () => {
   server = await startTestServer(ID, { maxBatch: 16, maxDelayMs: 2 });
@@ -24,6 +25,14 @@ beforeAll(async () => {
     confidence: profile.confidence,
     costs: manifestCosts(modelPackage.manifest),
   });
+  abstainedReference = (
+    await runEarlyExit(model, images, {
+      policy: compilePolicy(profile, 'pcee', 0.97),
+      confidence: profile.confidence,
+      costs: manifestCosts(modelPackage.manifest),
+      abstain: true,
+    })
+  ).abstained;
   await model.dispose();
 });
 afterAll(() => server?.close());
@@ -60,6 +69,7 @@ describe('health and metadata', () => {
       ['exit', 'INT32'],
       ['confidence', 'FP32'],
       ['estimated_accuracy', 'FP32'],
+      ['abstained', 'BOOL'],
       ['logits', 'FP32'],
     ]);
     const version = (json.versions as string[])[0]!;
@@ -169,6 +179,16 @@ describe('inference', () => {
     });
     expect(status).toBe(200);
     expect(outputData(json, 'exit')).toEqual(Array.from(reference.exit.subarray(0, 2)));
+  });
+
+  it('abstains on request: samples reaching the last exit below δ are marked, as runEarlyExit marks them', async () => {
+    const body = inferBody(pixels, 0, IMAGES, { parameters: { delta: 0.97, abstain: true } });
+    const { status, json } = await postInfer(server, ID, body);
+    expect(status).toBe(200);
+    expect(json.parameters).toMatchObject({ delta: 0.97, abstain: true });
+    const abstained = outputData(json, 'abstained') as unknown as boolean[];
+    expect(abstained).toEqual(Array.from(abstainedReference, (flag) => flag === 1));
+    expect(abstained.some(Boolean)).toBe(true);
   });
 
   it('lets a request choose δ and the policy', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { ServeMetrics } from '../metrics/serve-metrics.js';
 import type { ServedModel } from '../models/served-model.js';
-import { parseInferRequest, type RequestLimits } from '../oip/infer-request.js';
+import { defaultOutputs, parseInferRequest, type RequestLimits } from '../oip/infer-request.js';
 import { buildInferResponse } from '../oip/infer-response.js';
 import { modelMetadata } from '../oip/model-metadata.js';
 import { sendError } from './error-reply.js';
@@ -99,7 +99,8 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
       const parsed = parseInferRequest(request.body, model.info, limits);
       const outcome = await model.infer(parsed);
       reply.header('content-type', 'application/json; charset=utf-8');
-      return buildInferResponse(model.info, parsed.id ?? randomUUID(), parsed.outputs, outcome);
+      const outputs = parsed.outputs ?? defaultOutputs(outcome.abstain);
+      return buildInferResponse(model.info, parsed.id ?? randomUUID(), outputs, outcome);
     });
   }
 

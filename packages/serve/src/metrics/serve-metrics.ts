@@ -26,6 +26,8 @@ export class ServeMetrics {
   readonly requestDuration: Histogram<'model'>;
   /** Samples answered, by model and exit taken. */
   readonly samples: Counter<'model' | 'exit'>;
+  /** Samples answered "abstain" (reached the last exit below δ, with abstention on). */
+  readonly abstained: Counter<'model'>;
   /** Rows per stage run. */
   readonly batchSize: Histogram<'model' | 'stage'>;
   /** Wall time of one stage run, seconds. */
@@ -56,6 +58,12 @@ export class ServeMetrics {
       name: 'pcee_samples_total',
       help: 'Samples answered, by the exit they took.',
       labelNames: ['model', 'exit'],
+      registers,
+    });
+    this.abstained = new Counter({
+      name: 'pcee_samples_abstained_total',
+      help: 'Samples answered "abstain": they reached the last exit in a bin below δ (abstention on).',
+      labelNames: ['model'],
       registers,
     });
     this.batchSize = new Histogram({

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import {
   assertProfileMatches,
   type CalibrationProfile,
-  compilePolicy,
   InvalidArgumentError,
   type LoadOptions,
   manifestCosts,
@@ -20,7 +19,7 @@ import type { ServePolicyName } from '../oip/infer-request.js';
 import { type SchedulerOptions, StageScheduler } from '../scheduler/stage-scheduler.js';
 import { fullModelPipeline, prepareInputs, servedInputs, stagedPipeline } from './model-pipeline.js';
 import { ServedModel } from './served-model.js';
-import type { TunedSetting } from './tuned-setting.js';
+import { compileServing, resolveServingPolicy } from './serving-policy.js';
 
 /** One model to serve: its package folder and calibration profile. */
 export interface ModelSource {
@@ -28,8 +27,6 @@ export interface ModelSource {
   readonly dir: string;
   /** The model's calibration profile. */
   readonly profile: CalibrationProfile;
-  /** The profile's `tuned` operating point, if it has one (see `readTunedSetting`). */
-  readonly tuned?: TunedSetting;
   /**
    * Held-out traces (`logits`, `labels`) the drift monitor compares with: a path, or false
    * for none. Default: `val.npz` in the package folder when present.
@@ -43,13 +40,15 @@ export interface ModelServeSettings {
   readonly delta?: number;
   /** Policy when a request sets none; default: the profile's tuned policy, else `pcee`. */
   readonly policy?: ServePolicyName;
+  /** Abstention when a request sets none; default: the profile's tuned choice, else off. */
+  readonly abstain?: boolean;
   /** Serve `full.onnx` instead of the stages (no early exit): the baseline to compare with. */
   readonly baseline?: boolean;
   readonly load: LoadOptions;
   readonly scheduler: SchedulerOptions;
   readonly drift: Omit<DriftOptions, 'onDrift'>;
   readonly metrics: ServeMetrics;
-  /** Receives drift alerts and notes (a malformed `tuned` entry, a skipped reference). */
+  /** Receives drift alerts and notes (a skipped drift reference). */
   readonly log: (level: 'info' | 'warn', details: Record<string, unknown>, message: string) => void;
 }
 
@@ -78,25 +77,8 @@ export async function loadServedModel(
     },
     `pcee trace ${source.dir} <validation-inputs.npz> --out val.npz && pcee calibrate val.npz --model ${source.dir} --out profile.json`,
   );
-  for (const problem of source.tuned?.problems ?? []) {
-    settings.log('warn', { model: manifest.id }, `profile: ${problem}`);
-  }
-  if (source.tuned?.abstain) {
-    settings.log(
-      'warn',
-      { model: manifest.id },
-      'profile: tuned.abstain is set, but this server does not abstain yet; every sample gets an answer',
-    );
-  }
-  const delta = settings.delta ?? source.tuned?.delta;
-  if (delta === undefined) {
-    throw new InvalidArgumentError(
-      `no δ for model "${manifest.id}": give --delta <x>, or a profile tuned with pcee tune --out`,
-    );
-  }
-  const policy = settings.policy ?? source.tuned?.policy ?? 'pcee';
-  const serving = { policy, delta };
-  const compiled = compilePolicy(source.profile, policy, delta);
+  const serving = resolveServingPolicy(source.profile, settings, manifest.id);
+  const compiled = compileServing(source.profile, serving);
   const baseline = settings.baseline === true;
   const exits = manifest.stages.length;
   const traces = await readReference(source, exits, manifest.classes.length, settings);

@@ -44,7 +44,7 @@ export async function pairProfiles(
       `profile ${extra.path} is for "${extra.profile.model.id ?? 'an unnamed model'}", which is not among the models served (${ids.join(', ')}); drop it or add its model folder`,
     );
   }
-  return pairs.map((pair) => ({ dir: pair.dir, profile: pair.file!.profile, tuned: pair.file!.tuned }));
+  return pairs.map((pair) => ({ dir: pair.dir, profile: pair.file!.profile }));
 }
 
 async function readModelId(dir: string): Promise<string> {

@@ -1,18 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type CalibrationProfile, InvalidArgumentError, parseProfile } from '@pcee/core';
-import { readTunedSetting, type TunedSetting } from './tuned-setting.js';
 
-/** A calibration profile file with its optional tuned operating point. */
+/** A calibration profile file (its `tuned` operating point, if any, is `profile.tuned`). */
 export interface ProfileFile {
   readonly path: string;
   readonly profile: CalibrationProfile;
-  readonly tuned?: TunedSetting;
 }
 
 /**
- * Reads a profile JSON file: the profile as core parses it, and the `tuned` entry read from
- * the raw JSON (core may not know it).
+ * Reads a profile JSON file.
  *
  * @throws InvalidArgumentError for a missing or unreadable file; InvalidProfileError for bad content.
  */
@@ -28,6 +25,5 @@ export async function readProfileFile(path: string): Promise<ProfileFile> {
         : `cannot read profile ${path}: ${(error as Error).message}`,
     );
   }
-  const profile = parseProfile(text, basename(path));
-  return { path, profile, tuned: readTunedSetting(JSON.parse(text)) };
+  return { path, profile: parseProfile(text, basename(path)) };
 }

@@ -12,19 +12,16 @@ import type { ScheduledResult } from '../scheduler/pending-request.js';
 import type { StageScheduler } from '../scheduler/stage-scheduler.js';
 import type { CarriedBatch } from './model-pipeline.js';
 import type { ServedModelInfo } from './served-model-info.js';
-
-/** The policy and δ a model is served with when a request sets none. */
-export interface ServingPolicy {
-  readonly policy: ServePolicyName;
-  /** Target accuracy δ in [0, 1]. */
-  readonly delta: number;
-}
+import type { ServingPolicy } from './serving-policy.js';
 
 /** One request's outcome. */
 export interface InferOutcome {
   readonly result: ScheduledResult;
   readonly policy: ServePolicyName;
+  /** δ that decided; with per-exit thresholds, the loosest non-final one. */
   readonly delta: number;
+  readonly exitDeltas?: readonly number[];
+  readonly abstain: boolean;
   /** Mean cost of the exits taken / full-model cost (1 for the baseline). */
   readonly relativeCost: number;
 }
@@ -63,20 +60,35 @@ export class ServedModel<Carried = CarriedBatch> {
     this.serving = parts.serving;
     this.scheduler = parts.scheduler;
     this.drift = parts.drift;
-    this.compiled(parts.serving.policy, parts.serving.delta);
+    this.compiled(parts.serving.policy, parts.serving.exitDeltas ?? parts.serving.delta);
   }
 
   /** Runs a validated request through the stages; rejects with 429/503 `HttpError`s on overload. */
   async infer(request: InferRequest): Promise<InferOutcome> {
-    const policy = request.policy ?? this.serving.policy;
-    const delta = request.delta ?? this.serving.delta;
+    const { serving } = this;
+    const policy = request.policy ?? serving.policy;
+    // A request's own δ replaces per-exit thresholds too.
+    const thresholds = request.delta ?? serving.exitDeltas ?? serving.delta;
+    const abstain = request.abstain ?? serving.abstain;
+    const compiled = this.compiled(policy, thresholds);
     const input = this.parts.prepare(request.inputs);
     const result = await this.scheduler.submit(input, {
-      policy: this.compiled(policy, delta),
+      policy: compiled,
       measure: this.parts.profile.confidence,
-      wantLogits: request.outputs.includes('logits'),
+      wantLogits: request.outputs?.includes('logits') ?? false,
+      abstain,
     });
-    return { result, policy, delta, relativeCost: this.account(result, policy, delta) };
+    // Only samples decided as the server decides by default are comparable with the drift reference.
+    const asDefault =
+      request.policy === undefined && request.delta === undefined && request.abstain === undefined;
+    return {
+      result,
+      policy,
+      delta: compiled.delta,
+      ...(compiled.exitDeltas ? { exitDeltas: compiled.exitDeltas } : {}),
+      abstain,
+      relativeCost: this.account(result, asDefault),
+    };
   }
 
   /** Releases the model's sessions (after the scheduler is idle). */
@@ -84,14 +96,14 @@ export class ServedModel<Carried = CarriedBatch> {
     return this.parts.dispose();
   }
 
-  private compiled(policy: ServePolicyName, delta: number): CompiledPolicy {
-    const key = `${policy}:${delta}`;
+  private compiled(policy: ServePolicyName, thresholds: number | readonly number[]): CompiledPolicy {
+    const key = `${policy}:${thresholds}`;
     let compiled = this.policies.get(key);
     if (compiled) {
       // Refresh its place: the Map's insertion order is the eviction order.
       this.policies.delete(key);
     } else {
-      compiled = compilePolicy(this.parts.profile, policy, delta);
+      compiled = compilePolicy(this.parts.profile, policy, thresholds);
       if (this.policies.size >= POLICY_CACHE_SIZE) this.policies.delete(this.policies.keys().next().value!);
     }
     this.policies.set(key, compiled);
@@ -99,7 +111,7 @@ export class ServedModel<Carried = CarriedBatch> {
   }
 
   /** Metrics and drift for one answered request; returns its relative cost. */
-  private account(result: ScheduledResult, policy: ServePolicyName, delta: number): number {
+  private account(result: ScheduledResult, asDefault: boolean): number {
     const { costs, metrics, info } = this.parts;
     const perExit = new Float64Array(info.exits);
     let cost = 0;
@@ -113,8 +125,9 @@ export class ServedModel<Carried = CarriedBatch> {
     const samples = result.exit.length;
     metrics.computeCost.inc({ model: info.name, unit: costs.unit }, cost);
     metrics.fullModelCost.inc({ model: info.name, unit: costs.unit }, samples * costs.fullModel);
-    // Only samples decided as the server decides by default are comparable with the reference.
-    if (policy === this.serving.policy && delta === this.serving.delta) {
+    const abstained = result.abstained.reduce((sum, flag) => sum + flag, 0);
+    if (abstained > 0) metrics.abstained.inc({ model: info.name }, abstained);
+    if (asDefault) {
       for (let sample = 0; sample < samples; sample++) {
         this.drift.observe(result.exit[sample]!, result.confidence[sample]!, result.firstConfidence[sample]!);
       }

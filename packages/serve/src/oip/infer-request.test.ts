@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequestError, PayloadTooLargeError } from '../http/http-errors.js';
 import type { ServedModelInfo } from '../models/served-model-info.js';
-import { DEFAULT_OUTPUTS, parseInferRequest, type RequestLimits } from './infer-request.js';
+import { parseInferRequest, type RequestLimits } from './infer-request.js';
 
 const MODEL: ServedModelInfo = {
   name: 'm',
@@ -25,7 +25,7 @@ describe('parseInferRequest', () => {
   it('reads a minimal request with default outputs', () => {
     const request = parseInferRequest({ inputs: [image()] }, MODEL, LIMITS);
     expect(request.samples).toBe(1);
-    expect(request.outputs).toEqual(DEFAULT_OUTPUTS);
+    expect(request.outputs).toBeUndefined();
     expect(request.inputs.image!.dtype).toBe('uint8');
     expect(request.delta).toBeUndefined();
   });
@@ -96,6 +96,11 @@ describe('parseInferRequest', () => {
       'a policy not allowed',
       { inputs: [image()], parameters: { policy: 'pcee-ws' } },
       /this server allows: pcee, confidence/,
+    ],
+    [
+      'abstain as a string',
+      { inputs: [image()], parameters: { abstain: 'yes' } },
+      /"abstain" is "yes"; send true or false/,
     ],
     ['the oracle', { inputs: [image()], parameters: { policy: 'oracle' } }, /allows: pcee, confidence/],
     [

@@ -8,18 +8,28 @@ import { readTensorData } from './tensor-data.js';
 export type ServePolicyName = 'pcee' | 'pcee-ws' | 'confidence';
 
 /** Outputs a response can carry, in response order. */
-export const OUTPUT_NAMES = ['prediction', 'exit', 'confidence', 'estimated_accuracy', 'logits'] as const;
-
-/** One output name. */
-export type OutputName = (typeof OUTPUT_NAMES)[number];
-
-/** Outputs sent when a request names none: everything but the logits. */
-export const DEFAULT_OUTPUTS: readonly OutputName[] = [
+export const OUTPUT_NAMES = [
   'prediction',
   'exit',
   'confidence',
   'estimated_accuracy',
-];
+  'abstained',
+  'logits',
+] as const;
+
+/** One output name. */
+export type OutputName = (typeof OUTPUT_NAMES)[number];
+
+/** Outputs sent when a request names none: everything but the logits (and `abstained` only when abstaining). */
+export function defaultOutputs(abstain: boolean): readonly OutputName[] {
+  return [
+    'prediction',
+    'exit',
+    'confidence',
+    'estimated_accuracy',
+    ...(abstain ? ['abstained' as const] : []),
+  ];
+}
 
 /** What requests may change, set by the operator. */
 export interface RequestLimits {
@@ -43,15 +53,17 @@ export interface InferRequest {
   readonly delta?: number;
   /** `parameters.policy`, when given. */
   readonly policy?: ServePolicyName;
-  /** The outputs to send, in response order. */
-  readonly outputs: readonly OutputName[];
+  /** `parameters.abstain`, when given. */
+  readonly abstain?: boolean;
+  /** The outputs asked for, in response order; undefined for the defaults (`defaultOutputs`). */
+  readonly outputs?: readonly OutputName[];
 }
 
 const REQUEST_KEYS = ['id', 'parameters', 'inputs', 'outputs'];
 const INPUT_KEYS = ['name', 'shape', 'datatype', 'data', 'parameters'];
 /** Input parameters clients send as codec hints (MLServer, KServe); they change nothing here. */
 const IGNORED_INPUT_PARAMETERS = ['content_type'];
-const REQUEST_PARAMETERS = ['delta', 'policy'];
+const REQUEST_PARAMETERS = ['delta', 'policy', 'abstain'];
 
 /**
  * Validates an OIP v2 inference request body against a model: names, datatypes, shapes,
@@ -72,7 +84,7 @@ export function parseInferRequest(
   if (id !== undefined && typeof id !== 'string') {
     throw new BadRequestError(`"id" is ${JSON.stringify(id)}; send the request id as a string`);
   }
-  const { delta, policy } = readParameters(request.parameters, limits);
+  const { delta, policy, abstain } = readParameters(request.parameters, limits);
   const outputs = readRequestedOutputs(request.outputs);
   if (!Array.isArray(request.inputs) || request.inputs.length === 0) {
     throw new BadRequestError(
@@ -133,10 +145,13 @@ export function parseInferRequest(
       `the request lacks input ${missing.map((spec) => `"${spec.name}"`).join(', ')} of model "${model.name}"; send every input`,
     );
   }
-  return { ...(id === undefined ? {} : { id }), samples, inputs, delta, policy, outputs };
+  return { ...(id === undefined ? {} : { id }), samples, inputs, delta, policy, abstain, outputs };
 }
 
-function readParameters(value: unknown, limits: RequestLimits): { delta?: number; policy?: ServePolicyName } {
+function readParameters(
+  value: unknown,
+  limits: RequestLimits,
+): { delta?: number; policy?: ServePolicyName; abstain?: boolean } {
   if (value === undefined) return {};
   const parameters = asObject(value, '"parameters"');
   for (const key of Object.keys(parameters)) {
@@ -146,7 +161,15 @@ function readParameters(value: unknown, limits: RequestLimits): { delta?: number
       );
     }
   }
-  const result: { delta?: number; policy?: ServePolicyName } = {};
+  const result: { delta?: number; policy?: ServePolicyName; abstain?: boolean } = {};
+  if (parameters.abstain !== undefined) {
+    if (typeof parameters.abstain !== 'boolean') {
+      throw new BadRequestError(
+        `parameter "abstain" is ${JSON.stringify(parameters.abstain)}; send true or false`,
+      );
+    }
+    result.abstain = parameters.abstain;
+  }
   if (parameters.delta !== undefined) {
     const delta = parameters.delta;
     const [low, high] = limits.deltaRange;
@@ -186,8 +209,8 @@ function readInputParameters(value: unknown, name: string): void {
   }
 }
 
-function readRequestedOutputs(value: unknown): readonly OutputName[] {
-  if (value === undefined) return DEFAULT_OUTPUTS;
+function readRequestedOutputs(value: unknown): readonly OutputName[] | undefined {
+  if (value === undefined) return undefined;
   if (!Array.isArray(value) || value.length === 0) {
     throw new BadRequestError(
       `"outputs" must be a non-empty array such as [{"name": "prediction"}, {"name": "logits"}], or left out for the defaults`,

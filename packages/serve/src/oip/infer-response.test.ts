@@ -13,12 +13,14 @@ const MODEL: ServedModelInfo = {
 const OUTCOME = {
   policy: 'pcee' as const,
   delta: 0.9,
+  abstain: false,
   relativeCost: 0.5,
   result: {
     prediction: Int32Array.from([1, 0]),
     exit: Int32Array.from([0, 2]),
     confidence: Float64Array.from([0.99, 0.6]),
     estimatedAccuracy: Float64Array.from([0.98, Number.NaN]),
+    abstained: Uint8Array.from([0, 1]),
     firstConfidence: Float64Array.from([0.99, 0.5]),
     logits: Float32Array.from([1, 2, 3, 4]),
   },
@@ -34,18 +36,19 @@ describe('buildInferResponse', () => {
   });
 
   it('sends the asked outputs with protocol datatypes and shapes', () => {
-    const response = buildInferResponse(MODEL, 'r', ['prediction', 'exit', 'logits'], OUTCOME);
+    const response = buildInferResponse(MODEL, 'r', ['prediction', 'exit', 'abstained', 'logits'], OUTCOME);
     expect(response).toMatchObject({
       model_name: 'm',
       model_version: 'v1',
       id: 'r',
-      parameters: { policy: 'pcee', delta: 0.9, relative_cost: 0.5 },
+      parameters: { policy: 'pcee', delta: 0.9, abstain: false, relative_cost: 0.5 },
     });
     expect(
       response.outputs.map((output) => [output.name, output.datatype, output.shape, output.data]),
     ).toEqual([
       ['prediction', 'INT64', [2], [1, 0]],
       ['exit', 'INT32', [2], [0, 2]],
+      ['abstained', 'BOOL', [2], [false, true]],
       ['logits', 'FP32', [2, 2], [1, 2, 3, 4]],
     ]);
   });

@@ -6,8 +6,9 @@ import type { OipInferResponse, OipResponseOutput } from './oip-types.js';
 /**
  * The OIP response for one request: the asked outputs in a fixed order, each `[n]` (logits
  * `[n, classes]`); `estimated_accuracy` is −1 where the sample's calibration bin was empty
- * (JSON has no NaN). Response `parameters` say which policy and δ decided, and the mean cost
- * of the exits taken relative to the full model.
+ * (JSON has no NaN); `abstained` is BOOL. Response `parameters` say which policy and δ (and
+ * per-exit δ, as a comma list) decided, whether abstention was on, and the mean cost of the
+ * exits taken relative to the full model.
  */
 export function buildInferResponse(
   model: ServedModelInfo,
@@ -32,6 +33,13 @@ export function buildInferResponse(
           shape: [samples],
           data: Array.from(result.estimatedAccuracy, (value) => (Number.isNaN(value) ? -1 : value)),
         };
+      case 'abstained':
+        return {
+          name,
+          datatype: 'BOOL',
+          shape: [samples],
+          data: Array.from(result.abstained, (flag) => flag === 1),
+        };
       case 'logits':
         return {
           name,
@@ -48,6 +56,8 @@ export function buildInferResponse(
     parameters: {
       policy: model.baseline ? 'none' : outcome.policy,
       delta: outcome.delta,
+      ...(outcome.exitDeltas ? { exit_deltas: outcome.exitDeltas.join(',') } : {}),
+      abstain: outcome.abstain,
       relative_cost: outcome.relativeCost,
     },
     outputs: outputs.map(build),

@@ -1,7 +1,7 @@
-import type { ServingPolicy } from '../models/served-model.js';
 import type { ServedModelInfo } from '../models/served-model-info.js';
+import type { ServingPolicy } from '../models/serving-policy.js';
 import { oipOfDtype } from './datatypes.js';
-import type { RequestLimits } from './infer-request.js';
+import { defaultOutputs, type RequestLimits } from './infer-request.js';
 import type { OipMetadataTensor, OipModelMetadata } from './oip-types.js';
 
 /**
@@ -33,6 +33,7 @@ export function modelMetadata(
     { name: 'exit', datatype: 'INT32', shape: [-1] },
     { name: 'confidence', datatype: 'FP32', shape: [-1] },
     { name: 'estimated_accuracy', datatype: 'FP32', shape: [-1] },
+    { name: 'abstained', datatype: 'BOOL', shape: [-1] },
     { name: 'logits', datatype: 'FP32', shape: [-1, model.classes.length] },
   ];
   return {
@@ -47,10 +48,12 @@ export function modelMetadata(
       baseline: model.baseline,
       policy: serving.policy,
       delta: serving.delta,
+      ...(serving.exitDeltas ? { exit_deltas: serving.exitDeltas } : {}),
+      abstain: serving.abstain,
       allowed_policies: limits.policies,
       delta_range: limits.deltaRange,
       max_request_samples: limits.maxSamples,
-      default_outputs: ['prediction', 'exit', 'confidence', 'estimated_accuracy'],
+      default_outputs: defaultOutputs(serving.abstain),
     },
   };
 }

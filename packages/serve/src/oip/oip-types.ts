@@ -38,7 +38,7 @@ export interface OipResponseOutput {
   readonly name: string;
   readonly shape: readonly number[];
   readonly datatype: string;
-  readonly data: readonly number[];
+  readonly data: readonly (number | boolean)[];
 }
 
 /** `POST /v2/models/{name}/infer` response. */

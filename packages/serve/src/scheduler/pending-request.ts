@@ -10,6 +10,8 @@ export interface ScheduledResult {
   readonly confidence: Float64Array;
   /** Validation accuracy of the sample's bin at the exit taken; NaN where the bin was empty. */
   readonly estimatedAccuracy: Float64Array;
+  /** 1 where the sample is answered "abstain" (with abstention on); its prediction is still the last exit's. */
+  readonly abstained: Uint8Array;
   /** Confidence at the first stage's exit (every sample runs it), for the drift monitor. */
   readonly firstConfidence: Float64Array;
   /** Logits `[samples, classes]` at the exit taken, when asked for. */
@@ -22,6 +24,8 @@ export interface RequestPolicy {
   readonly measure: ConfidenceMeasure;
   /** Keep each sample's logits at its exit. */
   readonly wantLogits: boolean;
+  /** Mark samples that reach the last exit in an interval below δ (`policy.lastExitAnswers`) as abstained. */
+  readonly abstain?: boolean;
 }
 
 /**
@@ -50,6 +54,7 @@ export class PendingRequest {
       exit: new Int32Array(samples),
       confidence: new Float64Array(samples),
       estimatedAccuracy: new Float64Array(samples),
+      abstained: new Uint8Array(samples),
       firstConfidence: new Float64Array(samples),
       ...(decision.wantLogits ? { logits: new Float32Array(samples * classes) } : {}),
     };

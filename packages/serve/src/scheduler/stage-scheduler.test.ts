@@ -42,6 +42,7 @@ describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])('%s: scheduled results e
           policy,
           confidence: profile.confidence,
           costs: manifestCosts(modelPackage.manifest),
+          abstain: true,
         }),
       );
     }
@@ -62,22 +63,31 @@ describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])('%s: scheduled results e
       timeoutMs: 60_000,
       ...settings,
     });
-    const pending: { start: number; size: number; policy: number; result: Promise<ScheduledResult> }[] = [];
+    const pending: {
+      start: number;
+      size: number;
+      policy: number;
+      abstain: boolean;
+      result: Promise<ScheduledResult>;
+    }[] = [];
     let start = 0;
     for (let index = 0; start < IMAGES; index++) {
       const size = Math.min(REQUEST_SIZES[index % REQUEST_SIZES.length]!, IMAGES - start);
-      // Alternate δ between requests, so one batch mixes samples decided at different δ.
+      // Alternate δ (and abstention) between requests, so one batch mixes samples decided
+      // at different δ.
       const policy = index % 2;
+      const abstain = index % 4 < 2;
       const result = scheduler.submit(sliceTensorMap(images, start, start + size), {
         policy: policies[policy]!,
         measure: profile.confidence,
         wantLogits: index % 3 === 0,
+        abstain,
       });
-      pending.push({ start, size, policy, result });
+      pending.push({ start, size, policy, abstain, result });
       start += size;
       if (arrival === 'staggered' && index % 4 === 3) await new Promise((resolve) => setTimeout(resolve, 3));
     }
-    for (const { start: first, size, policy, result } of pending) {
+    for (const { start: first, size, policy, abstain, result } of pending) {
       const got = await result;
       const want = reference[policy]!;
       expect(Array.from(got.exit)).toEqual(Array.from(want.exit.subarray(first, first + size)));
@@ -86,10 +96,16 @@ describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])('%s: scheduled results e
       expect(Array.from(got.estimatedAccuracy)).toEqual(
         Array.from(want.estimatedAccuracy.subarray(first, first + size)),
       );
+      const abstained = abstain
+        ? Array.from(want.abstained.subarray(first, first + size))
+        : new Array(size).fill(0);
+      expect(Array.from(got.abstained)).toEqual(abstained);
     }
     expect(scheduler.inFlight).toBe(0);
-    // The policies exit at several depths, or the test would not exercise the later queues.
+    // The policies exit at several depths and abstain on some samples, or the test would not
+    // exercise the later queues and the abstention table.
     expect(new Set(reference[0]!.exit).size).toBeGreaterThan(2);
+    expect(reference[1]!.abstained.some((flag) => flag === 1)).toBe(true);
   });
 });
 

@@ -268,6 +268,8 @@ export class StageScheduler<Carried> {
       }
       const { policy, measure } = request.decision;
       const table = policy.tables[exit]!;
+      // The same abstention table `runEarlyExit` reads (absent in hand-built policies: no abstaining).
+      const answers = isLast && request.decision.abstain ? policy.lastExitAnswers : undefined;
       const { result } = request;
       // The decision step core's runner uses, on this chunk's rows of the batch logits.
       const decided = decideBatch(
@@ -287,6 +289,7 @@ export class StageScheduler<Carried> {
           result.exit[sample] = exit;
           result.confidence[sample] = decided.confidence[row]!;
           result.estimatedAccuracy[sample] = decided.estimatedAccuracy[row]!;
+          if (answers && answers[decided.interval[row]!] !== 1) result.abstained[sample] = 1;
           const batchRow = offset + row;
           result.logits?.set(
             output.logits.subarray(batchRow * classes, (batchRow + 1) * classes),
