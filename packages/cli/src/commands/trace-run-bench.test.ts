@@ -118,7 +118,11 @@ describe('pcee run', () => {
   it.each([
     ['--policy oracle', ['--policy', 'oracle'], /the oracle needs labels/],
     ['two deltas', ['--delta', '0.8,0.9'], /--delta takes one value for run/],
-    ['a missing device', ['--device', 'cuda'], /device "cuda" not available here .*available: cpu/],
+    [
+      'a missing device',
+      ['--device', 'cuda'],
+      /device "cuda" not available here .*npm run install:cuda -w @pcee\/runtime-node.*available: cpu/,
+    ],
   ])('refuses %s in one line', async (_, extra, message) => {
     expectOneLineError(
       await runCli('run', model, inputs, '--profile', profile, '--delta', '0.9', ...extra),
