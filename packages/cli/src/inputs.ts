@@ -9,10 +9,14 @@ import {
   type Traces,
 } from '@pcee/core';
 import { readInputFile, readInputText } from './files.js';
+import { nativeCrc32 } from './native-crc32.js';
 
-/** Reads and validates a traces file (.npz or .safetensors with `logits` and `labels`). */
+/**
+ * Reads and validates a traces file (.npz or .safetensors with `logits` and `labels`), read once;
+ * the logits of a stored .npz stay a view of the file's bytes (no copy).
+ */
 export async function loadTraces(path: string): Promise<Traces> {
-  return readTraces(await readInputFile(path, 'traces file'), basename(path));
+  return readTraces(await readInputFile(path, 'traces file'), basename(path), { crc32: nativeCrc32 });
 }
 
 /** Reads and validates a calibration profile JSON file. */
@@ -28,7 +32,7 @@ export interface ModelInputs {
 
 /** Reads an inputs .npz holding `x` and optionally `labels`; `limit` keeps the first N samples. */
 export async function loadInputs(path: string, limit?: number): Promise<ModelInputs> {
-  const tensors = readNpz(await readInputFile(path, 'inputs file'));
+  const tensors = readNpz(await readInputFile(path, 'inputs file'), { crc32: nativeCrc32 });
   const x = tensors.get('x');
   if (!x) {
     throw new InvalidFileError(

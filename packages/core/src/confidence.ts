@@ -128,8 +128,10 @@ export function scoreExits(traces: Traces, measure: ConfidenceMeasure = 'max-sof
       }
     }
     if (maxSoftmax) {
+      // exp(max − max) is exactly 1 (expNonPositive(0) === 1), so skipping that call changes no
+      // bit of the sum (same terms, same order) and saves one exponential in ten.
       let sum = 0;
-      for (let c = 0; c < classes; c++) sum += expNonPositive(logits[offset + c]! - maximum);
+      for (let c = 0; c < classes; c++) sum += c === best ? 1 : expNonPositive(logits[offset + c]! - maximum);
       confidence[row] = 1 / sum;
     } else {
       confidence[row] = rowConfidence(logits, offset, classes, measure);

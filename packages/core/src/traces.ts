@@ -50,7 +50,12 @@ export function createTraces(
       `logits have ${samples} samples but labels have ${labels.length}; both must describe the same samples`,
     );
   }
-  for (let index = 0; index < logits.length; index++) {
+  // x·0 is 0 for every finite x and NaN for ±Inf and NaN, so this sum stays 0 exactly when all
+  // logits are finite: one multiply-add per value (~2× cheaper than Number.isFinite on 40M),
+  // and only a file with a bad value pays for the second loop that finds it.
+  let poison = 0;
+  for (let index = 0; index < logits.length; index++) poison += logits[index]! * 0;
+  for (let index = 0; poison !== 0 && index < logits.length; index++) {
     if (!Number.isFinite(logits[index])) {
       const sample = Math.floor(index / (exits * classes));
       const exit = Math.floor(index / classes) % exits;

@@ -1,7 +1,7 @@
 import { InvalidFileError, InvalidTracesError, PceeError } from '../errors.js';
 import { createTraces, type Traces } from '../traces.js';
 import { NPY_MAGIC } from './npy.js';
-import { isZip, readNpz } from './npz.js';
+import { isZip, type ReadNpzOptions, readNpz } from './npz.js';
 import { readSafetensors, safetensorsHeaderLength } from './safetensors.js';
 import { FLOAT_DTYPES, formatShape, INTEGER_DTYPES, type Tensor } from './tensor.js';
 
@@ -17,13 +17,14 @@ const HOW_TO_WRITE =
  * become `Float32Array`. Logits and int32 labels may be views sharing memory with `bytes`.
  *
  * @param source a name for messages, such as the file path
+ * @param options how `.npz` entries are checked (e.g. a native CRC-32, see {@link ReadNpzOptions})
  * @throws InvalidFileError for unreadable bytes (naming the accepted formats and `source`)
  * @throws InvalidTracesError for a missing tensor (listing what the file holds), a wrong
  *   dtype or rank, NaN/Inf logits or labels outside `[0, C)`
  */
-export function readTraces(bytes: Uint8Array, source = 'traces'): Traces {
+export function readTraces(bytes: Uint8Array, source = 'traces', options: ReadNpzOptions = {}): Traces {
   try {
-    return tracesFromTensors(readTensors(bytes));
+    return tracesFromTensors(readTensors(bytes, options));
   } catch (error) {
     if (!(error instanceof PceeError)) throw error;
     // Prefix the source so a CLI message says which file is wrong.
@@ -32,8 +33,8 @@ export function readTraces(bytes: Uint8Array, source = 'traces'): Traces {
   }
 }
 
-function readTensors(bytes: Uint8Array): Map<string, Tensor> {
-  if (isZip(bytes)) return readNpz(bytes);
+function readTensors(bytes: Uint8Array, options: ReadNpzOptions): Map<string, Tensor> {
+  if (isZip(bytes)) return readNpz(bytes, options);
   if (typeof safetensorsHeaderLength(bytes) === 'number') return readSafetensors(bytes).tensors;
   if (bytes.length >= NPY_MAGIC.length && NPY_MAGIC.every((value, index) => bytes[index] === value)) {
     throw new InvalidFileError(`this is a single .npy array, but traces need two arrays; ${HOW_TO_WRITE}`);
