@@ -13,10 +13,15 @@ import { nativeCrc32 } from './native-crc32.js';
 
 /**
  * Reads and validates a traces file (.npz or .safetensors with `logits` and `labels`), read once;
- * the logits of a stored .npz stay a view of the file's bytes (no copy).
+ * the logits of a stored .npz stay a view of the file's bytes (no copy). Every command scores
+ * the traces right after (`scoreExits`), which checks that the logits are finite in the same
+ * pass, so reading skips its own pass over them.
  */
 export async function loadTraces(path: string): Promise<Traces> {
-  return readTraces(await readInputFile(path, 'traces file'), basename(path), { crc32: nativeCrc32 });
+  return readTraces(await readInputFile(path, 'traces file'), basename(path), {
+    crc32: nativeCrc32,
+    checkFinite: false,
+  });
 }
 
 /** Reads and validates a calibration profile JSON file. */

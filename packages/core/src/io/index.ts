@@ -10,7 +10,7 @@ export {
   type WriteNpzOptions,
   writeNpz,
 } from './npz.js';
-export { readTraces, tracesFromTensors } from './read-traces.js';
+export { type ReadTracesOptions, readTraces, tracesFromTensors } from './read-traces.js';
 export {
   readSafetensors,
   type SafetensorsContents,
