@@ -18,6 +18,7 @@ export * from './errors.js';
 export * from './evaluation.js';
 export * from './io/index.js';
 export * from './isotonic.js';
+export * from './measured-costs.js';
 export * from './model-manifest.js';
 export * from './onnx-full-model.js';
 export * from './onnx-session.js';

@@ -1,5 +1,7 @@
 import {
   compilePolicy,
+  describeMeasurementMismatch,
+  type ExitCosts,
   manifestCosts,
   parseDeltaList,
   rowArgmax,
@@ -11,6 +13,7 @@ import { loadFullModel, nodeRuntime } from '@pcee/runtime-node';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { loadProfile } from '../inputs.js';
+import { hostCpuModel } from '../measure-costs.js';
 import { medianTiming } from '../median-timing.js';
 import {
   addModelOptions,
@@ -52,8 +55,10 @@ interface BenchRow extends FullModelRow {
   delta: number;
   /** throughput / full-model throughput at the same batch size. */
   speedup: number;
-  /** full-model FLOPs / mean FLOPs of the exits taken. */
+  /** Full-model cost / mean cost of the exits taken, in the profile's cost unit (`costUnit`: ms when measured). */
   predictedSpeedup: number;
+  /** The same from the model's FLOPs (model.json), whatever the profile's unit. */
+  flopPredictedSpeedup: number;
 }
 
 /** `pcee bench`: measured early-exit throughput against full.onnx, next to the FLOP-predicted speedup. */
@@ -61,7 +66,7 @@ export function registerBench(program: Command, io: CliIo): Command {
   const command = program
     .command('bench')
     .description(
-      'measure early-exit throughput against the full model (full.onnx) on the same device, threads and batch; compare the measured speedup with the FLOP-predicted one',
+      "measure early-exit throughput against the full model (full.onnx) on the same device, threads and batch; compare the measured speedup with the predicted one, in the profile's cost unit (ms when measured) and in FLOPs",
     )
     .argument('<model-dir>', 'model package folder with full.onnx')
     .argument('<inputs.npz>', '.npz with x (raw values) and optional labels')
@@ -78,7 +83,7 @@ export function registerBench(program: Command, io: CliIo): Command {
     )
     .option(
       '--json',
-      'print JSON: "rows", "full" (the full model at the first --batch size) and "fullByBatch" (at each)',
+      'print JSON: "costUnit" (of predictedSpeedup), "rows", "full" (the full model at the first --batch size) and "fullByBatch" (at each)',
     );
   return addModelOptions(command, { limit: false }).action(
     async (modelDir: string, inputsPath: string, flags: BenchFlags) => {
@@ -87,13 +92,22 @@ export function registerBench(program: Command, io: CliIo): Command {
       const profile = await loadProfile(flags.profile);
       const { modelPackage, inputs, labels } = await openModelWithInputs(modelDir, inputsPath, flags.limit);
       assertProfileForModel(profile, modelPackage, modelDir);
-      const costs = manifestCosts(modelPackage.manifest);
+      // Plan and predict in the profile's unit (ms when it was measured); FLOPs alongside.
+      const costs = profile.costs;
+      const flopCosts = manifestCosts(modelPackage.manifest);
       const options = loadOptions(flags);
       const full = await loadFullModel(modelPackage, options);
       const model = await nodeRuntime.load(modelPackage, options).catch(async (error) => {
         await full.dispose();
         throw error;
       });
+      const mismatch = describeMeasurementMismatch(costs, {
+        device: model.device,
+        host: hostCpuModel(),
+        threads: flags.threads ?? null,
+        batch: flags.batch.find((batch) => batch !== costs.measurement?.batch),
+      });
+      if (mismatch) io.stderr(`warning: ${mismatch}\n`);
       const samples = inputs.dims[0]!;
       const progress = createProgress(io, 'bench');
       const runsTotal = flags.batch.length * (1 + policies.length * deltas.length) * (flags.repeat + 1);
@@ -137,6 +151,7 @@ export function registerBench(program: Command, io: CliIo): Command {
                 throughput,
                 speedup: throughput / fullThroughput,
                 predictedSpeedup: costs.fullModel / summary.meanCost,
+                flopPredictedSpeedup: flopCosts.fullModel / meanExitCost(run.value.exit, flopCosts),
                 latencyMs: run.medianMs / batchesOf(batch),
               });
             }
@@ -147,12 +162,26 @@ export function registerBench(program: Command, io: CliIo): Command {
           // `full` stays one object (the first batch size) for existing readers; `fullByBatch`
           // has the full model at every batch size each row's speedup was measured against.
           const { batch: _, ...full } = fullRows[0]!;
-          io.stdout(`${JSON.stringify({ full, fullByBatch: fullRows, rows }, null, 2)}\n`);
+          io.stdout(
+            `${JSON.stringify({ costUnit: costs.unit, full, fullByBatch: fullRows, rows }, null, 2)}\n`,
+          );
           return;
         }
+        // The FLOP prediction gets its own column only when the profile plans in another unit.
+        const flopColumn = costs.unit !== 'flops';
         io.stdout(
           renderTable(
-            ['policy', 'δ', 'batch', 'accuracy', 'samples/s', 'speedup', 'predicted', 'ms/batch'],
+            [
+              'policy',
+              'δ',
+              'batch',
+              'accuracy',
+              'samples/s',
+              'speedup',
+              `predicted (${costs.unit === 'flops' ? 'FLOPs' : costs.unit})`,
+              ...(flopColumn ? ['predicted (FLOPs)'] : []),
+              'ms/batch',
+            ],
             [
               ...fullRows.map((row) => [
                 'full model',
@@ -162,6 +191,7 @@ export function registerBench(program: Command, io: CliIo): Command {
                 row.throughput.toFixed(0),
                 '1.00',
                 '1.00',
+                ...(flopColumn ? ['1.00'] : []),
                 row.latencyMs.toFixed(3),
               ]),
               ...rows.map((row) => [
@@ -172,6 +202,7 @@ export function registerBench(program: Command, io: CliIo): Command {
                 row.throughput.toFixed(0),
                 row.speedup.toFixed(2),
                 row.predictedSpeedup.toFixed(2),
+                ...(flopColumn ? [row.flopPredictedSpeedup.toFixed(2)] : []),
                 row.latencyMs.toFixed(3),
               ]),
             ],
@@ -203,6 +234,13 @@ async function runFull(
     }
   }
   return predictions;
+}
+
+/** Mean cumulative cost of the exits taken, in `costs`' unit. */
+function meanExitCost(exits: Int32Array, costs: ExitCosts): number {
+  let total = 0;
+  for (const exit of exits) total += costs.exits[exit]!;
+  return total / exits.length;
 }
 
 function accuracyOf(predictions: Int32Array, labels: Int32Array): number {

@@ -1,8 +1,9 @@
-import { compilePolicy, manifestCosts, parseDeltaList, runEarlyExit } from '@pcee/core';
+import { compilePolicy, describeMeasurementMismatch, parseDeltaList, runEarlyExit } from '@pcee/core';
 import { nodeRuntime } from '@pcee/runtime-node';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { loadProfile } from '../inputs.js';
+import { hostCpuModel } from '../measure-costs.js';
 import {
   addModelOptions,
   assertProfileForModel,
@@ -47,9 +48,17 @@ export function registerRun(program: Command, io: CliIo): Command {
     const profile = await loadProfile(flags.profile);
     const { modelPackage, inputs, labels } = await openModelWithInputs(modelDir, inputsPath, flags.limit);
     assertProfileForModel(profile, modelPackage, modelDir);
-    const costs = manifestCosts(modelPackage.manifest);
+    // Costs in the profile's unit: measured ms when it was calibrated with --cost-unit ms.
+    const costs = profile.costs;
     const policy = compilePolicy(profile, policyName!, deltas[0]!);
     const model = await nodeRuntime.load(modelPackage, loadOptions(flags));
+    const mismatch = describeMeasurementMismatch(costs, {
+      device: model.device,
+      host: hostCpuModel(),
+      threads: flags.threads ?? null,
+      batch: flags.batch,
+    });
+    if (mismatch) io.stderr(`warning: ${mismatch}\n`);
     const progress = createProgress(io, 'run');
     try {
       const result = await runEarlyExit(model, inputs, {
