@@ -230,7 +230,8 @@ const profiledStages = [];
 for (const [index, bytes] of stageBytes.entries()) {
   profiledStages.push(await ort.InferenceSession.create(bytes, profiled(`stage${index}`)));
 }
-const wall = { full: [], chain: [] };
+const wall = { full: [], chain: [], stages: profiledStages.map(() => []) };
+const featureBytes = [];
 for (let round = 0; round < PROFILE_ROUNDS + 2; round++) {
   let started = performance.now();
   await profiledFull.run({ [fullInput]: inputTensor });
@@ -238,7 +239,10 @@ for (let round = 0; round < PROFILE_ROUNDS + 2; round++) {
   started = performance.now();
   let input = inputTensor;
   for (const [index, session] of profiledStages.entries()) {
+    const stageStarted = performance.now();
     input = (await session.run({ [names[index].input]: input }))[names[index].features];
+    if (round >= 2) wall.stages[index].push(performance.now() - stageStarted);
+    featureBytes[index] = input ? input.data.byteLength : 0;
   }
   if (round >= 2) wall.chain.push(performance.now() - started);
 }
@@ -293,6 +297,23 @@ const breakdown = [
   },
   { part: 'wall (median)', fullMs: medianOf(wall.full), chainMs: medianOf(wall.chain) },
 ].map((row) => ({ ...row, extraMs: row.chainMs - row.fullMs }));
+
+// Per stage: what its boundary costs — the layout reorders onnxruntime adds at the stage's
+// input and output, its run overhead, and the time outside onnxruntime (the binding copies
+// every output into a new ArrayBuffer), next to the size of the features it hands on.
+const perStage = stageProfiles.map((profile, index) => {
+  const pick = (choose) => medianOf(profile.map(choose));
+  const runMs = pick((run) => run.runMs);
+  return {
+    stage: index,
+    wallMs: medianOf(wall.stages[index]),
+    runMs,
+    reorderMs: pick((run) => (run.byOperator.ReorderInput ?? 0) + (run.byOperator.ReorderOutput ?? 0)),
+    runOverheadMs: pick((run) => run.runMs - kernelSum(run)),
+    outsideMs: medianOf(wall.stages[index]) - runMs,
+    featuresMB: featureBytes[index] / 2 ** 20,
+  };
+});
 
 // 3. The same chain through @pcee/runtime-node (checks, wrappers), against raw onnxruntime.
 const modelPackage = await openModelPackage(folder);
@@ -361,6 +382,19 @@ print(
   ['part', 'full', 'stages', 'extra'],
   breakdown.map((row) => [row.part, ms(row.fullMs), ms(row.chainMs), ms(row.extraMs)]),
 );
+console.log('\nper stage (default options, median, ms):\n');
+print(
+  ['stage', 'wall', 'onnxruntime run', 'reorders', 'run overhead', 'outside onnxruntime', 'features out MB'],
+  perStage.map((row) => [
+    row.stage,
+    ms(row.wallMs),
+    ms(row.runMs),
+    ms(row.reorderMs),
+    ms(row.runOverheadMs),
+    ms(row.outsideMs),
+    row.featuresMB.toFixed(2),
+  ]),
+);
 console.log('\nthrough @pcee/runtime-node runStage (default options):\n');
 print(
   ['path', 'min ms', 'median ms', 'cpu ms', 'over full (med/cpu)'],
@@ -385,6 +419,7 @@ console.log(
     onnxruntime: ort.env.versions?.node ?? ort.env.versions?.common,
     options: optionRows,
     breakdown,
+    perStage,
     wrapper,
   }),
 );
