@@ -43,7 +43,7 @@ describe('npm run install:cuda', () => {
   // The real step, with the network unreachable: it must try to download (not skip), then fail
   // with one line naming the feed. An inherited ONNXRUNTIME_NODE_INSTALL=skip, which
   // onnxruntime-node reads before its command line, must not turn the step into a no-op.
-  it.each([{}, { ONNXRUNTIME_NODE_INSTALL: 'skip' }])(
+  it.each<Record<string, string>>([{}, { ONNXRUNTIME_NODE_INSTALL: 'skip' }])(
     'runs the step, which tries to download the CUDA libraries (environment %o)',
     (env) => {
       const result = runInstall([], env);
