@@ -80,6 +80,7 @@ export default defineConfig({
           items: [
             { text: 'Bring your own PyTorch model', link: '/guides/bring-your-own-model' },
             { text: 'Calibrate and evaluate', link: '/guides/calibrate-and-evaluate' },
+            { text: 'Guarantees: tune δ for a goal', link: '/guides/guarantees' },
             { text: 'Deploy in Node', link: '/guides/deploy-node' },
             { text: 'Deploy in a web app', link: '/guides/deploy-web' },
             { text: 'Run on CUDA', link: '/guides/cuda' },
@@ -92,6 +93,7 @@ export default defineConfig({
             { text: 'Playground', link: '/playground' },
             { text: 'Benchmarks', link: '/benchmarks' },
             { text: 'CLI reference', link: '/reference/cli' },
+            { text: 'Model package format', link: '/reference/model-format-v2' },
             { text: 'API reference', link: '/reference/api/' },
           ],
         },

@@ -17,7 +17,7 @@ import {
   createTensor,
   manifestCosts,
   parseProfile,
-  preprocessInputs,
+  preprocessInput,
   readNpz,
   runEarlyExit,
 } from '@pcee/core';
@@ -95,7 +95,7 @@ async function nodeEarlyExit(modelId, policy, delta, count) {
   const tensors = readNpz(readFileSync(join(dist, 'playground/fashion-mnist-test-1000.npz')));
   const x = tensors.get('x');
   const raw = createTensor('uint8', [count, ...x.shape.slice(1)], x.data.subarray(0, count * 28 * 28));
-  const inputs = preprocessInputs(modelPackage.manifest.input, raw);
+  const inputs = preprocessInput(modelPackage.manifest.inputs[0], raw);
   const model = await nodeRuntime.load(modelPackage, { device: 'cpu', threads: 1 });
   try {
     return await runEarlyExit(model, inputs, {

@@ -5,7 +5,7 @@ import { renderCliReference, replaceCliReference } from './cli-reference.js';
 describe('CLI reference in README.md', () => {
   it('documents every command', () => {
     const reference = renderCliReference();
-    for (const command of ['calibrate', 'evaluate', 'trace', 'run', 'bench'])
+    for (const command of ['split', 'inspect', 'calibrate', 'evaluate', 'trace', 'run', 'bench'])
       expect(reference).toContain(`### \`pcee ${command}\``);
   });
 

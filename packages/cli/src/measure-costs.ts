@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import {
+  allocateStageData,
   type ExitCosts,
   type FullModel,
   InvalidArgumentError,
@@ -7,7 +8,9 @@ import {
   type ModelPackage,
   measuredCosts,
   measureStageLatencies,
+  numberToFloat16Bits,
   type StageTensor,
+  type TensorMap,
 } from '@pcee/core';
 import { loadFullModel, NODE_RUNTIME_NAME, nodeRuntime, nodeRuntimeVersion } from '@pcee/runtime-node';
 import { loadOptions } from './model-options.js';
@@ -34,8 +37,8 @@ export function hostCpuModel(): string | null {
  * Measures a model's per-exit costs in ms per sample on a device through @pcee/runtime-node:
  * every stage, stage by stage on one batch with no exit, and `full.onnx` when the package has
  * it, in the same rounds (see `measureStageLatencies` in @pcee/core for why this way and what
- * compaction changes). The input is synthetic: timing does not depend on the pixel values of
- * dense convolutions and transformer blocks.
+ * compaction changes). The inputs are synthetic (see `syntheticInputs`): the time of dense
+ * convolutions and transformer blocks does not depend on the values.
  */
 export async function measureModelCosts(
   modelPackage: ModelPackage,
@@ -43,12 +46,12 @@ export async function measureModelCosts(
 ): Promise<ExitCosts> {
   const { manifest } = modelPackage;
   const load = loadOptions({ device: options.device, threads: options.threads });
-  const input = syntheticInput(manifest, options.batch);
+  const inputs = syntheticInputs(manifest, options.batch);
   const model = await nodeRuntime.load(modelPackage, load);
   let full: FullModel | undefined;
   try {
     if (manifest.full) full = await loadFullModel(modelPackage, { ...load, device: model.device });
-    const latencies = await measureStageLatencies(model, input, {
+    const latencies = await measureStageLatencies(model, inputs, {
       repeats: options.repeats,
       full,
       onProgress: options.onProgress,
@@ -71,24 +74,40 @@ export async function measureModelCosts(
 }
 
 /**
- * A preprocessed stage-0 batch of the model's input shape with deterministic values in [−1, 1).
+ * A batch of every model input with deterministic values: float inputs pseudo-random in
+ * [−1, 1), integer and bool inputs 0 (a valid token id, token type and mask value).
  *
- * @throws InvalidArgumentError when the input shape has a dimension other than the batch that
- *   is not a fixed size (it cannot be made up).
+ * @throws InvalidArgumentError when an input has a dimension other than the batch that is
+ *   not a fixed size (such as a sequence length): it cannot be made up.
  */
-export function syntheticInput(manifest: ModelManifest, batch: number): StageTensor {
-  const sample = manifest.input.shape.slice(1);
-  if (sample.some((dimension) => !Number.isInteger(dimension) || dimension < 1)) {
-    throw new InvalidArgumentError(
-      `model "${manifest.id}" takes input of shape [${manifest.input.shape.join(', ')}]; measuring costs needs every dimension but the batch fixed`,
-    );
-  }
-  const dims = [batch, ...sample];
-  const data = new Float32Array(dims.reduce((product, dimension) => product * dimension, 1));
+export function syntheticInputs(manifest: ModelManifest, batch: number): TensorMap {
   let state = 0x9e3779b9;
-  for (let index = 0; index < data.length; index++) {
+  const random = () => {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    data[index] = state / 2 ** 31 - 1;
-  }
-  return { data, dims };
+    return state / 2 ** 31 - 1;
+  };
+  const entries = manifest.inputs.map((input): [string, StageTensor] => {
+    const sample = input.shape.slice(1);
+    if (
+      sample.some(
+        (dimension) => typeof dimension !== 'number' || !Number.isInteger(dimension) || dimension < 1,
+      )
+    ) {
+      throw new InvalidArgumentError(
+        `input "${input.name}" of model "${manifest.id}" has shape [${input.shape.join(', ')}]; measuring costs needs every dimension but the batch fixed`,
+      );
+    }
+    const dims = [batch, ...(sample as number[])];
+    const data = allocateStageData(
+      input.dtype,
+      dims.reduce((product, dimension) => product * dimension, 1),
+    );
+    if (data instanceof Float32Array || data instanceof Float64Array) {
+      for (let index = 0; index < data.length; index++) data[index] = random();
+    } else if (input.dtype === 'float16') {
+      for (let index = 0; index < data.length; index++) data[index] = numberToFloat16Bits(random());
+    }
+    return [input.name, { dtype: input.dtype, data, dims }];
+  });
+  return Object.fromEntries(entries);
 }

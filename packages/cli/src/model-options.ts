@@ -5,8 +5,8 @@ import {
   type LoadOptions,
   type ModelPackage,
   modelFingerprint,
-  preprocessInputs,
-  type StageTensor,
+  preprocessModelInputs,
+  type TensorMap,
 } from '@pcee/core';
 import { openModelPackage } from '@pcee/runtime-node';
 import { type Command, Option } from 'commander';
@@ -54,7 +54,10 @@ export function loadOptions(flags: ModelFlags): LoadOptions {
 /** A model package with its preprocessed inputs and their labels (if the file has them). */
 export interface ModelWithInputs {
   readonly modelPackage: ModelPackage;
-  readonly inputs: StageTensor;
+  /** Preprocessed model inputs by name. */
+  readonly inputs: TensorMap;
+  /** Number of samples. */
+  readonly samples: number;
   readonly labels?: Int32Array;
 }
 
@@ -69,7 +72,7 @@ export async function openModelWithInputs(
 ): Promise<ModelWithInputs> {
   const modelPackage = await openModelPackage(modelDir);
   const raw = await loadInputs(inputsPath, limit);
-  const inputs = preprocessInputs(modelPackage.manifest.input, raw.x);
+  const inputs = preprocessModelInputs(modelPackage.manifest, raw.arrays);
   const classes = modelPackage.manifest.classes.length;
   const outside = raw.labels?.findIndex((label) => label < 0 || label >= classes) ?? -1;
   if (outside >= 0) {
@@ -77,14 +80,19 @@ export async function openModelWithInputs(
       `${inputsPath}: label of sample ${outside} is ${raw.labels![outside]}, outside [0, ${classes}) for model "${modelPackage.manifest.id}"`,
     );
   }
-  return { modelPackage, inputs, labels: raw.labels };
+  return { modelPackage, inputs, samples: raw.samples, labels: raw.labels };
 }
 
-/** Throws unless the profile was calibrated for this model (exits, classes, id, weights). */
+/**
+ * Throws unless the profile was calibrated for this model (exits, classes, id, weights).
+ * A profile calibrated from bare traces records no model, so only its shape can be checked:
+ * `warn` (when given) is told so once, with the command that ties a profile to its model.
+ */
 export function assertProfileForModel(
   profile: CalibrationProfile,
   modelPackage: ModelPackage,
   modelDir: string,
+  warn?: (line: string) => void,
 ): void {
   const { manifest } = modelPackage;
   assertProfileMatches(
@@ -98,6 +106,11 @@ export function assertProfileForModel(
     },
     `pcee trace ${modelDir} <validation-inputs.npz> --out val.npz && pcee calibrate val.npz --model ${modelDir} --out profile.json`,
   );
+  if (profile.model.id === null && profile.model.fingerprint === null) {
+    warn?.(
+      `warning: the profile was calibrated without --model, so nothing ties it to model "${manifest.id}" (only its ${profile.model.exits} exits and ${profile.model.classes} classes match); recalibrate with: pcee calibrate <val-traces> --model ${modelDir} --out profile.json\n`,
+    );
+  }
 }
 
 /** Parses `--policy` names for running (the oracle needs labels, so it cannot run). */

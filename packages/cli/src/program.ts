@@ -4,13 +4,21 @@ import { registerBench } from './commands/bench.js';
 import { registerCalibrate } from './commands/calibrate.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEvaluate } from './commands/evaluate.js';
+import { registerInspect } from './commands/inspect.js';
+import { registerMerge } from './commands/merge.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
+import { registerSplit } from './commands/split.js';
 import { registerTrace } from './commands/trace.js';
+import { registerTune } from './commands/tune.js';
 
 /** Every command module exports one `register…(program, io)`; this is the list. */
 const COMMANDS = [
+  registerSplit,
+  registerInspect,
   registerCalibrate,
+  registerMerge,
+  registerTune,
   registerEvaluate,
   registerTrace,
   registerRun,

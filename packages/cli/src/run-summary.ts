@@ -10,24 +10,45 @@ export interface RunSummary {
   readonly relativeCost: number;
   /** Samples per exit. */
   readonly exitCounts: number[];
+  /** With --abstain: share of samples answered (not abstained), in [0, 1]. */
+  readonly coverage?: number;
+  /** With --abstain: accuracy of the answered samples; null without labels or answers. */
+  readonly selectiveAccuracy?: number | null;
 }
 
-/** Summarises per-sample results against optional labels. */
-export function summarizeRun(result: RunResult, costs: ExitCosts, labels?: Int32Array): RunSummary {
+/**
+ * Summarises per-sample results against optional labels. With `abstain`, abstained samples
+ * count as not correct in `accuracy`, and coverage and selective accuracy are added.
+ */
+export function summarizeRun(
+  result: RunResult,
+  costs: ExitCosts,
+  labels?: Int32Array,
+  abstain = false,
+): RunSummary {
   const samples = result.exit.length;
   const exitCounts = new Array<number>(costs.exits.length).fill(0);
   let totalCost = 0;
   let correct = 0;
+  let answered = 0;
   for (let n = 0; n < samples; n++) {
     exitCounts[result.exit[n]!]!++;
     totalCost += result.cost[n]!;
+    if (abstain && result.abstained[n] === 1) continue;
+    answered++;
     if (labels && result.prediction[n] === labels[n]) correct++;
   }
   const meanCost = totalCost / samples;
-  return {
+  const summary: RunSummary = {
     accuracy: labels ? correct / samples : null,
     meanCost,
     relativeCost: meanCost / costs.fullModel,
     exitCounts,
+  };
+  if (!abstain) return summary;
+  return {
+    ...summary,
+    coverage: answered / samples,
+    selectiveAccuracy: labels && answered > 0 ? correct / answered : null,
   };
 }

@@ -2,6 +2,8 @@ import type { BinningMethod } from './binning.js';
 import { depthCosts, type ExitCosts, validateCosts } from './compute-cost.js';
 import { type ConfidenceMeasure, type ExitScores, scoreExits } from './confidence.js';
 import { InvalidArgumentError } from './errors.js';
+import { type CalibrationData, sumContentHashes, tracesContentHash } from './guarantee/content-hash.js';
+import type { TunedOperatingPoint } from './guarantee/tuned-operating-point.js';
 import { buildReliabilityDiagrams, mergeDiagrams, type ReliabilityDiagram } from './reliability-diagram.js';
 import type { Traces } from './traces.js';
 
@@ -36,6 +38,10 @@ export interface CalibrationProfile {
   readonly samples: number;
   /** One diagram per exit. */
   readonly diagrams: readonly ReliabilityDiagram[];
+  /** Content hash of the calibration traces (optional; `tune` refuses them as holdout). */
+  readonly calibrationData?: CalibrationData;
+  /** The operating point chosen by `pcee tune` (optional; used when no δ is given). */
+  readonly tuned?: TunedOperatingPoint;
 }
 
 /** Options of `calibrate`. */
@@ -52,6 +58,12 @@ export interface CalibrateOptions {
   readonly model?: { readonly id: string | null; readonly fingerprint: string | null };
   /** Already-scored traces, to avoid scoring twice (must use the same confidence measure). */
   readonly scores?: ExitScores;
+  /**
+   * Record `calibrationData` (the traces' content hash, see `tracesContentHash`) so that
+   * `tune` can refuse this data as holdout. Off by default: hashing costs two to three times
+   * as much as calibrating (`pcee calibrate` turns it on).
+   */
+  readonly recordContentHash?: boolean;
 }
 
 /**
@@ -78,11 +90,17 @@ export function calibrate(traces: Traces, options: CalibrateOptions = {}): Calib
     costs,
     samples: traces.samples,
     diagrams: buildReliabilityDiagrams(scores, { bins, method }),
+    ...(options.recordContentHash
+      ? { calibrationData: { contentHash: tracesContentHash(traces), samples: traces.samples } }
+      : {}),
   };
 }
 
 /**
- * Merges profiles of disjoint validation shards into the profile of their union.
+ * Merges profiles of disjoint validation shards into the profile of their union: exactly
+ * (bit for bit) the profile of calibrating on all shards at once. `calibrationData` is kept
+ * when every shard has it (content hashes add up, see `sumContentHashes`); a `tuned` point
+ * is dropped, since it was chosen for one shard's bins.
  *
  * @throws InvalidArgumentError when they differ in model, confidence measure, binning or costs.
  */
@@ -92,17 +110,32 @@ export function mergeProfiles(profiles: readonly CalibrationProfile[]): Calibrat
   let samples = first.samples;
   let diagrams = first.diagrams;
   rest.forEach((next, index) => {
-    const mismatch = describeMergeMismatch(first, next);
+    const mismatch = describeProfileMismatch(first, next);
     if (mismatch) {
       throw new InvalidArgumentError(`cannot merge profile ${index + 1} into profile 0: ${mismatch}`);
     }
     samples += next.samples;
     diagrams = diagrams.map((diagram, exit) => mergeDiagrams(diagram, next.diagrams[exit]!));
   });
-  return { ...first, samples, diagrams };
+  const { tuned: _, calibrationData: __, ...shared } = first;
+  const hashes = profiles.map((profile) => profile.calibrationData);
+  const calibrationData = hashes.every((data) => data !== undefined)
+    ? {
+        contentHash: sumContentHashes(hashes.map((data) => data!.contentHash)),
+        samples: hashes.reduce((sum, data) => sum + data!.samples, 0),
+      }
+    : undefined;
+  return { ...shared, samples, diagrams, ...(calibrationData ? { calibrationData } : {}) };
 }
 
-function describeMergeMismatch(first: CalibrationProfile, second: CalibrationProfile): string | undefined {
+/**
+ * Why two profiles cannot be merged (model id or fingerprint, exits, classes, confidence
+ * measure, binning, costs), as one clause with both values; undefined when they can.
+ */
+export function describeProfileMismatch(
+  first: CalibrationProfile,
+  second: CalibrationProfile,
+): string | undefined {
   const pairs: [string, unknown, unknown][] = [
     ['model id', first.model.id, second.model.id],
     ['model fingerprint', first.model.fingerprint, second.model.fingerprint],

@@ -9,9 +9,16 @@ import { binAccuracy } from './reliability-diagram.js';
 import { arbitraryTraces } from './test-support/random-traces.js';
 
 describe('δ sweep', () => {
-  it.each(['pcee', 'pcee-ws', 'confidence'] as const)(
-    '%s: the sweep equals evaluating each compiled δ one by one (property)',
-    (policy) => {
+  it.each([
+    ['pcee', false],
+    ['pcee-ws', false],
+    ['confidence', false],
+    ['pcee', true],
+    ['pcee-ws', true],
+    ['confidence', true],
+  ] as const)(
+    '%s (abstain: %s): the sweep equals evaluating each compiled δ one by one (property)',
+    (policy, abstain) => {
       fc.assert(
         fc.property(
           arbitraryTraces,
@@ -25,9 +32,13 @@ describe('δ sweep', () => {
               Array.from(binAccuracy(diagram)).filter(Number.isFinite),
             );
             const deltas = [...randomDeltas, ...ties, 0, 1];
-            const swept = sweepDeltas(scores, profile, policy, deltas);
+            const swept = sweepDeltas(scores, profile, policy, deltas, profile.costs, { abstain });
             deltas.forEach((delta, index) => {
-              const direct = evaluatePolicy(scores, compilePolicy(profile, policy, delta), profile.costs);
+              const direct = evaluatePolicy(scores, compilePolicy(profile, policy, delta), profile.costs, {
+                abstain,
+              });
+              expect(swept[index]!.abstained).toBe(direct.abstained);
+              expect(swept[index]!.coverage).toBe(direct.coverage);
               expect(swept[index]!.exitCounts).toEqual(direct.exitCounts);
               expect(swept[index]!.accuracy).toBeCloseTo(direct.accuracy, 12);
               expect(swept[index]!.meanCost).toBeCloseTo(direct.meanCost, 9);

@@ -3,7 +3,7 @@ import type { CalibrationProfile } from './calibration-profile.js';
 import type { ExitCosts } from './compute-cost.js';
 import type { ExitScores } from './confidence.js';
 import { InvalidArgumentError } from './errors.js';
-import { type PolicyEvaluation, summarize } from './evaluation.js';
+import { type AbstainOptions, type PolicyEvaluation, summarize } from './evaluation.js';
 import { assertDelta, binExitScores, type ThresholdPolicyName } from './policy.js';
 
 /**
@@ -13,7 +13,9 @@ import { assertDelta, binExitScores, type ThresholdPolicyName } from './policy.j
  * the running maximum over exits ≤ l of the score the policy compares with δ (bin accuracy,
  * smoothed accuracy or confidence). So each sample touches at most L intervals of the
  * sorted δ list, added to difference arrays: O(N·L·log D + D·L) instead of O(N·L·D).
- * The results equal `evaluatePolicy(compilePolicy(profile, policy, δ))` for every δ.
+ * The results equal `evaluatePolicy(compilePolicy(profile, policy, δ), costs, options)` for
+ * every δ. With abstention, a sample reaching the last exit is answered for the δ up to its
+ * score there and abstains above: one more split of its last interval.
  *
  * @param deltas thresholds in [0, 1], any order; results come back in the same order.
  * @param costs defaults to the profile's costs.
@@ -24,6 +26,7 @@ export function sweepDeltas(
   policy: ThresholdPolicyName,
   deltas: readonly number[],
   costs: ExitCosts = profile.costs,
+  options: AbstainOptions = {},
 ): PolicyEvaluation[] {
   const { samples, exits, correct } = scores;
   if (profile.diagrams.length !== exits) {
@@ -40,15 +43,17 @@ export function sweepDeltas(
   // Difference arrays over sorted δ positions: [position * exits + exit].
   const exitCountDiff = new Float64Array((count + 1) * exits);
   const exitCorrectDiff = new Float64Array((count + 1) * exits);
+  const abstainDiff = new Float64Array(count + 1);
+  const last = exits - 1;
   for (let n = 0; n < samples; n++) {
     let running = Number.NEGATIVE_INFINITY;
     let low = 0; // δ positions below `low` already exited earlier
-    for (let exit = 0; exit < exits && low < count; exit++) {
+    for (let exit = 0; exit < last && low < count; exit++) {
       const row = n * exits + exit;
-      const score = exit === exits - 1 ? Number.POSITIVE_INFINITY : exitScore[row]!;
+      const score = exitScore[row]!;
       if (score <= running) continue;
       running = score;
-      const high = exit === exits - 1 ? count : upperBound(sorted, running);
+      const high = upperBound(sorted, running);
       if (high > low) {
         exitCountDiff[low * exits + exit]! += 1;
         exitCountDiff[high * exits + exit]! -= 1;
@@ -57,12 +62,24 @@ export function sweepDeltas(
         low = high;
       }
     }
+    if (low >= count) continue;
+    // The rest reach the last exit; with abstention they are answered only while δ ≤ its score.
+    const row = n * exits + last;
+    const answeredHigh = options.abstain ? Math.max(low, upperBound(sorted, exitScore[row]!)) : count;
+    exitCountDiff[low * exits + last]! += 1;
+    exitCountDiff[count * exits + last]! -= 1;
+    exitCorrectDiff[low * exits + last]! += correct[row]!;
+    exitCorrectDiff[answeredHigh * exits + last]! -= correct[row]!;
+    abstainDiff[answeredHigh]! += 1;
+    abstainDiff[count]! -= 1;
   }
 
   const results = new Array<PolicyEvaluation>(count);
   const exitCounts = new Float64Array(exits);
   const exitCorrect = new Float64Array(exits);
+  let abstained = 0;
   for (let position = 0; position < count; position++) {
+    abstained += abstainDiff[position]!;
     let totalCost = 0;
     for (let exit = 0; exit < exits; exit++) {
       exitCounts[exit]! += exitCountDiff[position * exits + exit]!;
@@ -77,6 +94,7 @@ export function sweepDeltas(
       totalCost,
       samples,
       costs,
+      options.abstain ? abstained : undefined,
     );
   }
   return results;

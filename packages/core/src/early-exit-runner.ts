@@ -1,10 +1,12 @@
 import { now } from './clock.js';
 import type { ExitCosts } from './compute-cost.js';
-import { type ConfidenceMeasure, rowArgmax, rowConfidence } from './confidence.js';
+import type { ConfidenceMeasure } from './confidence.js';
+import { decideBatch } from './decide-batch.js';
 import { InvalidArgumentError, InvalidInputError } from './errors.js';
 import type { CompiledPolicy } from './policy.js';
-import { gatherRows, sliceRows } from './preprocess.js';
-import type { StagedModel, StageTensor } from './runtime-spec.js';
+import type { StagedModel, StageTensor, TensorMap } from './runtime-spec.js';
+import { batchSizeOf, gatherTensorMap, isStageTensor, sliceTensorMap } from './stage-tensors.js';
+import { tensorLiveness } from './tensor-liveness.js';
 
 /** Options of `runEarlyExit`. */
 export interface RunOptions {
@@ -18,6 +20,11 @@ export interface RunOptions {
   readonly batchSize?: number;
   /** Called after each batch with the number of samples done so far. */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Answer "abstain" for samples that reach the last exit in a bin below δ (see
+   * `CompiledPolicy.lastExitAnswers`); they are marked in `RunResult.abstained`.
+   */
+  readonly abstain?: boolean;
 }
 
 /** Per-sample outcome of early-exit inference, as parallel arrays indexed by sample. */
@@ -32,36 +39,44 @@ export interface RunResult {
   readonly estimatedAccuracy: Float64Array;
   /** Cumulative cost of the exit taken, in the costs' unit. */
   readonly cost: Float64Array;
+  /** 1 where the sample is answered "abstain" (only with `abstain`); its prediction is the last exit's guess. */
+  readonly abstained: Uint8Array;
   /** Wall time split: inside `runStage` vs the runner's own work (policy, bookkeeping, copies), ms. */
   readonly timing: { readonly stageMs: number; readonly runnerMs: number };
 }
 
 /**
  * Early-exit inference, identical for every backend: run stage 0 on a batch, decide per
- * sample from the compiled policy, gather the samples that continue into a smaller batch
- * (compaction), run the next stage on them only, until every sample has exited.
+ * sample from the compiled policy, gather the samples that continue (every tensor a later
+ * stage still needs, any dtype) into a smaller batch (compaction), run the next stage on
+ * them only, until every sample has exited.
  *
- * @param inputs preprocessed stage-0 input, batch first (see `preprocessInputs`).
+ * @param inputs the model inputs by name, preprocessed and batch first (see
+ *   `preprocessModelInputs`); a bare tensor is taken as the only input of a one-input model.
  */
 export async function runEarlyExit(
   model: StagedModel,
-  inputs: StageTensor,
+  inputs: TensorMap | StageTensor,
   options: RunOptions,
 ): Promise<RunResult> {
   const { policy, confidence: measure, costs } = options;
   const batchSize = checkBatchSize(options.batchSize ?? 64);
+  const answers = options.abstain ? abstentionTable(policy) : undefined;
   if (policy.tables.length !== model.stages) {
     throw new InvalidArgumentError(
       `policy has ${policy.tables.length} exits but model "${model.manifest.id}" has ${model.stages}; recalibrate for this model`,
     );
   }
-  const total = inputs.dims[0]!;
+  const named = modelInputMap(model, inputs);
+  const live = tensorLiveness(model.manifest);
+  const total = batchSizeOf(named);
   const result = {
     prediction: new Int32Array(total),
     exit: new Int32Array(total),
     confidence: new Float64Array(total),
     estimatedAccuracy: new Float64Array(total),
     cost: new Float64Array(total),
+    abstained: new Uint8Array(total),
   };
   let stageMs = 0;
   const started = now();
@@ -73,39 +88,39 @@ export async function runEarlyExit(
     const end = Math.min(total, start + batchSize);
     let active = end - start;
     for (let row = 0; row < active; row++) rows[row] = start + row;
-    let input = sliceRows(inputs, start, end);
+    let carried = sliceTensorMap(named, start, end);
     for (let stage = 0; stage <= last && active > 0; stage++) {
       const stageStarted = now();
-      const output = await model.runStage(stage, input);
+      const output = await model.runStage(stage, carried);
       stageMs += now() - stageStarted;
       const classes = checkLogits(output.logits, active, model, stage);
-      const logits = output.logits.data;
-      const table = policy.tables[stage]!;
+      const decided = decideBatch(
+        output.logits.data,
+        active,
+        classes,
+        policy.tables[stage]!,
+        measure,
+        stage === last,
+      );
       let kept = 0;
       for (let row = 0; row < active; row++) {
-        const offset = row * classes;
-        const score = rowConfidence(logits, offset, classes, measure);
-        const interval = table.lookup(score);
-        if (stage === last || table.exit[interval] === 1) {
+        if (decided.exits[row] === 1) {
           const sample = rows[row]!;
-          result.prediction[sample] = rowArgmax(logits, offset, classes);
+          result.prediction[sample] = decided.prediction[row]!;
           result.exit[sample] = stage;
-          result.confidence[sample] = score;
-          result.estimatedAccuracy[sample] = table.estimatedAccuracy[interval]!;
+          result.confidence[sample] = decided.confidence[row]!;
+          result.estimatedAccuracy[sample] = decided.estimatedAccuracy[row]!;
           result.cost[sample] = costs.exits[stage]!;
+          if (answers && stage === last && answers[decided.interval[row]!] !== 1)
+            result.abstained[sample] = 1;
         } else {
           keep[kept++] = row;
         }
       }
       if (kept === 0 || stage === last) break;
-      const features = output.features;
-      if (!features) {
-        throw new InvalidInputError(
-          `stage ${stage} of model "${model.manifest.id}" returned no features for stage ${stage + 1}`,
-        );
-      }
+      const next = carryForward(model, stage, carried, output.tensors, live[stage + 1]!);
       // Compaction: only the samples that continue go to the next stage.
-      input = kept === active ? features : gatherRows(features, keep, kept);
+      carried = kept === active ? next : gatherTensorMap(next, keep, kept);
       for (let row = 0; row < kept; row++) keep[row] = rows[keep[row]!]!;
       [rows, keep] = [keep, rows];
       active = kept;
@@ -122,32 +137,87 @@ export async function runEarlyExit(
  */
 export async function traceModel(
   model: StagedModel,
-  inputs: StageTensor,
+  inputs: TensorMap | StageTensor,
   options: { readonly batchSize?: number; readonly onProgress?: (done: number, total: number) => void } = {},
 ): Promise<{ logits: Float32Array; samples: number; exits: number; classes: number }> {
   const batchSize = checkBatchSize(options.batchSize ?? 64);
-  const total = inputs.dims[0]!;
+  const named = modelInputMap(model, inputs);
+  const live = tensorLiveness(model.manifest);
+  const total = batchSizeOf(named);
   const exits = model.stages;
   const classes = model.manifest.classes.length;
   const logits = new Float32Array(total * exits * classes);
   for (let start = 0; start < total; start += batchSize) {
     const end = Math.min(total, start + batchSize);
-    let input = sliceRows(inputs, start, end);
+    let carried = sliceTensorMap(named, start, end);
     for (let stage = 0; stage < exits; stage++) {
-      const output = await model.runStage(stage, input);
+      const output = await model.runStage(stage, carried);
       checkLogits(output.logits, end - start, model, stage);
       for (let row = 0; row < end - start; row++) {
         const target = ((start + row) * exits + stage) * classes;
         logits.set(output.logits.data.subarray(row * classes, (row + 1) * classes), target);
       }
-      if (stage < exits - 1) {
-        if (!output.features) throw new InvalidInputError(`stage ${stage} returned no features`);
-        input = output.features;
-      }
+      if (stage < exits - 1) carried = carryForward(model, stage, carried, output.tensors, live[stage + 1]!);
     }
     options.onProgress?.(end, total);
   }
   return { logits, samples: total, exits, classes };
+}
+
+/**
+ * The model's inputs by name: a bare tensor is named after the model's only input; of a
+ * map, only the model's inputs are kept, and each must be present.
+ *
+ * @throws InvalidInputError naming the missing input, or a bare tensor for a model with several inputs.
+ */
+export function modelInputMap(model: StagedModel, inputs: TensorMap | StageTensor): TensorMap {
+  const { manifest } = model;
+  if (isStageTensor(inputs)) {
+    if (manifest.inputs.length !== 1) {
+      throw new InvalidInputError(
+        `model "${manifest.id}" takes ${manifest.inputs.length} inputs (${manifest.inputs.map((input) => input.name).join(', ')}); pass them by name`,
+      );
+    }
+    return { [manifest.inputs[0]!.name]: inputs };
+  }
+  const missing = manifest.inputs.filter((input) => !(input.name in inputs)).map((input) => input.name);
+  if (missing.length > 0) {
+    throw new InvalidInputError(
+      `model "${manifest.id}" needs input ${missing.map((name) => `"${name}"`).join(', ')} (given: ${Object.keys(inputs).join(', ') || 'nothing'})`,
+    );
+  }
+  // Only the model's inputs: anything else given (labels, extras) is neither sliced nor carried.
+  return Object.fromEntries(manifest.inputs.map((input) => [input.name, inputs[input.name]!]));
+}
+
+/** What enters stage `stage + 1`: the live tensors among those carried so far and those just produced. */
+function carryForward(
+  model: StagedModel,
+  stage: number,
+  carried: TensorMap,
+  produced: TensorMap,
+  live: readonly string[],
+): TensorMap {
+  const next: Record<string, StageTensor> = {};
+  for (const name of live) {
+    const tensor = produced[name] ?? carried[name];
+    if (!tensor) {
+      throw new InvalidInputError(
+        `stage ${stage} of model "${model.manifest.id}" did not return "${name}", which a later stage needs; check the stage's outputs in model.json`,
+      );
+    }
+    next[name] = tensor;
+  }
+  return next;
+}
+
+function abstentionTable(policy: CompiledPolicy): Uint8Array {
+  if (!policy.lastExitAnswers) {
+    throw new InvalidArgumentError(
+      'abstain needs a policy from compilePolicy (this one has no abstention table)',
+    );
+  }
+  return policy.lastExitAnswers;
 }
 
 function checkBatchSize(batchSize: number): number {

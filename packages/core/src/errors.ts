@@ -15,7 +15,8 @@ export type PceeErrorCode =
   | 'MODEL_MISMATCH'
   | 'DEVICE_UNAVAILABLE'
   | 'RUNTIME_FAILURE'
-  | 'INVALID_INPUT';
+  | 'INVALID_INPUT'
+  | 'UNSUPPORTED_MODEL';
 
 /** Base class of every error PCEE raises for a user mistake or bad input. */
 export class PceeError extends Error {
@@ -89,5 +90,16 @@ export class InvalidInputError extends PceeError {
 export class RuntimeFailureError extends PceeError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('RUNTIME_FAILURE', message, options);
+  }
+}
+
+/**
+ * A model graph PCEE cannot split or carry as given: control flow (`If`, `Loop`, `Scan`)
+ * inside a stage, a static batch dimension, a tensor of a dtype stages cannot carry, or a
+ * split whose stages do not reproduce the model's logits.
+ */
+export class UnsupportedModelError extends PceeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('UNSUPPORTED_MODEL', message, options);
   }
 }

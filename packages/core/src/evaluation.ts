@@ -18,6 +18,24 @@ export interface PolicyEvaluation {
   readonly exitCounts: number[];
   /** Accuracy of the samples that exited at each exit; null where none did. */
   readonly exitAccuracy: (number | null)[];
+  /**
+   * With abstention only: samples answered "abstain" (they reached the last exit in a bin
+   * below δ; they count in `exitCounts` and cost, and as not correct in `accuracy`).
+   */
+  readonly abstained?: number;
+  /** With abstention only: share of samples answered, in [0, 1]. */
+  readonly coverage?: number;
+  /** With abstention only: accuracy of the answered samples; null when none was answered. */
+  readonly selectiveAccuracy?: number | null;
+}
+
+/** Options of evaluations that can abstain. */
+export interface AbstainOptions {
+  /**
+   * Answer "abstain" for a sample that reaches the last exit in a bin whose (smoothed)
+   * accuracy, or for the confidence baseline its confidence, is below δ.
+   */
+  readonly abstain?: boolean;
 }
 
 /**
@@ -53,28 +71,75 @@ export function oracleExits(scores: ExitScores): Int32Array {
   return chosen;
 }
 
-/** Aggregates accuracy, cost and exit statistics of given per-sample exits. */
+/**
+ * Which samples abstain under a compiled policy: those whose exit is the last one and whose
+ * confidence there falls in an interval where the last exit's score is below δ.
+ *
+ * @param chosen the exits taken (`simulateExits`).
+ * @throws InvalidArgumentError when the policy has no abstention table (built by hand).
+ */
+export function simulateAbstentions(
+  scores: ExitScores,
+  compiled: CompiledPolicy,
+  chosen: Int32Array,
+): Uint8Array {
+  const { samples, exits, confidence } = scores;
+  const answers = compiled.lastExitAnswers;
+  if (!answers) {
+    throw new InvalidArgumentError('this policy has no abstention table; compile it with compilePolicy');
+  }
+  const table = compiled.tables[exits - 1]!;
+  const abstained = new Uint8Array(samples);
+  for (let n = 0; n < samples; n++) {
+    if (chosen[n] !== exits - 1) continue;
+    if (answers[table.lookup(confidence[n * exits + exits - 1]!)] !== 1) abstained[n] = 1;
+  }
+  return abstained;
+}
+
+/**
+ * Aggregates accuracy, cost and exit statistics of given per-sample exits.
+ *
+ * @param abstained 1 for samples answered "abstain"; adds coverage and selective accuracy.
+ */
 export function evaluateExits(
   scores: ExitScores,
   chosen: Int32Array,
   costs: ExitCosts,
   policy: PolicyName,
   delta: number | null,
+  abstained?: Uint8Array,
 ): PolicyEvaluation {
   const { samples, exits, correct } = scores;
   const exitCounts = new Array<number>(exits).fill(0);
   const exitCorrect = new Array<number>(exits).fill(0);
   let totalCost = 0;
+  let abstainedCount = 0;
   for (let n = 0; n < samples; n++) {
     const exit = chosen[n]!;
     exitCounts[exit]!++;
-    exitCorrect[exit]! += correct[n * exits + exit]!;
     totalCost += costs.exits[exit]!;
+    if (abstained?.[n] === 1) abstainedCount++;
+    else exitCorrect[exit]! += correct[n * exits + exit]!;
   }
-  return summarize(policy, delta, exitCounts, exitCorrect, totalCost, samples, costs);
+  return summarize(
+    policy,
+    delta,
+    exitCounts,
+    exitCorrect,
+    totalCost,
+    samples,
+    costs,
+    abstained ? abstainedCount : undefined,
+  );
 }
 
-/** Builds the evaluation record from per-exit counts and the total cost. */
+/**
+ * Builds the evaluation record from per-exit counts and the total cost.
+ *
+ * @param exitCorrect correct answers per exit (abstentions are not answers).
+ * @param abstained samples answered "abstain", when abstaining; adds coverage and selective accuracy.
+ */
 export function summarize(
   policy: PolicyName,
   delta: number | null,
@@ -83,10 +148,11 @@ export function summarize(
   totalCost: number,
   samples: number,
   costs: ExitCosts,
+  abstained?: number,
 ): PolicyEvaluation {
   const correctTotal = exitCorrect.reduce((sum, value) => sum + value, 0);
   const meanCost = totalCost / samples;
-  return {
+  const evaluation: PolicyEvaluation = {
     policy,
     delta,
     accuracy: correctTotal / samples,
@@ -95,15 +161,26 @@ export function summarize(
     exitCounts,
     exitAccuracy: exitCounts.map((count, exit) => (count > 0 ? exitCorrect[exit]! / count : null)),
   };
+  if (abstained === undefined) return evaluation;
+  const answered = samples - abstained;
+  return {
+    ...evaluation,
+    abstained,
+    coverage: answered / samples,
+    selectiveAccuracy: answered > 0 ? correctTotal / answered : null,
+  };
 }
 
-/** Evaluates a compiled threshold policy on scored traces. */
+/** Evaluates a compiled threshold policy on scored traces, optionally abstaining. */
 export function evaluatePolicy(
   scores: ExitScores,
   compiled: CompiledPolicy,
   costs: ExitCosts,
+  options: AbstainOptions = {},
 ): PolicyEvaluation {
-  return evaluateExits(scores, simulateExits(scores, compiled), costs, compiled.policy, compiled.delta);
+  const chosen = simulateExits(scores, compiled);
+  const abstained = options.abstain ? simulateAbstentions(scores, compiled, chosen) : undefined;
+  return evaluateExits(scores, chosen, costs, compiled.policy, compiled.delta, abstained);
 }
 
 /** Evaluates the oracle: the cheapest possible exits that keep every correct final answer reachable. */

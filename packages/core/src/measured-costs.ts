@@ -2,14 +2,16 @@ import { now } from './clock.js';
 import { type CostMeasurement, type ExitCosts, validateCosts } from './compute-cost.js';
 import { InvalidArgumentError, InvalidInputError } from './errors.js';
 import type { FullModel } from './onnx-full-model.js';
-import type { StagedModel, StageTensor } from './runtime-spec.js';
+import type { StagedModel, StageTensor, TensorMap } from './runtime-spec.js';
+import { batchSizeOf } from './stage-tensors.js';
+import { tensorLiveness } from './tensor-liveness.js';
 
 /**
  * Measured costs, and why they are measured the way they are.
  *
  * **Stage by stage, at one fixed batch, no exit.** Each timed round runs every stage on the
- * whole batch (the features of stage i feed stage i + 1, nothing leaves) and times each
- * `runStage` call: backbone part plus its head, as the runner calls it. Exit l then costs
+ * whole batch (what stage i produces feeds the later stages, as the runner carries it;
+ * nothing leaves) and times each `runStage` call: backbone part plus its head. Exit l then costs
  * Σ_{i ≤ l} median(stage i) / batch ms per sample. Summing per-stage medians (instead of timing
  * each prefix 0…l separately) makes the costs non-decreasing by construction and needs one
  * chain per round instead of L; `full.onnx` runs in the same rounds, so machine load hits both.
@@ -55,13 +57,14 @@ export interface StageLatencies {
  * Times every stage of a model, stage by stage on one batch with no exit, and the full model
  * in the same rounds (see the note at the top of this file for why this way).
  *
- * @param input a preprocessed batch `[B, …]` for stage 0 (and the full model).
+ * @param inputs a preprocessed batch of the model's inputs by name (all `[B, …]`), as the
+ *   runner takes them; the full model runs on the same.
  * @throws InvalidArgumentError for repeats < 1 or warm-ups < 0.
- * @throws InvalidInputError when a stage returns no features for the next one.
+ * @throws InvalidInputError when a stage does not return a tensor a later stage needs.
  */
 export async function measureStageLatencies(
   model: StagedModel,
-  input: StageTensor,
+  inputs: TensorMap,
   options: StageLatencyOptions = {},
 ): Promise<StageLatencies> {
   const repeats = options.repeats ?? 20;
@@ -72,34 +75,40 @@ export async function measureStageLatencies(
   if (!Number.isInteger(warmups) || warmups < 0) {
     throw new InvalidArgumentError(`warm-ups must be a non-negative integer, got ${warmups}`);
   }
+  const live = tensorLiveness(model.manifest);
   const stageTimes: number[][] = Array.from({ length: model.stages }, () => []);
   const fullTimes: number[] = [];
   const rounds = warmups + repeats;
   for (let round = 0; round < rounds; round++) {
     const timed = round >= warmups;
-    let current = input;
+    let carried = inputs;
     for (let stage = 0; stage < model.stages; stage++) {
       const started = now();
-      const output = await model.runStage(stage, current);
+      const output = await model.runStage(stage, carried);
       if (timed) stageTimes[stage]!.push(now() - started);
       if (stage < model.stages - 1) {
-        if (!output.features) {
-          throw new InvalidInputError(
-            `stage ${stage} of model "${model.manifest.id}" returned no features for stage ${stage + 1}`,
-          );
+        const next: Record<string, StageTensor> = {};
+        for (const name of live[stage + 1]!) {
+          const tensor = output.tensors[name] ?? carried[name];
+          if (!tensor) {
+            throw new InvalidInputError(
+              `stage ${stage} of model "${model.manifest.id}" did not return "${name}", which a later stage needs`,
+            );
+          }
+          next[name] = tensor;
         }
-        current = output.features;
+        carried = next;
       }
     }
     if (options.full) {
       const started = now();
-      await options.full.run(input);
+      await options.full.run(inputs);
       if (timed) fullTimes.push(now() - started);
     }
     options.onProgress?.(round + 1, rounds);
   }
   return {
-    batch: input.dims[0]!,
+    batch: batchSizeOf(inputs),
     stageMs: stageTimes.map(median),
     ...(options.full ? { fullMs: median(fullTimes) } : {}),
     repeats,

@@ -1,33 +1,36 @@
 /**
- * The model package manifest (`model.json`), format `pcee-model` version 1.
+ * The model package manifest (`model.json`), format `pcee-model`, as PCEE holds it in
+ * memory: the version 2 shape. Version 1 files (one float32 input, one float32 `features`
+ * tensor between stages) are converted to it when read (see `parseManifest`).
  *
  * A model package is a folder holding this manifest, one ONNX file per stage
- * (`stage-<i>.onnx`), optionally `full.onnx` (the backbone plus the final head only:
- * the baseline a user deploys without early exit), and optionally traces.
+ * (`stage-<i>.onnx`), optionally `full.onnx` (the network without intermediate heads: the
+ * baseline a user deploys without early exit), and optionally traces.
  *
- * Stage `i` takes the preprocessed input (stage 0) or the previous stage's `features`
- * output and returns `features` and `logits` (the last stage may omit `features`).
- * Every tensor has a dynamic batch dimension first.
+ * Tensors have names in the package's namespace. Stage `i` consumes model inputs and
+ * tensors produced by earlier stages, and produces the tensors later stages need plus its
+ * exit's logits. Every tensor has a batch dimension first.
  *
- * Cost unit: FLOPs, counting one multiply-add as 2 FLOPs, counted analytically from
- * layer shapes (convolutions, linear layers, attention matmuls; normalisation,
- * activations and softmax are ignored as they are negligible and hardware-dependent).
+ * Cost unit: FLOPs, counting one multiply-add as 2 FLOPs (convolutions, linear layers,
+ * attention matmuls; normalisation, activations and softmax are ignored as negligible).
  */
 export interface ModelManifest {
   /** Always `"pcee-model"`. */
   readonly format: 'pcee-model';
-  /** Format version; readers reject unknown versions. Currently `1`. */
-  readonly version: 1;
+  /** In-memory shape version: always 2 (version 1 files are converted when read). */
+  readonly version: 2;
   /** Model identity, e.g. `"fmnist-cnn-large"`; profiles record it. */
   readonly id: string;
   /** One line for humans. */
   readonly description?: string;
-  /** What stage 0 expects and how to get there from raw data. */
-  readonly input: ModelInputSpec;
+  /** The model's inputs, in order. */
+  readonly inputs: readonly ModelInputSpec[];
   /** Class names, index = class id. Their count is the logits width C. */
   readonly classes: readonly string[];
   /** The stages in order; stage `i` carries exit `i`. */
   readonly stages: readonly StageSpec[];
+  /** Dtype and shape of the tensors carried between stages, when known (`pcee split` writes them). */
+  readonly tensors?: readonly TensorSpec[];
   /**
    * Cumulative cost of stopping at exit `l`, in FLOPs: the backbone up to stage `l` plus
    * every head evaluated on the way (heads are not free). Length = number of stages.
@@ -45,25 +48,68 @@ export interface ModelManifest {
   readonly training?: Record<string, unknown>;
 }
 
-/** The input of stage 0 and its preprocessing from raw values. */
-export interface ModelInputSpec {
-  /** ONNX input name of stage 0 and of `full.onnx`, e.g. `"image"`. */
+/** Element types a model input or carried tensor may have. */
+export type ModelTensorDtype =
+  | 'float32'
+  | 'float16'
+  | 'float64'
+  | 'int64'
+  | 'int32'
+  | 'int8'
+  | 'uint8'
+  | 'bool';
+
+/** Every {@link ModelTensorDtype}, for validation and messages. */
+export const MODEL_TENSOR_DTYPES: readonly ModelTensorDtype[] = [
+  'float32',
+  'float16',
+  'float64',
+  'int64',
+  'int32',
+  'int8',
+  'uint8',
+  'bool',
+];
+
+/**
+ * A dimension: a fixed size, or a symbolic name shared by every tensor of one batch (e.g.
+ * `"batch"`, `"sequence"`). `-1` (version 1) means a free dimension.
+ */
+export type Dimension = number | string;
+
+/** A named tensor's element type and shape (batch first). */
+export interface TensorSpec {
   readonly name: string;
-  /** Shape with `-1` for the dynamic batch dimension, e.g. `[-1, 1, 28, 28]`. */
-  readonly shape: readonly number[];
-  /** Element type the ONNX input expects. */
-  readonly dtype: 'float32';
-  /** Raw data element type before preprocessing, e.g. `"uint8"` pixels. */
-  readonly rawDtype: string;
-  /**
-   * `model_input = (raw * scale - mean[c]) / std[c]`, with `c` the channel (dimension 1).
-   * `mean` and `std` have one entry per channel.
-   */
+  readonly dtype: ModelTensorDtype;
+  readonly shape: readonly Dimension[];
+}
+
+/** A model input, optionally with the preprocessing that turns raw data into it. */
+export interface ModelInputSpec extends TensorSpec {
+  /** Raw data accepted instead of the model dtype, and how to convert it (e.g. uint8 pixels). */
+  readonly raw?: RawInputSpec;
+}
+
+/**
+ * Raw input and its conversion: `model_input = (raw · scale − mean[c]) / std[c]`, with `c`
+ * the channel (dimension 1); `mean` and `std` have one entry per channel.
+ */
+export interface RawInputSpec {
+  /** Raw element type, e.g. `"uint8"` pixels. */
+  readonly dtype: string;
   readonly preprocessing: {
     readonly scale: number;
     readonly mean: readonly number[];
     readonly std: readonly number[];
   };
+}
+
+/** A tensor as a stage graph names it: the package's tensor name and the ONNX input/output name. */
+export interface TensorBinding {
+  /** Name in the package namespace (model input name, or a carried tensor's name). */
+  readonly name: string;
+  /** Name of the graph input or output; equal to `name` unless the export named it otherwise. */
+  readonly onnxName: string;
 }
 
 /** One stage: a backbone block followed by its exit head. */
@@ -74,10 +120,12 @@ export interface StageSpec {
   readonly file: string;
   /** Lower-case hex sha256 of the file. */
   readonly sha256: string;
-  /** ONNX input name (`"image"` for stage 0, `"features"` after). */
-  readonly input: string;
-  /** ONNX output names: `features` (absent on the last stage if it has none) and `logits`. */
-  readonly outputs: { readonly features?: string; readonly logits: string };
+  /** Tensors the stage's graph takes: model inputs or tensors produced by earlier stages. */
+  readonly consumes: readonly TensorBinding[];
+  /** Tensors the stage produces for later stages (empty on the last stage). */
+  readonly produces: readonly TensorBinding[];
+  /** ONNX output name of this exit's logits `[batch, classes]`. */
+  readonly logits: string;
   /** FLOPs of this stage's backbone part and of its exit head, per sample. */
   readonly flops: { readonly backbone: number; readonly head: number };
   /** Trainable parameters of this stage (backbone part + head). */
@@ -88,8 +136,8 @@ export interface StageSpec {
 export interface FullModelSpec {
   readonly file: string;
   readonly sha256: string;
-  /** ONNX input name (same as `input.name`). */
-  readonly input: string;
+  /** Model inputs the graph takes. */
+  readonly inputs: readonly TensorBinding[];
   /** ONNX output name of the logits. */
   readonly output: string;
   readonly parameters: number;

@@ -3,64 +3,84 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import { costsFromStages, type ExitCosts } from './compute-cost.js';
 import { InvalidManifestError } from './errors.js';
-import type { ModelManifest } from './model-manifest-types.js';
+import {
+  fileNameSchema,
+  manifestCommonSchema,
+  positiveNumber,
+  sha256Schema,
+  stageCommonSchema,
+} from './manifest-schema-parts.js';
+import { manifestFromV1, manifestV1Schema } from './manifest-v1.js';
+import { MODEL_TENSOR_DTYPES, type ModelManifest, type TensorBinding } from './model-manifest-types.js';
 import { describeSchemaIssues, tryParseJson } from './schema-errors.js';
 
-export type { FullModelSpec, ModelInputSpec, ModelManifest, StageSpec } from './model-manifest-types.js';
+export type {
+  Dimension,
+  FullModelSpec,
+  ModelInputSpec,
+  ModelManifest,
+  ModelTensorDtype,
+  RawInputSpec,
+  StageSpec,
+  TensorBinding,
+  TensorSpec,
+} from './model-manifest-types.js';
+export { MODEL_TENSOR_DTYPES } from './model-manifest-types.js';
 
-/** Current version of the `pcee-model` manifest format. */
-export const MANIFEST_VERSION = 1;
+/** Newest version of the `pcee-model` manifest format (version 1 is still read). */
+export const MANIFEST_VERSION = 2;
 
-const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex sha256');
-const positive = z.number().positive().refine(Number.isFinite, 'must be finite');
-const fileName = z
-  .string()
-  .min(1)
-  .refine(
-    (name) => !name.includes('/') && !name.includes('\\') && name !== '..',
-    'must be a file name in the package folder',
+/** Manifest versions this release reads. */
+export const READABLE_MANIFEST_VERSIONS: readonly number[] = [1, 2];
+
+const tensorName = z.string().min(1);
+const dimension = z.union([z.number().int(), z.string().min(1)]);
+const dtype = z.enum(MODEL_TENSOR_DTYPES as [string, ...string[]]);
+/** `"name"` or `{ "name", "onnxName" }`, normalised to a binding. */
+const binding = z
+  .union([tensorName, z.object({ name: tensorName, onnxName: tensorName })])
+  .transform(
+    (entry): TensorBinding => (typeof entry === 'string' ? { name: entry, onnxName: entry } : entry),
   );
+const tensorSpec = z.object({ name: tensorName, dtype, shape: z.array(dimension).min(1) });
 
-const manifestSchema = z.object({
-  format: z.literal('pcee-model'),
-  version: z.literal(MANIFEST_VERSION),
-  id: z.string().min(1),
-  description: z.string().optional(),
-  input: z.object({
-    name: z.string().min(1),
-    shape: z.array(z.number().int()).min(1),
-    dtype: z.literal('float32'),
-    rawDtype: z.string(),
-    preprocessing: z.object({ scale: positive, mean: z.array(z.number()), std: z.array(positive) }),
-  }),
-  classes: z.array(z.string()).min(2),
-  stages: z
+const manifestV2Schema = manifestCommonSchema.extend({
+  version: z.literal(2),
+  inputs: z
     .array(
-      z.object({
-        index: z.number().int().nonnegative(),
-        file: fileName,
-        sha256: sha256Schema,
-        input: z.string().min(1),
-        outputs: z.object({ features: z.string().min(1).optional(), logits: z.string().min(1) }),
-        flops: z.object({ backbone: z.number().nonnegative(), head: z.number().nonnegative() }),
-        parameters: z.number().int().nonnegative(),
+      tensorSpec.extend({
+        raw: z
+          .object({
+            dtype: z.string().min(1),
+            preprocessing: z.object({
+              scale: positiveNumber,
+              mean: z.array(z.number()).min(1),
+              std: z.array(positiveNumber).min(1),
+            }),
+          })
+          .optional(),
       }),
     )
     .min(1),
-  exitCosts: z.array(positive),
-  fullModelCost: positive,
-  costUnit: z.literal('flops'),
+  stages: z
+    .array(
+      stageCommonSchema.extend({
+        consumes: z.array(binding).min(1),
+        produces: z.array(binding).default([]),
+        logits: tensorName,
+      }),
+    )
+    .min(1),
+  tensors: z.array(tensorSpec).optional(),
   full: z
     .object({
-      file: fileName,
+      file: fileNameSchema,
       sha256: sha256Schema,
-      input: z.string().min(1),
-      output: z.string().min(1),
+      inputs: z.array(binding).min(1).optional(),
+      output: tensorName,
       parameters: z.number().int().nonnegative(),
     })
     .optional(),
-  parameters: z.number().int().nonnegative(),
-  training: z.record(z.string(), z.unknown()).optional(),
 });
 
 /**
@@ -78,34 +98,38 @@ export function parseManifest(text: string, source = 'model.json'): ModelManifes
       `${source} is not a PCEE model manifest (expected "format": "pcee-model"); see "Bring your own model" in the README`,
     );
   }
-  if (value.version !== MANIFEST_VERSION) {
+  if (!READABLE_MANIFEST_VERSIONS.includes(value.version as number)) {
     throw new InvalidManifestError(
-      `${source} has manifest version ${JSON.stringify(value.version)}; this version of PCEE reads version ${MANIFEST_VERSION}`,
+      `${source} has manifest version ${JSON.stringify(value.version)}; this version of PCEE reads versions ${READABLE_MANIFEST_VERSIONS.join(' and ')} (upgrade @pcee/core for newer packages)`,
     );
   }
-  const result = manifestSchema.safeParse(value);
-  if (!result.success) {
-    throw new InvalidManifestError(`${source} is malformed: ${describeSchemaIssues(result.error)}`);
-  }
-  const manifest = result.data as ModelManifest;
+  const manifest = value.version === 1 ? parseV1(value, source) : parseV2(value, source);
   checkConsistency(manifest, source);
   return manifest;
 }
 
+function parseV1(value: unknown, source: string): ModelManifest {
+  const result = manifestV1Schema.safeParse(value);
+  if (!result.success) {
+    throw new InvalidManifestError(`${source} is malformed: ${describeSchemaIssues(result.error)}`);
+  }
+  return manifestFromV1(result.data);
+}
+
+function parseV2(value: unknown, source: string): ModelManifest {
+  const result = manifestV2Schema.safeParse(value);
+  if (!result.success) {
+    throw new InvalidManifestError(`${source} is malformed: ${describeSchemaIssues(result.error)}`);
+  }
+  const { full, ...rest } = result.data;
+  // A full model that names no inputs takes every model input under its own name.
+  const inputs = rest.inputs.map(({ name }) => ({ name, onnxName: name }));
+  return { ...rest, ...(full ? { full: { ...full, inputs: full.inputs ?? inputs } } : {}) } as ModelManifest;
+}
+
 function checkConsistency(manifest: ModelManifest, source: string): void {
   const stages = manifest.stages.length;
-  manifest.stages.forEach((stage, index) => {
-    if (stage.index !== index) {
-      throw new InvalidManifestError(
-        `${source}: stages[${index}] has index ${stage.index}; list stages in order`,
-      );
-    }
-    if (index < stages - 1 && !stage.outputs.features) {
-      throw new InvalidManifestError(
-        `${source}: stage ${index} has no "features" output, but stage ${index + 1} needs it as input`,
-      );
-    }
-  });
+  checkTensorFlow(manifest, source);
   if (manifest.exitCosts.length !== stages) {
     throw new InvalidManifestError(
       `${source}: exitCosts has ${manifest.exitCosts.length} entries for ${stages} stages; give one cumulative cost per exit`,
@@ -124,10 +148,52 @@ function checkConsistency(manifest: ModelManifest, source: string): void {
       `${source}: fullModelCost is ${manifest.fullModelCost} but the backbone FLOPs plus the final head add up to ${costs.fullModel}`,
     );
   }
-  const channels = manifest.input.preprocessing.mean.length;
-  if (channels !== manifest.input.preprocessing.std.length) {
-    throw new InvalidManifestError(`${source}: preprocessing mean and std need one entry per channel each`);
+  for (const input of manifest.inputs) {
+    const preprocessing = input.raw?.preprocessing;
+    if (preprocessing && preprocessing.mean.length !== preprocessing.std.length) {
+      throw new InvalidManifestError(
+        `${source}: preprocessing of input "${input.name}" has ${preprocessing.mean.length} means and ${preprocessing.std.length} stds; give one of each per channel`,
+      );
+    }
   }
+}
+
+/**
+ * Stages in order, each consuming only model inputs and tensors of earlier stages, with
+ * unique names: otherwise the runner could not know what to carry.
+ */
+function checkTensorFlow(manifest: ModelManifest, source: string): void {
+  const available = new Map<string, string>(manifest.inputs.map((input) => [input.name, 'a model input']));
+  if (available.size !== manifest.inputs.length) {
+    throw new InvalidManifestError(`${source}: two model inputs share a name; give each input its own name`);
+  }
+  manifest.stages.forEach((stage, index) => {
+    if (stage.index !== index) {
+      throw new InvalidManifestError(
+        `${source}: stages[${index}] has index ${stage.index}; list stages in order`,
+      );
+    }
+    for (const { name } of stage.consumes) {
+      if (available.has(name)) continue;
+      const later = manifest.stages.findIndex((other) =>
+        other.produces.some((tensor) => tensor.name === name),
+      );
+      throw new InvalidManifestError(
+        later >= index
+          ? `${source}: stage ${index} consumes "${name}", which stage ${later} produces only later; a stage can only use model inputs and tensors of earlier stages`
+          : `${source}: stage ${index} consumes "${name}", which is neither a model input nor produced by an earlier stage (model inputs: ${manifest.inputs.map((input) => input.name).join(', ')})`,
+      );
+    }
+    for (const { name } of stage.produces) {
+      const earlier = available.get(name);
+      if (earlier) {
+        throw new InvalidManifestError(
+          `${source}: stage ${index} produces "${name}", already ${earlier}; give every tensor one producer`,
+        );
+      }
+      available.set(name, `produced by stage ${index}`);
+    }
+  });
 }
 
 /** The manifest's costs as `ExitCosts` (FLOPs), recomputed from the per-stage FLOPs. */

@@ -1,18 +1,21 @@
 import { InvalidManifestError, RuntimeFailureError } from './errors.js';
 import type { FullModelSpec, ModelManifest } from './model-manifest-types.js';
-import { checkStageInput, type OnnxSession } from './onnx-session.js';
+import { bindFeeds, outputLogits } from './onnx-bindings.js';
+import type { OnnxSession } from './onnx-session.js';
 import type { OnnxBackend } from './onnx-staged-model.js';
-import type { DeviceName, StageTensor } from './runtime-spec.js';
+import type { DeviceName, Float32StageTensor, StageTensor, TensorMap } from './runtime-spec.js';
+import { isStageTensor } from './stage-tensors.js';
 
 /** The single-exit baseline (`full.onnx`: backbone + final head only) in one session. */
 export interface FullModel {
   /** The device in use (after any fallback). */
   readonly device: DeviceName;
   /**
-   * Logits `[N, classes]` (float32) for a preprocessed batch `[N, …]`.
-   * @throws InvalidInputError for data that is not float32 or dims the model does not take.
+   * Logits `[N, classes]` (float32) for a preprocessed batch: the model inputs by name, or
+   * a bare tensor for a one-input model.
+   * @throws InvalidInputError for a missing input, or a dtype or dims the model does not take.
    */
-  run(input: StageTensor): Promise<StageTensor>;
+  run(inputs: TensorMap | StageTensor): Promise<Float32StageTensor>;
   /** Releases the session; later runs reject. Idempotent. */
   dispose(): Promise<void>;
 }
@@ -51,15 +54,13 @@ export class OnnxFullModel<Session extends OnnxSession> implements FullModel {
   }
 
   /** Logits for a preprocessed batch; a bound function, so `const { run } = model` works. */
-  readonly run = async (input: StageTensor): Promise<StageTensor> => {
+  readonly run = async (inputs: TensorMap | StageTensor): Promise<Float32StageTensor> => {
     const { session, spec, what } = this;
     if (this.disposed) throw new RuntimeFailureError(`${what} was disposed; load it again to run it`);
-    checkStageInput(input, session.inputMetadata[session.inputNames.indexOf(spec.input)], what);
-    const feed = this.backend.createTensor(input.data, input.dims);
-    const outputs = await this.backend.run(session, { [spec.input]: feed }, what);
-    const logits = outputs[spec.output];
-    if (!logits) throw new InvalidManifestError(`${what} has no output "${spec.output}"; fix model.json`);
-    return { data: logits.data as Float32Array, dims: logits.dims };
+    const named = isStageTensor(inputs) ? { [spec.inputs[0]!.name]: inputs } : inputs;
+    const feeds = bindFeeds(session, spec.inputs, named, this.backend.createTensor, what);
+    const outputs = await this.backend.run(session, feeds, what);
+    return outputLogits(outputs[spec.output], spec.output, what);
   };
 
   /** Releases the session; later runs reject. Idempotent and bound. */

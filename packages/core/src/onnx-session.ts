@@ -1,5 +1,6 @@
 import { InvalidInputError } from './errors.js';
 import type { StageTensor } from './runtime-spec.js';
+import { allocateStageData } from './stage-tensors.js';
 
 /**
  * The part of an onnxruntime `InferenceSession` that PCEE's adapters use. onnxruntime-node
@@ -22,16 +23,17 @@ export interface OnnxInputMetadata {
   readonly shape?: readonly (number | string)[];
 }
 
-/** An output tensor as onnxruntime returns it. */
+/** An output tensor as onnxruntime returns it (`type` is onnxruntime's name, e.g. `float32`). */
 export interface OnnxOutput {
   readonly data: unknown;
   readonly dims: readonly number[];
+  readonly type?: string;
 }
 
 /**
  * Checks a tensor against an ONNX graph input before running it, so a wrong shape or dtype
- * is an `InvalidInputError` naming both shapes instead of a backend stack message (or a
- * WebAssembly abort). Symbolic dimensions (the dynamic batch) accept any size ≥ 1.
+ * is an `InvalidInputError` naming both instead of a backend stack message (or a
+ * WebAssembly abort). Symbolic dimensions (the batch, a sequence length) accept any size ≥ 1.
  *
  * @param what names the input in messages, e.g. `stage 2 of model "fmnist-cnn-large"`.
  */
@@ -40,9 +42,12 @@ export function checkStageInput(
   metadata: OnnxInputMetadata | undefined,
   what: string,
 ): void {
-  if (!(tensor.data instanceof Float32Array)) {
+  const storage = allocateStageData(tensor.dtype, 0).constructor;
+  if (tensor.data?.constructor !== storage) {
     const type = (tensor.data as object)?.constructor?.name ?? typeof tensor.data;
-    throw new InvalidInputError(`${what} expects float32 data (a Float32Array), got ${type}`);
+    throw new InvalidInputError(
+      `${what} got ${tensor.dtype} data in a ${type}; ${tensor.dtype} is held in a ${storage.name}`,
+    );
   }
   if (tensor.dims.some((dimension) => !Number.isInteger(dimension) || dimension < 1)) {
     throw new InvalidInputError(`${what} got dims [${tensor.dims.join(', ')}]; every dimension must be ≥ 1`);
@@ -54,9 +59,9 @@ export function checkStageInput(
     );
   }
   if (!metadata?.isTensor || !metadata.shape) return;
-  if (metadata.type !== 'float32') {
+  if (metadata.type !== tensor.dtype) {
     throw new InvalidInputError(
-      `${what} has an ONNX input of type ${metadata.type}; PCEE stages take float32`,
+      `${what} expects input "${metadata.name}" of type ${metadata.type} but got ${tensor.dtype}; convert the data to ${metadata.type} (or fix the input's dtype in model.json)`,
     );
   }
   const expected = metadata.shape;
@@ -65,8 +70,12 @@ export function checkStageInput(
     expected.every((dimension, axis) => typeof dimension !== 'number' || dimension === tensor.dims[axis]);
   if (!fits) {
     const shown = expected.map((dimension) => (typeof dimension === 'number' ? dimension : 'N'));
+    const staticBatch = typeof expected[0] === 'number' && expected.length === tensor.dims.length;
+    const hint = staticBatch
+      ? `; the graph was exported with a fixed batch of ${expected[0]}: re-export with a dynamic batch axis (torch.onnx.export(…, dynamic_axes={"${metadata.name}": {0: "batch"}, …}))`
+      : '';
     throw new InvalidInputError(
-      `${what} expects input "${metadata.name}" of shape [${shown.join(', ')}] but got [${tensor.dims.join(', ')}]`,
+      `${what} expects input "${metadata.name}" of shape [${shown.join(', ')}] but got [${tensor.dims.join(', ')}]${hint}`,
     );
   }
 }

@@ -1,12 +1,13 @@
 import { InvalidArgumentError, InvalidManifestError, RuntimeFailureError } from './errors.js';
 import type { ModelManifest, StageSpec } from './model-manifest-types.js';
-import { checkStageInput, type OnnxOutput, type OnnxSession } from './onnx-session.js';
-import type { DeviceName, StagedModel, StageOutput, StageTensor } from './runtime-spec.js';
+import { bindFeeds, outputLogits, outputTensor } from './onnx-bindings.js';
+import type { OnnxOutput, OnnxSession } from './onnx-session.js';
+import type { DeviceName, StagedModel, StageOutput, StageTensor, TensorMap } from './runtime-spec.js';
 
 /** What an adapter supplies to drive its onnxruntime flavour. */
 export interface OnnxBackend<Session extends OnnxSession> {
-  /** Wraps float32 data in the backend's tensor type. */
-  createTensor(data: Float32Array, dims: readonly number[]): unknown;
+  /** Wraps a tensor (any stage dtype) in the backend's tensor type, without copying. */
+  createTensor(tensor: StageTensor): unknown;
   /**
    * Runs a session (e.g. through a queue), mapping backend failures to `RuntimeFailureError`
    * about `what`.
@@ -43,21 +44,21 @@ export class OnnxStagedModel<Session extends OnnxSession> implements StagedModel
   }
 
   /**
-   * Runs stage `index` on a batch `[N, …]` (N ≥ 1): the preprocessed input for stage 0,
-   * the previous stage's features after. Resolves to its features (all but the last stage)
-   * and logits `[N, classes]`, both float32.
+   * Runs stage `index` on a batch of N ≥ 1 samples: `inputs` holds every tensor the stage
+   * consumes, by package name. Resolves to its logits `[N, classes]` (float32) and the
+   * tensors it produces for later stages.
    *
    * @throws InvalidArgumentError for an index outside `[0, stages)`.
-   * @throws InvalidInputError for data that is not float32 or dims the stage does not take.
+   * @throws InvalidInputError for a missing tensor, or a dtype or dims the stage does not take.
    * @throws RuntimeFailureError after `dispose`, or when the backend fails.
    */
-  runStage(index: number, input: StageTensor): Promise<StageOutput> {
+  runStage(index: number, inputs: TensorMap): Promise<StageOutput> {
     if (this.disposed) {
       return Promise.reject(
         new RuntimeFailureError(`model "${this.manifest.id}" was disposed; load it again to run it`),
       );
     }
-    const run = this.runChecked(index, input);
+    const run = this.runChecked(index, inputs);
     this.inFlight.add(run);
     const forget = () => this.inFlight.delete(run);
     run.then(forget, forget);
@@ -72,7 +73,7 @@ export class OnnxStagedModel<Session extends OnnxSession> implements StagedModel
     await Promise.allSettled(this.sessions.map((session) => session.release()));
   }
 
-  private async runChecked(index: number, input: StageTensor): Promise<StageOutput> {
+  private async runChecked(index: number, inputs: TensorMap): Promise<StageOutput> {
     if (!Number.isInteger(index) || index < 0 || index >= this.stages) {
       throw new InvalidArgumentError(
         `stage ${index} does not exist: model "${this.manifest.id}" has stages 0…${this.stages - 1}`,
@@ -81,25 +82,24 @@ export class OnnxStagedModel<Session extends OnnxSession> implements StagedModel
     const spec = this.manifest.stages[index]!;
     const session = this.sessions[index]!;
     const what = `stage ${index} (${spec.file}) of model "${this.manifest.id}" on ${this.device}`;
-    checkStageInput(input, session.inputMetadata[session.inputNames.indexOf(spec.input)], what);
-    const feed = this.backend.createTensor(input.data, input.dims);
-    const outputs = await this.backend.run(session, { [spec.input]: feed }, what);
-    const logits = toStageTensor(outputs[spec.outputs.logits]);
-    const featuresName = index < this.stages - 1 ? spec.outputs.features : undefined;
-    return featuresName ? { features: toStageTensor(outputs[featuresName]), logits } : { logits };
+    const feeds = bindFeeds(session, spec.consumes, inputs, this.backend.createTensor, what);
+    const outputs = await this.backend.run(session, feeds, what);
+    const tensors: Record<string, StageTensor> = {};
+    for (const { name, onnxName } of spec.produces)
+      tensors[name] = outputTensor(outputs[onnxName], onnxName, what);
+    return { logits: outputLogits(outputs[spec.logits], spec.logits, what), tensors };
   }
-}
-
-function toStageTensor(tensor: OnnxOutput | undefined): StageTensor {
-  return { data: tensor!.data as Float32Array, dims: tensor!.dims };
 }
 
 /** The manifest's input/output names must exist in the ONNX graph; say which one is off. */
 function checkStageNames(manifest: ModelManifest, spec: StageSpec, session: OnnxSession): void {
-  const expected = [spec.outputs.logits, ...(spec.outputs.features ? [spec.outputs.features] : [])];
   const missing = [
-    ...(session.inputNames.includes(spec.input) ? [] : [`input "${spec.input}"`]),
-    ...expected.filter((name) => !session.outputNames.includes(name)).map((name) => `output "${name}"`),
+    ...spec.consumes
+      .filter(({ onnxName }) => !session.inputNames.includes(onnxName))
+      .map(({ onnxName }) => `input "${onnxName}"`),
+    ...[spec.logits, ...spec.produces.map(({ onnxName }) => onnxName)]
+      .filter((name) => !session.outputNames.includes(name))
+      .map((name) => `output "${name}"`),
   ];
   if (missing.length > 0) {
     throw new InvalidManifestError(

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { calibrate } from './calibration-profile.js';
 import { scoreExits } from './confidence.js';
 import { PceeError } from './errors.js';
-import { evaluateOracle, oracleExits, simulateExits } from './evaluation.js';
+import {
+  evaluateOracle,
+  evaluatePolicy,
+  oracleExits,
+  simulateAbstentions,
+  simulateExits,
+} from './evaluation.js';
 import { compilePolicy, decideExit } from './policy.js';
 import { handProfile } from './test-support/hand-profile.js';
 import { arbitraryTraces, tracesFrom } from './test-support/random-traces.js';
@@ -148,5 +154,62 @@ describe('monotonicity (property)', () => {
       ),
       { numRuns: 80 },
     );
+  });
+});
+
+describe('abstention (golden)', () => {
+  // The last exit (2) has bins of accuracy 0.8 ([0, .5)) and 1.0 ([.5, 1]).
+  it.each([
+    ['pcee', 0.9, [0, 1]],
+    ['pcee', 0.8, [1, 1]],
+    ['pcee', 1, [0, 1]],
+    ['confidence', 0.6, [0, 0, 1]], // split edges 0, .5, .6: c ≥ 0.6 answers
+  ] as const)('%s δ=%f answers the last exit’s intervals %j', (policy, delta, answers) => {
+    expect(Array.from(compilePolicy(profile, policy, delta).lastExitAnswers!)).toEqual(answers);
+  });
+
+  it('samples reaching the last exit below δ abstain; coverage and selective accuracy follow', () => {
+    // Three classes: logits [2, 0, 0] score 0.79 (bin 1), uniform ones 1/3 (bin 0). Sample 0
+    // exits at 0; sample 1 reaches exit 2 in its accuracy-1.0 bin; sample 2 in its 0.8 bin.
+    const sure = [2, 0, 0];
+    const unsure = [0, 0, 0];
+    const traces = tracesFrom(
+      [
+        [sure, unsure, unsure],
+        [unsure, unsure, sure],
+        [unsure, unsure, unsure],
+      ],
+      [0, 0, 0],
+    );
+    const scores = scoreExits(traces);
+    const compiled = compilePolicy(profile, 'pcee', 0.9);
+    const chosen = simulateExits(scores, compiled);
+    expect(Array.from(chosen)).toEqual([0, 2, 2]);
+    expect(Array.from(simulateAbstentions(scores, compiled, chosen))).toEqual([0, 0, 1]);
+    const evaluation = evaluatePolicy(scores, compiled, profile.costs, { abstain: true });
+    expect(evaluation).toMatchObject({
+      abstained: 1,
+      coverage: 2 / 3,
+      selectiveAccuracy: 1,
+      accuracy: 2 / 3,
+    });
+    expect(evaluatePolicy(scores, compiled, profile.costs).coverage).toBeUndefined();
+  });
+
+  it('a hand-built policy without an abstention table cannot abstain', () => {
+    const { lastExitAnswers: _, ...bare } = compilePolicy(profile, 'pcee', 0.9);
+    const scores = scoreExits(
+      tracesFrom(
+        [
+          [
+            [1, 0, 0],
+            [1, 0, 0],
+            [1, 0, 0],
+          ],
+        ],
+        [0],
+      ),
+    );
+    expect(() => evaluatePolicy(scores, bare, profile.costs, { abstain: true })).toThrow(PceeError);
   });
 });

@@ -55,9 +55,18 @@ export interface ExitTable {
 /** A policy at one δ, compiled to one table per exit: a decision is one lookup. */
 export interface CompiledPolicy {
   readonly policy: ThresholdPolicyName;
+  /** The threshold; with per-exit thresholds, the loosest of the non-final ones. */
   readonly delta: number;
+  /** Per-exit thresholds (`exitDeltas[l]` decides at exit l), when compiled with one δ per exit. */
+  readonly exitDeltas?: readonly number[];
   /** `tables[l]` decides at exit l; the last exit's table always exits. */
   readonly tables: readonly ExitTable[];
+  /**
+   * Over the last table's intervals: 1 where the last exit's score reaches δ. With
+   * abstention, a sample reaching the last exit in an interval marked 0 is answered
+   * "abstain". Absent in hand-built policies, which then cannot abstain.
+   */
+  readonly lastExitAnswers?: Uint8Array;
 }
 
 /**
@@ -75,13 +84,15 @@ export function binExitScores(diagram: ReliabilityDiagram, policy: 'pcee' | 'pce
 /**
  * Compiles a threshold policy at δ against a calibration profile.
  *
- * @param delta target accuracy in [0, 1].
- * @throws InvalidArgumentError for `oracle` (it needs labels) or δ outside [0, 1].
+ * @param delta target accuracy in [0, 1], or one threshold per exit (`delta[l]` decides at
+ *   exit l; the last one only matters for abstention).
+ * @throws InvalidArgumentError for `oracle` (it needs labels), δ outside [0, 1], or a
+ *   per-exit list of the wrong length.
  */
 export function compilePolicy(
   profile: CalibrationProfile,
   policy: PolicyName,
-  delta: number,
+  delta: number | readonly number[],
 ): CompiledPolicy {
   assertPolicyName(policy);
   if (policy === 'oracle') {
@@ -89,13 +100,28 @@ export function compilePolicy(
       'the oracle policy needs the labels of the samples it decides on, so it cannot run; use it in evaluate only',
     );
   }
-  assertDelta(delta);
   const last = profile.diagrams.length - 1;
+  const deltas = typeof delta === 'number' ? undefined : [...delta];
+  if (deltas && deltas.length !== profile.diagrams.length) {
+    throw new InvalidArgumentError(
+      `per-exit thresholds need one δ per exit: got ${deltas.length} for ${profile.diagrams.length} exits`,
+    );
+  }
+  const thresholdAt = (exit: number) => (deltas ? deltas[exit]! : (delta as number));
+  (deltas ?? [delta as number]).forEach(assertDelta);
+  let lastExitAnswers = new Uint8Array(0);
   const tables = profile.diagrams.map((diagram, exit) => {
     const accuracy = binAccuracy(diagram);
-    if (policy === 'confidence') return confidenceTable(diagram.edges, accuracy, delta, exit === last);
+    const threshold = thresholdAt(exit);
+    if (policy === 'confidence') {
+      const table = confidenceTable(diagram.edges, accuracy, threshold, exit === last);
+      if (exit === last)
+        lastExitAnswers = Uint8Array.from(table.edges, (edge) => (edge >= threshold ? 1 : 0));
+      return table;
+    }
     const scores = binExitScores(diagram, policy);
-    const exits = Uint8Array.from(scores, (score) => (exit === last || score >= delta ? 1 : 0));
+    if (exit === last) lastExitAnswers = Uint8Array.from(scores, (score) => (score >= threshold ? 1 : 0));
+    const exits = Uint8Array.from(scores, (score) => (exit === last || score >= threshold ? 1 : 0));
     return {
       edges: diagram.edges,
       exit: exits,
@@ -103,7 +129,9 @@ export function compilePolicy(
       lookup: binLookup(diagram.edges),
     };
   });
-  return { policy, delta, tables };
+  if (!deltas) return { policy, delta: delta as number, tables, lastExitAnswers };
+  const loosest = Math.min(...(deltas.length > 1 ? deltas.slice(0, -1) : deltas));
+  return { policy, delta: loosest, exitDeltas: deltas, tables, lastExitAnswers };
 }
 
 /** The confidence baseline as a table: δ becomes an extra edge, so `c ≥ δ` is one lookup. */

@@ -4,6 +4,12 @@ import { type CalibrationProfile, PROFILE_VERSION } from './calibration-profile.
 import { validateCosts } from './compute-cost.js';
 import { CONFIDENCE_MEASURES } from './confidence.js';
 import { InvalidProfileError, PceeError } from './errors.js';
+import {
+  calibrationDataSchema,
+  tunedSchema,
+  tuningFieldsFrom,
+  tuningFieldsJson,
+} from './guarantee/profile-fields.js';
 import { summarizeDiagram } from './reliability-diagram.js';
 import { describeSchemaIssues, tryParseJson } from './schema-errors.js';
 
@@ -62,6 +68,8 @@ const profileSchema = z.object({
     measurement: measurementSchema.optional(),
   }),
   samples: count,
+  calibrationData: calibrationDataSchema.optional(),
+  tuned: tunedSchema.optional(),
   exits: z.array(exitSchema),
 });
 
@@ -78,6 +86,7 @@ export function serializeProfile(profile: CalibrationProfile): string {
     binning: profile.binning,
     costs: profile.costs,
     samples: profile.samples,
+    ...tuningFieldsJson(profile),
     exits: profile.diagrams.map((diagram, index) => ({
       index,
       ...summarizeDiagram(diagram),
@@ -98,6 +107,11 @@ export function serializeProfile(profile: CalibrationProfile): string {
  *   inconsistent content — each message says what to do.
  */
 export function parseProfile(text: string, source = 'profile'): CalibrationProfile {
+  if (text.trim() === '') {
+    throw new InvalidProfileError(
+      `${source} is empty; pass the profile that pcee calibrate --out wrote (create one with: pcee calibrate <val-traces> --model <model-dir> --out profile.json)`,
+    );
+  }
   if (text.startsWith('PK') || text.includes('\u0000')) {
     throw new InvalidProfileError(
       `${source} is a binary file (traces?), not a calibration profile JSON; the profile comes first: pcee evaluate <profile.json> <traces>`,
@@ -152,6 +166,7 @@ export function parseProfile(text: string, source = 'profile'): CalibrationProfi
     binning: data.binning as CalibrationProfile['binning'],
     costs: data.costs,
     samples: data.samples,
+    ...tuningFieldsFrom(data, data.model.exits, source),
     diagrams: data.exits.map((exit) => ({
       edges: Float64Array.from(exit.edges),
       count: Float64Array.from(exit.count),

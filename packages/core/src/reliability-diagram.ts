@@ -20,7 +20,7 @@ export interface ReliabilityDiagram {
   readonly count: Float64Array;
   /** Correct predictions per bin. */
   readonly correct: Float64Array;
-  /** Sum of confidences per bin (mean confidence = sumConfidence / count). */
+  /** Sum of confidences per bin, each rounded to a multiple of 2^-24 (mean confidence = sumConfidence / count). */
   readonly sumConfidence: Float64Array;
 }
 
@@ -78,10 +78,18 @@ export function buildReliabilityDiagrams(
     const bin = width ? equalWidthBinIndex(diagram.edges, c) : binIndex(diagram.edges, c);
     diagram.count[bin]! += 1;
     diagram.correct[bin]! += correct[row]!;
-    diagram.sumConfidence[bin]! += c;
+    diagram.sumConfidence[bin]! += Math.round(c * CONFIDENCE_QUANTUM) / CONFIDENCE_QUANTUM;
   }
   return diagrams;
 }
+
+/**
+ * Confidences are summed in units of 2^-24 (6e-8, far below any reported precision). Sums
+ * of such multiples are exact in float64 up to 2^29 per bin, so the sum does not depend on
+ * the order of addition: diagrams of shards merge into exactly (bit for bit) the diagram of
+ * the union, and merged profiles are byte-identical to a profile of the whole set.
+ */
+const CONFIDENCE_QUANTUM = 2 ** 24;
 
 /** A diagram with the given edges and all-zero counts. */
 export function emptyDiagram(edges: Float64Array): ReliabilityDiagram {
@@ -135,7 +143,8 @@ export function summarizeDiagram(diagram: ReliabilityDiagram): CalibrationSummar
 
 /**
  * Adds diagrams of disjoint shards bin by bin. The result equals the diagram of the union
- * (exactly, for counts; sums of confidences up to float addition order).
+ * exactly, sums of confidences included (they are sums of multiples of 2^-24; see
+ * `buildReliabilityDiagrams`).
  *
  * @throws InvalidArgumentError when the edges differ (equal-mass shards have their own
  *   quantiles; calibrate them with equal-width bins to merge).

@@ -1,4 +1,4 @@
-import type { ModelManifest } from './model-manifest-types.js';
+import type { ModelManifest, ModelTensorDtype } from './model-manifest-types.js';
 
 /**
  * The adapter boundary. `@pcee/core` owns this spec; each backend (onnxruntime-node,
@@ -54,18 +54,38 @@ export interface ModelPackage {
   readFile(name: string): Promise<Uint8Array>;
 }
 
-/** A dense float32 tensor, batch dimension first. */
-export interface StageTensor {
-  readonly data: Float32Array;
+/**
+ * Storage of a stage tensor's elements: `float16` as raw IEEE half bits in a `Uint16Array`,
+ * `bool` as 0/1 in a `Uint8Array`, `int64` as a `BigInt64Array` (what onnxruntime takes).
+ */
+export type StageTensorData =
+  | Float32Array
+  | Float64Array
+  | Uint16Array
+  | BigInt64Array
+  | Int32Array
+  | Int8Array
+  | Uint8Array;
+
+/** A dense row-major tensor of a model input or a carried tensor, batch dimension first. */
+export interface StageTensor<Data extends StageTensorData = StageTensorData> {
+  readonly dtype: ModelTensorDtype;
+  readonly data: Data;
   readonly dims: readonly number[];
 }
 
+/** A float32 tensor, such as an exit's logits. */
+export type Float32StageTensor = StageTensor<Float32Array>;
+
+/** Named tensors, by their names in the model package (model inputs, carried tensors). */
+export type TensorMap = Readonly<Record<string, StageTensor>>;
+
 /** The outputs of one stage on a batch. */
 export interface StageOutput {
-  /** Features for the next stage; absent after the last stage. */
-  readonly features?: StageTensor;
-  /** Logits `[batch, classes]` of this stage's exit head. */
-  readonly logits: StageTensor;
+  /** Logits `[batch, classes]` of this stage's exit head, float32 (adapters widen float16). */
+  readonly logits: Float32StageTensor;
+  /** The tensors this stage produces for later stages, by package tensor name. */
+  readonly tensors: TensorMap;
 }
 
 /** A loaded multi-exit model, one stage at a time. Safe to call concurrently. */
@@ -77,10 +97,11 @@ export interface StagedModel {
   /** The device in use (after any fallback). */
   readonly device: DeviceName;
   /**
-   * Runs stage `index` on a batch: the preprocessed input (stage 0) or the previous
-   * stage's features.
+   * Runs stage `index` on a batch. `inputs` holds (at least) every tensor the stage
+   * consumes, by package tensor name, all with the same batch size; extra entries are
+   * ignored, so a caller may pass everything it carries.
    */
-  runStage(index: number, input: StageTensor): Promise<StageOutput>;
+  runStage(index: number, inputs: TensorMap): Promise<StageOutput>;
   /** Releases backend resources; later `runStage` calls reject. Idempotent. */
   dispose(): Promise<void>;
 }

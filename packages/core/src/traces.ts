@@ -74,8 +74,14 @@ export function createTraces(
   for (let sample = 0; sample < samples; sample++) {
     const label = labels[sample]!;
     if (label < 0 || label >= classes) {
+      // Logits saved as [N, C, L] put the classes where the exits belong: say so, since
+      // "label out of range" would send the user looking at their labels.
+      const transposed =
+        label >= 0 && label < exits && labels.every((value) => value >= 0 && value < exits)
+          ? `; logits have shape [${samples}, ${exits}, ${classes}], which looks like [N, C, L]: traces are [N, L, C] (L exits, C classes), so save logits.transpose(0, 2, 1)`
+          : '; labels must be class indices';
       throw new InvalidTracesError(
-        `label of sample ${sample} is ${label}, outside [0, ${classes}) for ${classes} classes; labels must be class indices`,
+        `label of sample ${sample} is ${label}, outside [0, ${classes}) for ${classes} classes${transposed}`,
       );
     }
   }

@@ -318,15 +318,20 @@ const perStage = stageProfiles.map((profile, index) => {
 // 3. The same chain through @pcee/runtime-node (checks, wrappers), against raw onnxruntime.
 const modelPackage = await openModelPackage(folder);
 const staged = await nodeRuntime.load(modelPackage, { device: 'cpu', threads: THREADS });
-const stageInput = { data: inputData, dims: inputDims };
+// The model's inputs by name, as the runner passes them; each stage's outputs are carried on
+// (runStage ignores entries a stage does not consume).
+const stageInputs = {
+  [modelPackage.manifest.inputs[0].name]: { dtype: 'float32', data: inputData, dims: inputDims },
+};
 const pceeTimes = await interleaved(
   {
     full: baseline.full,
     raw: baseline.chain,
     pcee: async () => {
-      let input = stageInput;
-      for (let stage = 0; stage < staged.stages; stage++)
-        input = (await staged.runStage(stage, input)).features;
+      let carried = stageInputs;
+      for (let stage = 0; stage < staged.stages; stage++) {
+        carried = { ...carried, ...(await staged.runStage(stage, carried)).tensors };
+      }
     },
   },
   ROUNDS,

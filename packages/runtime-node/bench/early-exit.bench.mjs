@@ -15,7 +15,7 @@ import {
   manifestCosts,
   modelFingerprint,
   now,
-  preprocessInputs,
+  preprocessInput,
   readNpz,
   readTraces,
   rowArgmax,
@@ -87,7 +87,7 @@ async function benchModel(id) {
       shape: [count, 28, 28],
       data: rawInputs.get('x').data.subarray(0, count * perSample),
     };
-    const inputs = preprocessInputs(manifest.input, raw);
+    const inputs = preprocessInput(manifest.inputs[0], raw);
     const fullRun = await median(async () => {
       const predictions = new Int32Array(count);
       for (let start = 0; start < count; start += batch) {
@@ -128,18 +128,18 @@ async function benchModel(id) {
   }
   // Where the time goes when measured lags predicted: every stage on the whole first batch of
   // 64 (no exits), as a share of the full model's time, next to its share of the FLOPs.
-  const batch = preprocessInputs(manifest.input, {
+  const batch = preprocessInput(manifest.inputs[0], {
     ...rawInputs.get('x'),
     shape: [64, 28, 28],
     data: rawInputs.get('x').data.subarray(0, 64 * 784),
   });
   const fullMs = (await median(() => full.run(batch))).ms;
   const stageMs = [];
-  let input = batch;
+  let carried = { [manifest.inputs[0].name]: batch };
   for (let stage = 0; stage < staged.stages; stage++) {
-    const current = input;
+    const current = carried;
     stageMs.push((await median(() => staged.runStage(stage, current))).ms);
-    input = (await staged.runStage(stage, current)).features;
+    carried = (await staged.runStage(stage, current)).tensors;
   }
   const stageFlops = manifest.stages.map((stage) => stage.flops.backbone + stage.flops.head);
   breakdowns.push({

@@ -70,10 +70,10 @@ describe('devices', () => {
 });
 
 describe('damaged packages', () => {
-  it('a truncated stage file fails its sha256 check, naming the file', async () => {
+  it('a truncated stage file fails its sha256 check when the package is opened, naming the file', async () => {
     const folder = await copyPackage();
     await truncate(join(folder, 'stage-1.onnx'), 100);
-    const error = await nodeRuntime.load(await openModelPackage(folder)).catch((caught) => caught);
+    const error = await openModelPackage(folder).catch((caught) => caught);
     expect(error).toBeInstanceOf(InvalidManifestError);
     expect(error.message).toMatch(
       /stage-1\.onnx of model "fmnist-cnn-small" has sha256 .* but model\.json expects/,
@@ -83,7 +83,7 @@ describe('damaged packages', () => {
   it('a deleted stage file is a clear error naming it', async () => {
     const folder = await copyPackage();
     await rm(join(folder, 'stage-2.onnx'));
-    const error = await nodeRuntime.load(await openModelPackage(folder)).catch((caught) => caught);
+    const error = await openModelPackage(folder).catch((caught) => caught);
     expect(error).toBeInstanceOf(InvalidManifestError);
     expect(error.message).toMatch(/stage-2\.onnx listed in model\.json cannot be read \(ENOENT\)/);
   });
@@ -104,37 +104,51 @@ describe('inputs', () => {
   it.each([
     [
       'a wrong image size',
-      { data: new Float32Array(2 * 27 * 27), dims: [2, 1, 27, 27] },
+      { dtype: 'float32', data: new Float32Array(2 * 27 * 27), dims: [2, 1, 27, 27] },
       /expects input "image" of shape \[N, 1, 28, 28\] but got \[2, 1, 27, 27\]/,
     ],
     [
       'a missing channel axis',
-      { data: new Float32Array(2 * 28 * 28), dims: [2, 28, 28] },
+      { dtype: 'float32', data: new Float32Array(2 * 28 * 28), dims: [2, 28, 28] },
       /shape \[N, 1, 28, 28\] but got \[2, 28, 28\]/,
     ],
     [
       'float64 data',
-      { data: new Float64Array(784), dims: [1, 1, 28, 28] },
-      /expects float32 data \(a Float32Array\), got Float64Array/,
+      { dtype: 'float64', data: new Float64Array(784), dims: [1, 1, 28, 28] },
+      /expects input "image" of type float32 but got float64; convert the data to float32/,
+    ],
+    [
+      'a dtype that does not match its storage',
+      { dtype: 'int64', data: new Float32Array(784), dims: [1, 1, 28, 28] },
+      /got int64 data in a Float32Array; int64 is held in a BigInt64Array/,
     ],
     [
       'dims that do not fit the data',
-      { data: new Float32Array(784), dims: [2, 1, 28, 28] },
+      { dtype: 'float32', data: new Float32Array(784), dims: [2, 1, 28, 28] },
       /1568 values\) but 784 values/,
     ],
   ])('refuses %s with an InvalidInputError', async (_, input, message) => {
     const model = await nodeRuntime.load(reference.model);
-    const error = await model.runStage(0, input as never).catch((caught) => caught);
+    const error = await model.runStage(0, { image: input as never }).catch((caught) => caught);
     expect(error).toBeInstanceOf(InvalidInputError);
     expect(error.message).toMatch(message);
     await model.dispose();
   });
 
-  it('refuses features of the wrong stage', async () => {
+  it('refuses a stage run without the tensors it consumes, naming them', async () => {
     const model = await nodeRuntime.load(reference.model);
-    const { features } = await model.runStage(0, sliceRows(reference.inputs, 0, 2));
-    await expect(model.runStage(2, features!)).rejects.toThrow(InvalidInputError);
-    await expect(model.runStage(9, features!)).rejects.toThrow(/stage 9 does not exist/);
+    const { tensors } = await model.runStage(0, { image: sliceRows(reference.inputs, 0, 2) });
+    expect(Object.keys(tensors)).toEqual(['features@1']);
+    await expect(model.runStage(2, tensors)).rejects.toThrow(
+      /needs tensor "features@2" but got "features@1"/,
+    );
+    await expect(model.runStage(9, tensors)).rejects.toThrow(/stage 9 does not exist/);
+    await model.dispose();
+  });
+
+  it('refuses a bare tensor for a model input map (a v1 call shape), naming the input', async () => {
+    const model = await nodeRuntime.load(reference.model);
+    await expect(model.runStage(0, reference.inputs as never)).rejects.toThrow(/needs tensor "image"/);
     await model.dispose();
   });
 });

@@ -4,10 +4,13 @@ import { join, resolve } from 'node:path';
 import { assertDigestMatches, InvalidManifestError, type ModelPackage, parseManifest } from '@pcee/core';
 
 /**
- * Opens a model package folder: reads and validates `model.json`. Files are read lazily
- * and each is checked against the sha256 the manifest records before it is returned.
+ * Opens a model package folder: reads and validates `model.json` and checks every file it
+ * lists against its sha256 at once, so a wrong hash is reported where the manifest is read
+ * (naming the file), not later as "the model changed since calibration". `readFile` checks
+ * again, as a file may change after opening.
  *
- * @throws InvalidManifestError when the folder or its manifest is missing or malformed.
+ * @throws InvalidManifestError when the folder or its manifest is missing or malformed, or a
+ *   listed file is missing or does not match its sha256.
  */
 export async function openModelPackage(folder: string): Promise<ModelPackage> {
   const location = resolve(folder);
@@ -32,7 +35,7 @@ export async function openModelPackage(folder: string): Promise<ModelPackage> {
     ...manifest.stages.map((stage) => [stage.file, stage.sha256] as const),
     ...(manifest.full ? [[manifest.full.file, manifest.full.sha256] as const] : []),
   ]);
-  return {
+  const modelPackage: ModelPackage = {
     manifest,
     location,
     async readFile(name: string) {
@@ -51,4 +54,6 @@ export async function openModelPackage(folder: string): Promise<ModelPackage> {
       return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     },
   };
+  await Promise.all([...digests.keys()].map((name) => modelPackage.readFile(name)));
+  return modelPackage;
 }

@@ -113,7 +113,7 @@ async function loadStagedModel(modelPackage: ModelPackage, options: LoadOptions 
 /** How core's session-backed models drive onnxruntime-node. */
 export function nodeBackend(ort: Ort): OnnxBackend<InferenceSession> {
   return {
-    createTensor: (data, dims) => new ort.Tensor('float32', data, [...dims]),
+    createTensor: (tensor) => new ort.Tensor(tensor.dtype, tensor.data, [...tensor.dims]),
     run: (session, feeds, what) => runSession(session, feeds as InferenceSession.FeedsType, what),
   };
 }

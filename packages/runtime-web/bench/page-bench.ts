@@ -4,7 +4,7 @@ import {
   calibrate,
   compilePolicy,
   manifestCosts,
-  preprocessInputs,
+  preprocessInput,
   readNpz,
   readTraces,
   runEarlyExit,
@@ -42,7 +42,7 @@ async function runBenchmark(config: BenchConfig): Promise<{ rows: BenchRow[]; ha
   const raw = data.get('x')!;
   const labels = data.get('labels')!.data as ArrayLike<number | bigint>;
   const perSample = raw.data.length / raw.shape[0]!;
-  const inputs = preprocessInputs(manifest.input, {
+  const inputs = preprocessInput(manifest.inputs[0]!, {
     ...raw,
     shape: [config.samples, ...raw.shape.slice(1)],
     data: raw.data.subarray(0, config.samples * perSample),

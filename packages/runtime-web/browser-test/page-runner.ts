@@ -1,6 +1,6 @@
 // Runs core's conformance suite inside a browser page against one entry point of the
 // adapter, and reports plain JSON back to the Node driver (run-browser-tests.mjs).
-import { DeviceUnavailableError, preprocessInputs, readNpz, readTraces } from '@pcee/core';
+import { DeviceUnavailableError, preprocessModelInputs, readNpz, readTraces } from '@pcee/core';
 import { conformanceCases } from '@pcee/core/testing';
 import type { WebRuntime } from '../src/web-runtime.js';
 
@@ -56,7 +56,7 @@ async function runConformance(
     runtime,
     loadOptions: { device: config.device },
     model,
-    inputs: preprocessInputs(model.manifest.input, first as typeof raw),
+    inputs: preprocessModelInputs(model.manifest, new Map([['x', first as typeof raw]])),
     referenceTraces: readTraces(await bytes(`/models/${config.model}/test.npz`), 'test.npz'),
     calibrationTraces: readTraces(await bytes(`/models/${config.model}/val.npz`), 'val.npz'),
     samples: config.samples,

@@ -1,4 +1,9 @@
-import { DeviceUnavailableError, InvalidArgumentError, InvalidManifestError } from '@pcee/core';
+import {
+  DeviceUnavailableError,
+  InvalidArgumentError,
+  InvalidManifestError,
+  type TensorMap,
+} from '@pcee/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createWebRuntime, webRuntime } from './index.js';
 import { loadReferenceModel, type ReferenceModel } from './test-support/reference-models.js';
@@ -52,12 +57,12 @@ describe('full model', () => {
     const staged = await webRuntime.load(reference.model, { device: 'wasm' });
     const logits = await full.run(reference.inputs);
     expect(logits.dims).toEqual([8, 10]);
-    let features = reference.inputs;
+    let carried: TensorMap = { image: reference.inputs };
     let last = logits;
     for (let stage = 0; stage < staged.stages; stage++) {
-      const output = await staged.runStage(stage, features);
+      const output = await staged.runStage(stage, carried);
       last = output.logits;
-      if (output.features) features = output.features;
+      carried = output.tensors;
     }
     const argmax = (data: Float32Array, row: number) => {
       const slice = Array.from(data.subarray(row * 10, row * 10 + 10));

@@ -1,13 +1,11 @@
 import {
+  batchSizeOf,
   compilePolicy,
   describeMeasurementMismatch,
   type ExitCosts,
   manifestCosts,
-  parseDeltaList,
-  rowArgmax,
+  predictWithFullModel,
   runEarlyExit,
-  type StageTensor,
-  sliceRows,
 } from '@pcee/core';
 import { loadFullModel, nodeRuntime } from '@pcee/runtime-node';
 import type { Command } from 'commander';
@@ -21,8 +19,8 @@ import {
   loadOptions,
   type ModelFlags,
   openModelWithInputs,
-  parseRunPolicies,
 } from '../model-options.js';
+import { formatOperatingDelta, resolveOperatingPoints } from '../operating-point.js';
 import { positiveInteger, positiveIntegerList } from '../options.js';
 import { createProgress } from '../progress.js';
 import { summarizeRun } from '../run-summary.js';
@@ -30,8 +28,9 @@ import { formatFraction, renderTable } from '../table.js';
 
 interface BenchFlags extends ModelFlags {
   profile: string;
-  delta: string;
-  policy: string;
+  delta?: string;
+  policy?: string;
+  abstain?: boolean;
   batch: number[];
   limit: number;
   repeat: number;
@@ -52,16 +51,21 @@ interface FullModelRow {
 /** One measured early-exit configuration, as `pcee bench --json` prints it. */
 interface BenchRow extends FullModelRow {
   policy: string;
-  delta: number;
+  /** δ; with a per-exit tuned profile, one δ per exit. */
+  delta: number | readonly number[];
   /** throughput / full-model throughput at the same batch size. */
   speedup: number;
   /** Full-model cost / mean cost of the exits taken, in the profile's cost unit (`costUnit`: ms when measured). */
   predictedSpeedup: number;
   /** The same from the model's FLOPs (model.json), whatever the profile's unit. */
   flopPredictedSpeedup: number;
+  /** With --abstain: share of samples answered. */
+  coverage?: number;
+  /** With --abstain: accuracy of the answered samples (null without labels). */
+  selectiveAccuracy?: number | null;
 }
 
-/** `pcee bench`: measured early-exit throughput against full.onnx, next to the FLOP-predicted speedup. */
+/** `pcee bench`: measured early-exit throughput against full.onnx, next to the predicted speedups (profile's unit, FLOPs). */
 export function registerBench(program: Command, io: CliIo): Command {
   const command = program
     .command('bench')
@@ -69,10 +73,17 @@ export function registerBench(program: Command, io: CliIo): Command {
       "measure early-exit throughput against the full model (full.onnx) on the same device, threads and batch; compare the measured speedup with the predicted one, in the profile's cost unit (ms when measured) and in FLOPs",
     )
     .argument('<model-dir>', 'model package folder with full.onnx')
-    .argument('<inputs.npz>', '.npz with x (raw values) and optional labels')
+    .argument(
+      '<inputs.npz>',
+      '.npz with one array per model input, named after it (x for a one-input model), and optional labels',
+    )
     .requiredOption('--profile <profile.json>', 'calibration profile of this model')
-    .requiredOption('--delta <spec>', 'target accuracies: 0.9 | 0.8,0.9 | start:stop:step (inclusive)')
-    .option('--policy <list>', 'policies, comma-separated: pcee, pcee-ws, confidence', 'pcee')
+    .option(
+      '--delta <spec>',
+      "target accuracies: 0.9 | 0.8,0.9 | start:stop:step (inclusive); default: the profile's tuned δ",
+    )
+    .option('--policy <list>', 'policies, comma-separated: pcee, pcee-ws, confidence (default: pcee)')
+    .option('--abstain', 'answer "abstain" for samples that reach the last exit in a bin below δ')
     .option('--batch <list>', 'batch sizes, comma-separated', positiveIntegerList('--batch'), [1, 64])
     .option('--limit <count>', 'inputs to use (the first N)', positiveInteger('--limit'), 1000)
     .option(
@@ -87,11 +98,10 @@ export function registerBench(program: Command, io: CliIo): Command {
     );
   return addModelOptions(command, { limit: false }).action(
     async (modelDir: string, inputsPath: string, flags: BenchFlags) => {
-      const deltas = parseDeltaList(flags.delta);
-      const policies = parseRunPolicies(flags.policy);
       const profile = await loadProfile(flags.profile);
+      const points = resolveOperatingPoints(profile, flags);
       const { modelPackage, inputs, labels } = await openModelWithInputs(modelDir, inputsPath, flags.limit);
-      assertProfileForModel(profile, modelPackage, modelDir);
+      assertProfileForModel(profile, modelPackage, modelDir, io.stderr);
       // Plan and predict in the profile's unit (ms when it was measured); FLOPs alongside.
       const costs = profile.costs;
       const flopCosts = manifestCosts(modelPackage.manifest);
@@ -108,9 +118,9 @@ export function registerBench(program: Command, io: CliIo): Command {
         batch: flags.batch.find((batch) => batch !== costs.measurement?.batch),
       });
       if (mismatch) io.stderr(`warning: ${mismatch}\n`);
-      const samples = inputs.dims[0]!;
+      const samples = batchSizeOf(inputs);
       const progress = createProgress(io, 'bench');
-      const runsTotal = flags.batch.length * (1 + policies.length * deltas.length) * (flags.repeat + 1);
+      const runsTotal = flags.batch.length * (1 + points.length) * (flags.repeat + 1);
       let runsDone = 0;
       const onRun = () => progress.update(++runsDone, runsTotal);
       const batchesOf = (batch: number) => Math.ceil(samples / batch);
@@ -118,7 +128,11 @@ export function registerBench(program: Command, io: CliIo): Command {
         const fullRows: FullModelRow[] = [];
         const rows: BenchRow[] = [];
         for (const batch of flags.batch) {
-          const fullRun = await medianTiming(flags.repeat, () => runFull(full.run, inputs, batch), onRun);
+          const fullRun = await medianTiming(
+            flags.repeat,
+            () => predictWithFullModel(full.run, inputs, batch),
+            onRun,
+          );
           const fullThroughput = samples / (fullRun.medianMs / 1000);
           const fullAccuracy = labels ? accuracyOf(fullRun.value, labels) : null;
           fullRows.push({
@@ -127,34 +141,36 @@ export function registerBench(program: Command, io: CliIo): Command {
             throughput: fullThroughput,
             latencyMs: fullRun.medianMs / batchesOf(batch),
           });
-          for (const policyName of policies) {
-            for (const delta of deltas) {
-              const policy = compilePolicy(profile, policyName, delta);
-              const run = await medianTiming(
-                flags.repeat,
-                () =>
-                  runEarlyExit(model, inputs, {
-                    policy,
-                    confidence: profile.confidence,
-                    costs,
-                    batchSize: batch,
-                  }),
-                onRun,
-              );
-              const summary = summarizeRun(run.value, costs, labels);
-              const throughput = samples / (run.medianMs / 1000);
-              rows.push({
-                policy: policyName,
-                delta,
-                batch,
-                accuracy: summary.accuracy,
-                throughput,
-                speedup: throughput / fullThroughput,
-                predictedSpeedup: costs.fullModel / summary.meanCost,
-                flopPredictedSpeedup: flopCosts.fullModel / meanExitCost(run.value.exit, flopCosts),
-                latencyMs: run.medianMs / batchesOf(batch),
-              });
-            }
+          for (const { policy: policyName, delta, abstain } of points) {
+            const policy = compilePolicy(profile, policyName, delta);
+            const run = await medianTiming(
+              flags.repeat,
+              () =>
+                runEarlyExit(model, inputs, {
+                  policy,
+                  confidence: profile.confidence,
+                  costs,
+                  batchSize: batch,
+                  abstain,
+                }),
+              onRun,
+            );
+            const summary = summarizeRun(run.value, costs, labels, abstain);
+            const throughput = samples / (run.medianMs / 1000);
+            rows.push({
+              policy: policyName,
+              delta,
+              batch,
+              accuracy: summary.accuracy,
+              throughput,
+              speedup: throughput / fullThroughput,
+              predictedSpeedup: costs.fullModel / summary.meanCost,
+              flopPredictedSpeedup: flopCosts.fullModel / meanExitCost(run.value.exit, flopCosts),
+              latencyMs: run.medianMs / batchesOf(batch),
+              ...(abstain
+                ? { coverage: summary.coverage!, selectiveAccuracy: summary.selectiveAccuracy! }
+                : {}),
+            });
           }
         }
         progress.stop();
@@ -167,6 +183,7 @@ export function registerBench(program: Command, io: CliIo): Command {
           );
           return;
         }
+        const abstaining = rows.some((row) => row.coverage !== undefined);
         // The FLOP prediction gets its own column only when the profile plans in another unit.
         const flopColumn = costs.unit !== 'flops';
         io.stdout(
@@ -181,6 +198,7 @@ export function registerBench(program: Command, io: CliIo): Command {
               `predicted (${costs.unit === 'flops' ? 'FLOPs' : costs.unit})`,
               ...(flopColumn ? ['predicted (FLOPs)'] : []),
               'ms/batch',
+              ...(abstaining ? ['coverage'] : []),
             ],
             [
               ...fullRows.map((row) => [
@@ -193,10 +211,11 @@ export function registerBench(program: Command, io: CliIo): Command {
                 '1.00',
                 ...(flopColumn ? ['1.00'] : []),
                 row.latencyMs.toFixed(3),
+                ...(abstaining ? ['1.0000'] : []),
               ]),
               ...rows.map((row) => [
                 row.policy,
-                String(row.delta),
+                formatOperatingDelta(row.delta),
                 row.batch,
                 formatFraction(row.accuracy),
                 row.throughput.toFixed(0),
@@ -204,6 +223,7 @@ export function registerBench(program: Command, io: CliIo): Command {
                 row.predictedSpeedup.toFixed(2),
                 ...(flopColumn ? [row.flopPredictedSpeedup.toFixed(2)] : []),
                 row.latencyMs.toFixed(3),
+                ...(abstaining ? [formatFraction(row.coverage ?? 1)] : []),
               ]),
             ],
           ),
@@ -215,25 +235,6 @@ export function registerBench(program: Command, io: CliIo): Command {
       }
     },
   );
-}
-
-/** Runs the full model over all inputs in batches; resolves to the predicted class per sample. */
-async function runFull(
-  run: (input: StageTensor) => Promise<StageTensor>,
-  inputs: StageTensor,
-  batch: number,
-): Promise<Int32Array> {
-  const samples = inputs.dims[0]!;
-  const predictions = new Int32Array(samples);
-  for (let start = 0; start < samples; start += batch) {
-    const end = Math.min(samples, start + batch);
-    const logits = await run(sliceRows(inputs, start, end));
-    const classes = logits.dims[1]!;
-    for (let row = 0; row < end - start; row++) {
-      predictions[start + row] = rowArgmax(logits.data, row * classes, classes);
-    }
-  }
-  return predictions;
 }
 
 /** Mean cumulative cost of the exits taken, in `costs`' unit. */

@@ -132,6 +132,8 @@ export function registerCalibrate(program: Command, io: CliIo): Command {
         costs,
         model,
         scores,
+        // Lets `pcee tune` refuse this data as a holdout.
+        recordContentHash: true,
       });
       await writeOutputFile(flags.out, serializeProfile(profile));
       const exits = profile.diagrams.map((diagram, index) => ({ index, ...summarizeDiagram(diagram) }));

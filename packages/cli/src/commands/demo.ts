@@ -58,12 +58,12 @@ export function registerDemo(program: Command, io: CliIo): Command {
       step(
         `running ${flags.model} on ${flags.images} test images through onnxruntime-node (full.onnx, then pcee at each δ)`,
       );
-      const { x, labels } = await loadInputs(testInputsPath(), flags.images);
+      const { arrays, labels } = await loadInputs(testInputsPath(), flags.images);
       const progress = createProgress(io, 'inference');
       const measurement = await measureSpeedup({
         modelPackage: large.modelPackage,
         profile: large.profile,
-        rawImages: x,
+        rawInputs: arrays,
         labels: labels!,
         testScores: large.testScores,
         deltas: HIGHLIGHT_DELTAS,

@@ -1,4 +1,4 @@
-import { compilePolicy, describeMeasurementMismatch, parseDeltaList, runEarlyExit } from '@pcee/core';
+import { compilePolicy, describeMeasurementMismatch, runEarlyExit } from '@pcee/core';
 import { nodeRuntime } from '@pcee/runtime-node';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
@@ -10,8 +10,8 @@ import {
   loadOptions,
   type ModelFlags,
   openModelWithInputs,
-  parseRunPolicies,
 } from '../model-options.js';
+import { formatOperatingDelta, resolveOperatingPoints } from '../operating-point.js';
 import { positiveInteger } from '../options.js';
 import { createProgress } from '../progress.js';
 import { summarizeRun } from '../run-summary.js';
@@ -20,8 +20,9 @@ import { UserError } from '../user-error.js';
 
 interface RunFlags extends ModelFlags {
   profile: string;
-  delta: string;
-  policy: string;
+  delta?: string;
+  policy?: string;
+  abstain?: boolean;
   batch: number;
   json?: boolean;
 }
@@ -34,23 +35,31 @@ export function registerRun(program: Command, io: CliIo): Command {
       'early-exit inference: run stage by stage, and let each sample exit at the first head whose calibrated accuracy reaches δ',
     )
     .argument('<model-dir>', 'model package folder (model.json + stage .onnx files)')
-    .argument('<inputs.npz>', '.npz with x (raw values, preprocessed by the model) and optional labels')
+    .argument(
+      '<inputs.npz>',
+      '.npz with one array per model input, named after it (x for a one-input model; raw values are preprocessed by the model), and optional labels',
+    )
     .requiredOption('--profile <profile.json>', 'calibration profile of this model (pcee calibrate --model)')
-    .requiredOption('--delta <value>', 'target accuracy δ in [0, 1]')
-    .option('--policy <name>', 'pcee, pcee-ws or confidence', 'pcee')
+    .option('--delta <value>', "target accuracy δ in [0, 1] (default: the profile's tuned δ, from pcee tune)")
+    .option('--policy <name>', 'pcee, pcee-ws or confidence (default: the tuned policy, else pcee)')
+    .option('--abstain', 'answer "abstain" for samples that reach the last exit in a bin below δ')
     .option('--batch <size>', 'samples per batch', positiveInteger('--batch'), 64)
     .option('--json', 'print every prediction and the summary as JSON');
   return addModelOptions(command).action(async (modelDir: string, inputsPath: string, flags: RunFlags) => {
-    const deltas = parseDeltaList(flags.delta);
-    if (deltas.length !== 1) throw new UserError(`--delta takes one value for run, got "${flags.delta}"`);
-    const [policyName, ...others] = parseRunPolicies(flags.policy);
-    if (others.length > 0) throw new UserError(`--policy takes one name for run, got "${flags.policy}"`);
+    if (flags.delta?.includes(',') || flags.delta?.includes(':')) {
+      throw new UserError(`--delta takes one value for run, got "${flags.delta}"`);
+    }
+    if (flags.policy?.includes(',')) {
+      throw new UserError(`--policy takes one name for run, got "${flags.policy}"`);
+    }
     const profile = await loadProfile(flags.profile);
+    const [point] = resolveOperatingPoints(profile, flags);
+    const { policy: policyName, abstain } = point!;
     const { modelPackage, inputs, labels } = await openModelWithInputs(modelDir, inputsPath, flags.limit);
-    assertProfileForModel(profile, modelPackage, modelDir);
+    assertProfileForModel(profile, modelPackage, modelDir, io.stderr);
     // Costs in the profile's unit: measured ms when it was calibrated with --cost-unit ms.
     const costs = profile.costs;
-    const policy = compilePolicy(profile, policyName!, deltas[0]!);
+    const policy = compilePolicy(profile, policyName, point!.delta);
     const model = await nodeRuntime.load(modelPackage, loadOptions(flags));
     const mismatch = describeMeasurementMismatch(costs, {
       device: model.device,
@@ -66,10 +75,11 @@ export function registerRun(program: Command, io: CliIo): Command {
         confidence: profile.confidence,
         costs,
         batchSize: flags.batch,
+        abstain,
         onProgress: (done, total) => progress.update(done, total),
       });
       progress.stop();
-      const summary = summarizeRun(result, costs, labels);
+      const summary = summarizeRun(result, costs, labels, abstain);
       if (flags.json) {
         const predictions = Array.from(result.exit, (exit, index) => ({
           index,
@@ -80,6 +90,7 @@ export function registerRun(program: Command, io: CliIo): Command {
           estimatedAccuracy: Number.isNaN(result.estimatedAccuracy[index]!)
             ? null
             : result.estimatedAccuracy[index]!,
+          ...(abstain ? { abstained: result.abstained[index] === 1 } : {}),
         }));
         io.stdout(`${JSON.stringify({ predictions, summary })}\n`);
         return;
@@ -95,21 +106,26 @@ export function registerRun(program: Command, io: CliIo): Command {
             `mean cost (${costs.unit})`,
             'relative cost',
             'exits per head',
+            ...(abstain ? ['coverage', 'selective accuracy'] : []),
           ],
           [
             [
               modelPackage.manifest.id,
-              policyName!,
-              String(deltas[0]),
+              policyName,
+              formatOperatingDelta(point!.delta),
               result.exit.length,
               formatFraction(summary.accuracy),
               formatCost(summary.meanCost),
               formatFraction(summary.relativeCost),
               summary.exitCounts.join(' '),
+              ...(abstain
+                ? [formatFraction(summary.coverage!), formatFraction(summary.selectiveAccuracy!)]
+                : []),
             ],
           ],
         ),
       );
+      if (point!.tuned) io.stderr(`δ from the profile's tuned operating point (pcee tune)\n`);
       io.stderr(`ran on ${model.device}${labels ? '' : ' (no labels in the inputs: accuracy unknown)'}\n`);
     } finally {
       progress.stop();

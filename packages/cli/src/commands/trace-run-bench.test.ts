@@ -1,9 +1,9 @@
-import { mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTensor, readTraces } from '@pcee/core';
 import { modelDir } from '@pcee/models';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { copyModelPackage, writeReferenceInputs } from '../test-support/reference-model.js';
+import { copyModelPackage, referenceInputs, writeReferenceInputs } from '../test-support/reference-model.js';
 import {
   runCli,
   syntheticTraces,
@@ -248,7 +248,7 @@ describe('errors are one clear line', () => {
     });
     expectOneLineError(
       await runCli('run', model, wrong, '--profile', profile, '--delta', '0.9'),
-      /inputs have shape \[4, 27, 27\] but the model expects \[N, 1, 28, 28\]/,
+      /input "image" has shape \[4, 27, 27\] but the model expects \[N, 1, 28, 28\]/,
     );
   });
 
@@ -258,7 +258,7 @@ describe('errors are one clear line', () => {
     });
     expectOneLineError(
       await runCli('bench', model, wrong, '--profile', profile, '--delta', '0.9'),
-      /inputs are float32 but the model expects raw uint8 values/,
+      /input "image" is float32 but the model expects raw uint8 values/,
     );
   });
 
@@ -280,6 +280,96 @@ describe('errors are one clear line', () => {
     expectOneLineError(
       await runCli('bench', model, inputs, '--profile', other, '--delta', '0.9'),
       /profile was calibrated for model "fmnist-cnn-large", not model "fmnist-cnn-small"/,
+    );
+  });
+});
+
+// Found by following the README with a model of one's own (issue 13): each once gave a
+// misleading message or none.
+describe('what a new user runs into', () => {
+  it('inputs may be named after the model input instead of x', async () => {
+    const { x, labels } = referenceInputs(12);
+    const named = writeTensorsFile(folder, 'named.npz', { image: x, labels });
+    const result = await runCli('run', model, named, '--profile', profile, '--delta', '0.9');
+    expect(result.stderr).not.toMatch(/error/);
+    expect(result.code).toBe(0);
+  });
+
+  it('int64 pixels for a uint8 model say which dtype to save (not "int64 is not supported; use int64")', async () => {
+    const { x } = referenceInputs(4);
+    const wide = createTensor(
+      'int64',
+      x.shape,
+      BigInt64Array.from(x.data as Uint8Array, (value) => BigInt(value)),
+    );
+    expectOneLineError(
+      await runCli(
+        'run',
+        model,
+        writeTensorsFile(folder, 'int64.npz', { x: wide }),
+        '--profile',
+        profile,
+        '--delta',
+        '0.9',
+      ),
+      /input "image" is int64 but the model expects raw uint8 values \(it applies its own preprocessing\); save it as uint8/,
+    );
+  });
+
+  it('logits saved as [N, C, L] are reported as transposed, not as labels out of range', async () => {
+    const real = readTraces(new Uint8Array(readFileSync(traces)));
+    const transposed = new Float32Array(real.logits.length);
+    const { samples, exits, classes } = real;
+    for (let n = 0; n < samples; n++)
+      for (let l = 0; l < exits; l++)
+        for (let c = 0; c < classes; c++)
+          transposed[(n * classes + c) * exits + l] = real.logits[(n * exits + l) * classes + c]!;
+    const file = writeTensorsFile(folder, 'transposed.npz', {
+      logits: createTensor('float32', [samples, classes, exits], transposed),
+      labels: createTensor('int32', [samples], real.labels),
+    });
+    expectOneLineError(
+      await runCli('calibrate', file, '--model', model, '--out', join(folder, 'never.json')),
+      /looks like \[N, C, L\]: traces are \[N, L, C\] \(L exits, C classes\), so save logits\.transpose\(0, 2, 1\)/,
+    );
+  });
+
+  it('an empty profile (--profile /dev/null) says it is empty', async () => {
+    expectOneLineError(
+      await runCli('run', model, inputs, '--profile', '/dev/null', '--delta', '0.9'),
+      /\/dev\/null is empty; pass the profile that pcee calibrate --out wrote/,
+    );
+  });
+
+  it('a profile calibrated without --model runs with one warning naming the fix', async () => {
+    const anonymous = join(folder, 'anonymous.json');
+    expect((await runCli('calibrate', traces, '--out', anonymous)).code).toBe(0);
+    const result = await runCli(
+      'run',
+      model,
+      inputs,
+      '--profile',
+      anonymous,
+      '--delta',
+      '0.9',
+      '--limit',
+      '8',
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(
+      /warning: the profile was calibrated without --model, so nothing ties it to model "fmnist-cnn-small".*recalibrate with: pcee calibrate <val-traces> --model/,
+    );
+  });
+
+  it('a wrong sha256 in model.json is refused where the manifest is read, naming the file', async () => {
+    const damaged = copyModelPackage('fmnist-cnn-small', mkdtempSync(join(folder, 'hash-')));
+    const manifestPath = join(damaged, 'model.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    manifest.stages[2].sha256 = '0'.repeat(64);
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    expectOneLineError(
+      await runCli('calibrate', traces, '--model', damaged, '--out', join(folder, 'never.json')),
+      /stage-2\.onnx of model "fmnist-cnn-small" has sha256 [0-9a-f]{12}… but model\.json expects 000000000000…/,
     );
   });
 });

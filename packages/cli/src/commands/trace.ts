@@ -20,7 +20,10 @@ export function registerTrace(program: Command, io: CliIo): Command {
       'run every stage of a model on labelled inputs and write the logits of every exit as traces (input of pcee calibrate)',
     )
     .argument('<model-dir>', 'model package folder (model.json + stage .onnx files)')
-    .argument('<inputs.npz>', '.npz with x (raw values, preprocessed by the model) and labels')
+    .argument(
+      '<inputs.npz>',
+      '.npz with one array per model input, named after it (x for a one-input model; raw values are preprocessed by the model), and labels',
+    )
     .option('--batch <size>', 'samples per batch', positiveInteger('--batch'), 64)
     .requiredOption('--out <traces>', 'where to write the traces: .npz, or .safetensors by extension');
   return addModelOptions(command).action(async (modelDir: string, inputsPath: string, flags: TraceFlags) => {

@@ -1,17 +1,18 @@
 import {
+  batchSizeOf,
   type CalibrationProfile,
   compilePolicy,
   type ExitScores,
   type ModelPackage,
   manifestCosts,
   now,
-  preprocessInputs,
+  predictWithFullModel,
+  preprocessModelInputs,
   type RunResult,
-  rowArgmax,
   runEarlyExit,
-  type StageTensor,
   simulateExits,
-  sliceRows,
+  sliceTensorMap,
+  type Tensor,
 } from '@pcee/core';
 import { loadFullModel, nodeRuntime } from '@pcee/runtime-node';
 
@@ -41,8 +42,8 @@ export interface SpeedupMeasurement {
 export interface SpeedupInputs {
   readonly modelPackage: ModelPackage;
   readonly profile: CalibrationProfile;
-  /** Raw images as the model package expects them (e.g. uint8 [N, 28, 28]), the first N of the test set. */
-  readonly rawImages: Parameters<typeof preprocessInputs>[1];
+  /** Raw inputs by name as the model package expects them (e.g. `x`: uint8 [N, 28, 28]), the first N of the test set. */
+  readonly rawInputs: ReadonlyMap<string, Tensor>;
   readonly labels: Int32Array;
   /** Scores of the model's test traces: their first N rows are these images. */
   readonly testScores: ExitScores;
@@ -63,8 +64,8 @@ export interface SpeedupInputs {
  */
 export async function measureSpeedup(inputs: SpeedupInputs): Promise<SpeedupMeasurement> {
   const { modelPackage, profile, labels, deltas, batchSize } = inputs;
-  const images = preprocessInputs(modelPackage.manifest.input, inputs.rawImages);
-  const count = images.dims[0]!;
+  const images = preprocessModelInputs(modelPackage.manifest, inputs.rawInputs);
+  const count = batchSizeOf(images);
   const costs = manifestCosts(modelPackage.manifest);
   const full = await loadFullModel(modelPackage, { device: 'cpu' });
   const staged = await nodeRuntime.load(modelPackage, { device: 'cpu' }).catch(async (error) => {
@@ -75,7 +76,7 @@ export async function measureSpeedup(inputs: SpeedupInputs): Promise<SpeedupMeas
   // Passes are interleaved round by round (full, δ1, δ2, …, then again), so load from other
   // processes that drifts over the measurement hits every configuration alike.
   const passes: (() => Promise<unknown>)[] = [
-    () => runFullModel(full.run, images, labels, batchSize),
+    () => predictWithFullModel(full.run, images, batchSize),
     ...policies.map(
       (policy) => () =>
         runEarlyExit(staged, images, { policy, confidence: profile.confidence, costs, batchSize }),
@@ -85,7 +86,7 @@ export async function measureSpeedup(inputs: SpeedupInputs): Promise<SpeedupMeas
   const values: unknown[] = [];
   const rounds = Math.max(1, inputs.repetitions);
   try {
-    const warmUp = sliceRows(images, 0, Math.min(batchSize, count));
+    const warmUp = sliceTensorMap(images, 0, Math.min(batchSize, count));
     await full.run(warmUp);
     await runEarlyExit(staged, warmUp, {
       policy: policies[0] ?? compilePolicy(profile, 'pcee', 1),
@@ -105,16 +106,12 @@ export async function measureSpeedup(inputs: SpeedupInputs): Promise<SpeedupMeas
     const measured = deltas.map((delta, index): MeasuredDelta => {
       const result = values[index + 1] as RunResult;
       const simulated = simulateExits(inputs.testScores, policies[index]!);
-      let correct = 0;
       let matching = 0;
-      for (let n = 0; n < count; n++) {
-        if (result.prediction[n] === labels[n]) correct++;
-        if (result.exit[n] === simulated[n]) matching++;
-      }
+      for (let n = 0; n < count; n++) if (result.exit[n] === simulated[n]) matching++;
       const milliseconds = median(times[index + 1]!);
       return {
         delta,
-        accuracy: correct / count,
+        accuracy: accuracyOf(result.prediction, labels),
         milliseconds,
         speedup: fullMilliseconds / milliseconds,
         exitsMatchingSimulation: matching,
@@ -123,7 +120,7 @@ export async function measureSpeedup(inputs: SpeedupInputs): Promise<SpeedupMeas
     return {
       images: count,
       device: staged.device,
-      fullModel: { accuracy: (values[0] as number) / count, milliseconds: fullMilliseconds },
+      fullModel: { accuracy: accuracyOf(values[0] as Int32Array, labels), milliseconds: fullMilliseconds },
       deltas: measured,
     };
   } finally {
@@ -137,22 +134,8 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-/** Runs full.onnx over all images in batches; resolves to the number predicted right. */
-async function runFullModel(
-  run: (input: StageTensor) => Promise<StageTensor>,
-  images: StageTensor,
-  labels: Int32Array,
-  batchSize: number,
-): Promise<number> {
-  const count = images.dims[0]!;
+function accuracyOf(predictions: Int32Array, labels: Int32Array): number {
   let correct = 0;
-  for (let start = 0; start < count; start += batchSize) {
-    const end = Math.min(count, start + batchSize);
-    const logits = await run(sliceRows(images, start, end));
-    const classes = logits.data.length / (end - start);
-    for (let row = 0; row < end - start; row++) {
-      if (rowArgmax(logits.data, row * classes, classes) === labels[start + row]) correct++;
-    }
-  }
-  return correct;
+  for (let n = 0; n < predictions.length; n++) if (predictions[n] === labels[n]) correct++;
+  return correct / predictions.length;
 }

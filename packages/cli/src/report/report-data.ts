@@ -13,6 +13,7 @@ import {
   type ThresholdPolicyName,
 } from '@pcee/core';
 import { type ReliabilityBin, reliabilityBins } from './reliability-bins.js';
+import { type TunedReport, tunedReport } from './tuned-report.js';
 
 /** The deployable policies every chart compares, in legend order. */
 export const REPORT_POLICIES: readonly ThresholdPolicyName[] = ['pcee', 'pcee-ws', 'confidence'];
@@ -68,6 +69,8 @@ export interface ModelReport {
   readonly tradeoff: Readonly<Record<ThresholdPolicyName, readonly PolicyEvaluation[]>>;
   /** pcee at `HIGHLIGHT_DELTAS`. */
   readonly highlights: readonly PolicyEvaluation[];
+  /** The profile's tuned operating point (`pcee tune --out`) on the test traces; null when untuned. */
+  readonly tuned: TunedReport | null;
 }
 
 /** Identity the caller knows beyond the profile (from a model package). */
@@ -119,6 +122,7 @@ export function assembleModelReport(
     // Sorted ascending so each curve is drawn in δ order (cost never decreases with δ).
     tradeoff: sweep((policy) => candidateDeltas(profile, policy)),
     highlights: sweepDeltas(scores, profile, 'pcee', HIGHLIGHT_DELTAS),
+    tuned: tunedReport(profile, scores),
   };
 }
 

@@ -8,6 +8,7 @@ import type { ModelComparison } from './model-comparison.js';
 import type { ModelReport } from './report-data.js';
 import { formatDelta, formatFlops, formatPercent } from './report-format.js';
 import { REPORT_STYLE } from './report-style.js';
+import { tunedSection } from './tuned-report.js';
 
 /** What one report page shows: a model, and optionally its comparison with another. */
 export interface ReportContent {
@@ -36,6 +37,7 @@ export function renderReportPage(content: ReportContent): string {
 <body>
 <main>
 ${headerSection(report)}
+${report.tuned ? tunedSection(report.tuned, report.costs.unit) : ''}
 ${comparison ? comparisonSection(comparison) : ''}
 ${tradeoffSection(report)}
 ${exitsSection(report)}

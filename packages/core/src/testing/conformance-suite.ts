@@ -3,11 +3,18 @@ import { calibrate } from '../calibration-profile.js';
 import { scoreExits } from '../confidence.js';
 import { runEarlyExit, traceModel } from '../early-exit-runner.js';
 import { PceeError } from '../errors.js';
-import { type PolicyEvaluation, simulateExits } from '../evaluation.js';
+import { type PolicyEvaluation, simulateAbstentions, simulateExits } from '../evaluation.js';
 import { manifestCosts, modelFingerprint } from '../model-manifest.js';
 import { type CompiledPolicy, compilePolicy, type ThresholdPolicyName } from '../policy.js';
-import { sliceRows } from '../preprocess.js';
-import type { LoadOptions, ModelPackage, Runtime, StagedModel, StageTensor } from '../runtime-spec.js';
+import type {
+  LoadOptions,
+  ModelPackage,
+  Runtime,
+  StagedModel,
+  StageTensor,
+  TensorMap,
+} from '../runtime-spec.js';
+import { batchSizeOf, isStageTensor, sliceTensorMap } from '../stage-tensors.js';
 import { createTraces, type Traces } from '../traces.js';
 
 export type { PolicyEvaluation };
@@ -20,8 +27,11 @@ export interface ConformanceSubject {
   readonly loadOptions?: LoadOptions;
   /** The model package. */
   readonly model: ModelPackage;
-  /** Preprocessed inputs of the reference samples (stage-0 input, batch first). */
-  readonly inputs: StageTensor;
+  /**
+   * Preprocessed model inputs of the reference samples, by input name (batch first); a bare
+   * tensor for a one-input model.
+   */
+  readonly inputs: TensorMap | StageTensor;
   /** The package's shipped traces for those same samples (e.g. test.npz), in the same order. */
   readonly referenceTraces: Traces;
   /** Validation traces to calibrate the policies with (default: the reference traces). */
@@ -58,8 +68,9 @@ export interface ConformanceCase {
  * agree with sequential ones; dispose is clean and idempotent.
  */
 export function conformanceCases(subject: ConformanceSubject): ConformanceCase[] {
-  const count = Math.min(subject.samples ?? 128, subject.inputs.dims[0]!, subject.referenceTraces.samples);
-  const inputs = sliceRows(subject.inputs, 0, count);
+  const named = namedInputs(subject);
+  const count = Math.min(subject.samples ?? 128, batchSizeOf(named), subject.referenceTraces.samples);
+  const inputs = sliceTensorMap(named, 0, count);
   const reference = firstSamples(subject.referenceTraces, count);
   const tolerance = subject.tolerance ?? 1e-4;
   const deltas = subject.deltas ?? [0.5, 0.8, 0.9, 0.95, 0.99];
@@ -132,6 +143,32 @@ export function conformanceCases(subject: ConformanceSubject): ConformanceCase[]
 
   cases.push(
     {
+      name: 'abstain: exactly the samples the simulated policy abstains on are marked, batch 7',
+      async run() {
+        const scores = scoreExits(reference, profile.confidence);
+        for (const delta of deltas) {
+          const compiled = compilePolicy(profile, 'pcee', delta);
+          const chosen = simulateExits(scores, compiled);
+          const expected = simulateAbstentions(scores, compiled, chosen);
+          const ambiguous = ambiguousSamples(scores, compiled, chosen);
+          const result = await runEarlyExit(await model(), inputs, {
+            policy: compiled,
+            confidence: profile.confidence,
+            costs,
+            batchSize: 7,
+            abstain: true,
+          });
+          for (let n = 0; n < expected.length; n++) {
+            if (ambiguous.has(n)) continue;
+            assert(
+              result.abstained[n] === expected[n],
+              `δ=${delta}: sample ${n} abstained=${result.abstained[n]}, the simulated policy says ${expected[n]}`,
+            );
+          }
+        }
+      },
+    },
+    {
       name: 'concurrent runs on one loaded model equal sequential runs',
       async run() {
         const staged = await model();
@@ -179,10 +216,13 @@ export function conformanceCases(subject: ConformanceSubject): ConformanceCase[]
       name: 'dispose is clean: later runs reject with a PceeError, a second dispose is harmless',
       async run() {
         const staged = await subject.runtime.load(subject.model, subject.loadOptions);
-        await staged.runStage(0, sliceRows(inputs, 0, 1));
+        await staged.runStage(0, sliceTensorMap(inputs, 0, 1));
         await staged.dispose();
         await staged.dispose();
-        await expectPceeError(() => staged.runStage(0, sliceRows(inputs, 0, 1)), 'runStage after dispose');
+        await expectPceeError(
+          () => staged.runStage(0, sliceTensorMap(inputs, 0, 1)),
+          'runStage after dispose',
+        );
       },
     },
     {
@@ -199,9 +239,20 @@ export function conformanceCases(subject: ConformanceSubject): ConformanceCase[]
   return cases;
 }
 
+/** The subject's inputs by name (a bare tensor is the one-input model's input). */
+function namedInputs(subject: ConformanceSubject): TensorMap {
+  if (!isStageTensor(subject.inputs)) return subject.inputs;
+  const [input, ...others] = subject.model.manifest.inputs;
+  if (others.length > 0)
+    throw new Error(
+      `conformance: model "${subject.model.manifest.id}" has several inputs; pass them by name`,
+    );
+  return { [input!.name]: subject.inputs };
+}
+
 async function expectSimulatedExits(
   staged: StagedModel,
-  inputs: StageTensor,
+  inputs: TensorMap,
   reference: Traces,
   profile: CalibrationProfile,
   policy: ThresholdPolicyName,

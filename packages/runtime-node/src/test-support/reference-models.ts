@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type ModelPackage,
-  preprocessInputs,
+  preprocessInput,
   readNpz,
   readTraces,
   type StageTensor,
@@ -33,7 +33,7 @@ export async function loadReferenceModel(id: string, samples = 128): Promise<Ref
     shape: [samples, ...raw.shape.slice(1)],
     data: raw.data.subarray(0, samples * perSample),
   };
-  const inputs = preprocessInputs(model.manifest.input, first as typeof raw);
+  const inputs = preprocessInput(model.manifest.inputs[0]!, first as typeof raw);
   const traces = async (name: string) => readTraces(new Uint8Array(await readFile(join(folder, name))), name);
   return { model, inputs, testTraces: await traces('test.npz'), validationTraces: await traces('val.npz') };
 }

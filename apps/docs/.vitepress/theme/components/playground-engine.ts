@@ -21,7 +21,7 @@ import {
   manifestCosts,
   type PolicyEvaluation,
   parseProfile,
-  preprocessInputs,
+  preprocessInput,
   readNpz,
   runEarlyExit,
   type StagedModel,
@@ -131,8 +131,8 @@ export async function loadAndTrace(options: {
   const profile = parseProfile(profileText, options.profileUrl);
   const staged: StagedModel = await runtime.load(modelPackage, { device: options.device });
   const { images } = options;
-  const inputs = preprocessInputs(
-    manifest.input,
+  const inputs = preprocessInput(
+    manifest.inputs[0]!,
     createTensor('uint8', [images.count, images.height, images.width], images.pixels),
   );
   const started = performance.now();

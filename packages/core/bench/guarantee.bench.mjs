@@ -1,0 +1,212 @@
+// Benchmark of `pcee tune`'s guarantee and of per-exit budget tuning on the bundled models.
+//
+// 1. Resampling: each model's val + test traces pooled (20,000 samples), random splits into
+//    calibrate 25% / holdout 25% / test 50%; per target: how often the certified δ falls
+//    below the target (on the test split, and on holdout ∪ test), and the price of the
+//    guarantee: mean relative test cost of the tuned δ against the cheapest δ that met the
+//    target on the test split in hindsight.
+// 2. Per-exit thresholds: fmnist-cnn-large calibrated on half of val.npz, tuned on the other
+//    half (the holdout) for the budget of fmnist-cnn-small's full model, single δ against one
+//    threshold per exit; both then measured on test.npz (never used for choosing).
+//
+// Prints tables and one JSON line. Usage (after a build):
+//   npm run bench:guarantee -w @pcee/core [-- --splits 200 --per-exit-splits 10]
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import {
+  buildReliabilityDiagrams,
+  compilePolicy,
+  createTraces,
+  evaluatePolicy,
+  readTraces,
+  resampleGuarantee,
+  scoreExits,
+  subsetScores,
+  tuneForBudget,
+} from '../dist/index.js';
+
+const { values } = parseArgs({
+  options: {
+    splits: { type: 'string', default: '200' },
+    'per-exit-splits': { type: 'string', default: '10' },
+  },
+});
+const splits = Number(values.splits);
+const perExitSplits = Number(values['per-exit-splits']);
+const models = new URL('../../models/', import.meta.url);
+
+const readModel = (id) => {
+  const read = (name) => readTraces(readFileSync(new URL(`${id}/${name}`, models)), name);
+  const manifest = JSON.parse(readFileSync(new URL(`${id}/model.json`, models), 'utf8'));
+  return {
+    val: read('val.npz'),
+    test: read('test.npz'),
+    costs: { unit: 'flops', exits: manifest.exitCosts, fullModel: manifest.fullModelCost },
+  };
+};
+
+const pool = (a, b) => {
+  const logits = new Float32Array(a.logits.length + b.logits.length);
+  logits.set(a.logits);
+  logits.set(b.logits, a.logits.length);
+  const labels = new Int32Array(a.samples + b.samples);
+  labels.set(a.labels);
+  labels.set(b.labels, a.samples);
+  return createTraces(logits, labels, { samples: a.samples + b.samples, exits: a.exits, classes: a.classes });
+};
+
+const CASES = [
+  { id: 'fmnist-cnn-small', targets: [0.8, 0.85, 0.88, 0.89], abstain: false },
+  { id: 'fmnist-cnn-large', targets: [0.82, 0.87, 0.9, 0.91], abstain: false },
+  { id: 'fmnist-cnn-large', targets: [0.93, 0.95, 0.97], abstain: true },
+  { id: 'fmnist-vit-small', targets: [0.9, 0.91, 0.915], abstain: false },
+  { id: 'fmnist-vit-large', targets: [0.915, 0.92, 0.925], abstain: false },
+];
+const risk = 0.05;
+const pct = (value) => (value === null ? '-' : `${(value * 100).toFixed(2)}%`);
+const fixed = (value, digits = 4) => (value === null ? '-' : value.toFixed(digits));
+
+const resampling = [];
+for (const { id, targets, abstain } of CASES) {
+  const { val, test, costs } = readModel(id);
+  const started = performance.now();
+  const rows = resampleGuarantee(pool(val, test), {
+    targets,
+    risk,
+    abstain,
+    costs,
+    splits,
+    calibrationShare: 0.25,
+    holdoutShare: 0.25,
+    seed: 2024,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  for (const row of rows) resampling.push({ model: id, abstain, risk, ...row, seconds });
+}
+
+console.log(
+  `Learn-then-Test on pooled val+test (20,000 samples), ${splits} splits 25/25/50, α=${risk}; accuracy is selective accuracy with abstain\n`,
+);
+console.log(
+  [
+    'model'.padEnd(24),
+    'target'.padStart(7),
+    'certified'.padStart(10),
+    'viol. test'.padStart(11),
+    'viol. pop.'.padStart(11),
+    'naive viol.'.padStart(12),
+    'test acc.'.padStart(10),
+    'tuned cost'.padStart(11),
+    'hindsight'.padStart(10),
+    'price'.padStart(8),
+  ].join(' '),
+);
+for (const row of resampling) {
+  console.log(
+    [
+      `${row.model}${row.abstain ? ' +abstain' : ''}`.padEnd(24),
+      String(row.target).padStart(7),
+      `${row.certified}/${row.splits}`.padStart(10),
+      pct(row.violations / row.splits).padStart(11),
+      pct(row.populationViolations / row.splits).padStart(11),
+      pct(row.naiveViolations / row.splits).padStart(12),
+      fixed(row.meanTestAccuracy).padStart(10),
+      fixed(row.meanTunedCost).padStart(11),
+      fixed(row.meanHindsightCost).padStart(10),
+      (row.priceOfGuarantee === null ? '-' : `+${(row.priceOfGuarantee * 100).toFixed(1)}%`).padStart(8),
+    ].join(' '),
+  );
+}
+
+// Per-exit thresholds at the small model's cost.
+const large = readModel('fmnist-cnn-large');
+const small = readModel('fmnist-cnn-small');
+const budget = small.costs.fullModel;
+const validation = scoreExits(large.val);
+const testScores = scoreExits(large.test);
+let state = 7;
+const random = () => {
+  state = (state + 0x6d2b79f5) >>> 0;
+  let t = state;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+const perExit = [];
+for (let split = 0; split < perExitSplits; split++) {
+  const order = Int32Array.from({ length: validation.samples }, (_, n) => n);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const half = validation.samples / 2;
+  const calibration = subsetScores(validation, order.subarray(0, half));
+  const holdout = subsetScores(validation, order.subarray(half));
+  const profile = {
+    format: 'pcee-profile',
+    version: 1,
+    model: { id: 'fmnist-cnn-large', exits: large.val.exits, classes: large.val.classes, fingerprint: null },
+    confidence: 'max-softmax',
+    binning: { method: 'width', bins: 15 },
+    costs: large.costs,
+    samples: half,
+    diagrams: buildReliabilityDiagrams(calibration, { bins: 15 }),
+  };
+  const started = performance.now();
+  const tuning = tuneForBudget(holdout, profile, { maxMeanCost: budget, perExit: true });
+  const searchMs = performance.now() - started;
+  const single = evaluatePolicy(testScores, compilePolicy(profile, 'pcee', tuning.single.delta), large.costs);
+  const perExitTest = evaluatePolicy(
+    testScores,
+    compilePolicy(profile, 'pcee', tuning.exitDeltas),
+    large.costs,
+  );
+  perExit.push({
+    split,
+    searchMs,
+    singleDelta: tuning.single.delta,
+    exitDeltas: tuning.exitDeltas,
+    holdout: { single: tuning.single.accuracy, perExit: tuning.chosen.accuracy },
+    test: {
+      single: single.accuracy,
+      perExit: perExitTest.accuracy,
+      singleCost: single.meanCost,
+      perExitCost: perExitTest.meanCost,
+    },
+  });
+}
+const mean = (list) => list.reduce((sum, value) => sum + value, 0) / list.length;
+const summary = {
+  budgetFlops: budget,
+  holdoutGain: mean(perExit.map((row) => row.holdout.perExit - row.holdout.single)),
+  testGain: mean(perExit.map((row) => row.test.perExit - row.test.single)),
+  testSingle: mean(perExit.map((row) => row.test.single)),
+  testPerExit: mean(perExit.map((row) => row.test.perExit)),
+  testSingleCost: mean(perExit.map((row) => row.test.singleCost)),
+  testPerExitCost: mean(perExit.map((row) => row.test.perExitCost)),
+  searchMs: mean(perExit.map((row) => row.searchMs)),
+};
+console.log(
+  `\nfmnist-cnn-large at fmnist-cnn-small's full cost (${(budget / 1e6).toFixed(3)} MFLOPs): single δ vs one threshold per exit\n(calibrate on half of val.npz, tune on the other half, measure on test.npz; ${perExitSplits} splits)\n`,
+);
+console.log(
+  ['split', 'holdout δ', 'holdout per-exit', 'test δ', 'test per-exit', 'test MFLOPs δ / per-exit'].join(
+    '  ',
+  ),
+);
+for (const row of perExit) {
+  console.log(
+    [
+      String(row.split).padStart(5),
+      fixed(row.holdout.single).padStart(9),
+      fixed(row.holdout.perExit).padStart(16),
+      fixed(row.test.single).padStart(6),
+      fixed(row.test.perExit).padStart(13),
+      `${(row.test.singleCost / 1e6).toFixed(3)} / ${(row.test.perExitCost / 1e6).toFixed(3)}`.padStart(24),
+    ].join('  '),
+  );
+}
+console.log(
+  `mean gain: holdout ${(summary.holdoutGain * 100).toFixed(2)} points, test ${(summary.testGain * 100).toFixed(2)} points (${fixed(summary.testSingle)} → ${fixed(summary.testPerExit)}); search ${summary.searchMs.toFixed(0)} ms per split`,
+);
+console.log(JSON.stringify({ resampling, perExit: { summary, splits: perExit } }));

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { calibrate } from '../calibration-profile.js';
+import type { ExitCosts } from '../compute-cost.js';
+import { scoreExits } from '../confidence.js';
+import { rowExitScores } from '../delta-sweep.js';
+import { PceeError } from '../errors.js';
+import { evaluatePolicy } from '../evaluation.js';
+import { binExitScores, compilePolicy } from '../policy.js';
+import { syntheticTraces } from '../test-support/random-traces.js';
+import { tuneForBudget } from './budget-tuning.js';
+import { parseCostBudget } from './cost-budget.js';
+import { evaluateThresholds, searchExitThresholds } from './per-exit-search.js';
+
+const flops: ExitCosts = { unit: 'flops', exits: [2e6, 5e6, 9e6, 14e6], fullModel: 13.5e6 };
+
+describe('parseCostBudget', () => {
+  it.each([
+    ['0.5', 0.5 * 13.5e6],
+    ['40%', 0.4 * 13.5e6],
+    ['7e6flops', 7e6],
+    ['7mflops', 7e6],
+    ['7MFLOPs', 7e6],
+    ['0.007gflops', 7e6],
+    ['2500kflops', 2.5e6],
+    ['1.2', 1.2 * 13.5e6],
+  ])('"%s" is a mean cost of %d FLOPs', (text, expected) => {
+    const budget = parseCostBudget(text, flops);
+    expect(budget.maxMeanCost).toBeCloseTo(expected, 3);
+    expect(budget.maxRelativeCost).toBeCloseTo(expected / 13.5e6, 12);
+  });
+
+  it.each([
+    ['abc', /not a number/],
+    ['0', /below the cheapest exit|positive/],
+    ['-0.5', /not a number/],
+    ['3ms', /in "ms" but the profile's costs are in "flops"/],
+    ['1e6flops', /below the cheapest exit: exit 0 costs 2000000 flops/],
+    ['0.1', /below the cheapest exit/],
+  ])('"%s" is a one-line PceeError (%s)', (text, message) => {
+    expect(() => parseCostBudget(text, flops)).toThrow(PceeError);
+    expect(() => parseCostBudget(text, flops)).toThrow(message);
+  });
+
+  it('depth costs take a depth unit, custom costs only fractions', () => {
+    expect(parseCostBudget('2.5depth', { unit: 'depth', exits: [1, 2, 3], fullModel: 3 }).maxMeanCost).toBe(
+      2.5,
+    );
+    expect(() => parseCostBudget('2custom', { unit: 'custom', exits: [1, 2], fullModel: 2 })).toThrow(
+      /fraction/,
+    );
+  });
+});
+
+describe('tuneForBudget', () => {
+  const profile = calibrate(syntheticTraces(3000, 4, 5, 21), { costs: flops });
+  const holdout = scoreExits(syntheticTraces(3000, 4, 5, 22));
+
+  it('picks the most accurate single δ within budget, and per-exit thresholds that are never worse', () => {
+    const budget = 0.5 * flops.fullModel;
+    const tuning = tuneForBudget(holdout, profile, { maxMeanCost: budget, perExit: true });
+    expect(tuning.single.meanCost).toBeLessThanOrEqual(budget);
+    expect(tuning.chosen.meanCost).toBeLessThanOrEqual(budget * (1 + 1e-12));
+    expect(tuning.chosen.accuracy).toBeGreaterThanOrEqual(tuning.single.accuracy);
+    // The reported evaluation is the compiled per-exit policy's, as the runner will run it.
+    const direct = evaluatePolicy(holdout, compilePolicy(profile, 'pcee', tuning.exitDeltas!), flops);
+    expect(tuning.chosen).toEqual(direct);
+    expect(tuning.exitDeltas).toHaveLength(4);
+  });
+
+  it('without --per-exit it returns the single δ', () => {
+    const tuning = tuneForBudget(holdout, profile, { maxMeanCost: 0.6 * flops.fullModel });
+    expect(tuning.chosen).toBe(tuning.single);
+    expect(tuning.perExit).toBeUndefined();
+  });
+
+  it('a budget no δ fits is a PceeError naming the cheapest cost', () => {
+    expect(() => tuneForBudget(holdout, profile, { maxMeanCost: 2e6 })).toThrow(/no δ of policy pcee fits/);
+  });
+});
+
+describe('searchExitThresholds', () => {
+  it('with two non-final exits its pair moves are exhaustive: it finds the brute-force optimum', () => {
+    const costs: ExitCosts = { unit: 'flops', exits: [1, 2.5, 4], fullModel: 3.8 };
+    for (const seed of [31, 32, 33]) {
+      const profile = calibrate(syntheticTraces(800, 3, 4, seed), { costs, bins: 8 });
+      const holdout = scoreExits(syntheticTraces(800, 3, 4, seed + 100));
+      const data = {
+        samples: holdout.samples,
+        exits: 3,
+        rowScore: rowExitScores(holdout, profile, 'pcee'),
+        correct: holdout.correct,
+        costs,
+      };
+      const candidates = profile.diagrams
+        .slice(0, -1)
+        .map((diagram) =>
+          Array.from(
+            new Set([0, 1, ...Array.from(binExitScores(diagram, 'pcee')).filter(Number.isFinite)]),
+          ).sort((a, b) => a - b),
+        );
+      const maxMeanCost = 2;
+      let optimum = { correct: -1, cost: 0 };
+      for (const first of candidates[0]!) {
+        for (const second of candidates[1]!) {
+          const totals = evaluateThresholds(data, [first, second]);
+          if (
+            totals.cost <= maxMeanCost * holdout.samples &&
+            (totals.correct > optimum.correct ||
+              (totals.correct === optimum.correct && totals.cost < optimum.cost))
+          ) {
+            optimum = totals;
+          }
+        }
+      }
+      const found = searchExitThresholds(data, { candidates, maxMeanCost, start: [0, 0] });
+      expect(evaluateThresholds(data, found)).toEqual(optimum);
+    }
+  });
+});

@@ -1,0 +1,94 @@
+import type { CalibrationProfile } from '../calibration-profile.js';
+import type { ExitCosts } from '../compute-cost.js';
+import type { ExitScores } from '../confidence.js';
+import { rowExitScores, sweepDeltas } from '../delta-sweep.js';
+import { InvalidArgumentError } from '../errors.js';
+import { evaluatePolicy, type PolicyEvaluation } from '../evaluation.js';
+import { binExitScores, compilePolicy, type ThresholdPolicyName } from '../policy.js';
+import { candidateDeltas } from '../threshold-search.js';
+import { searchExitThresholds } from './per-exit-search.js';
+
+/** Options of `tuneForBudget`. */
+export interface BudgetTuningOptions {
+  /** Policy to tune (default `pcee`). */
+  readonly policy?: ThresholdPolicyName;
+  /** Mean cost allowed per sample, in the costs' unit (see `parseCostBudget`). */
+  readonly maxMeanCost: number;
+  /** Search one threshold per exit (coordinate search) instead of one δ. */
+  readonly perExit?: boolean;
+  /** Costs; default the profile's. */
+  readonly costs?: ExitCosts;
+}
+
+/** What `tuneForBudget` found, on the holdout. */
+export interface BudgetTuning {
+  readonly policy: ThresholdPolicyName;
+  /** The most accurate single δ within budget. */
+  readonly single: PolicyEvaluation;
+  /** With `perExit`: the per-exit thresholds (one per exit; the last one is unused) and their evaluation. */
+  readonly perExit?: { readonly exitDeltas: readonly number[]; readonly evaluation: PolicyEvaluation };
+  /** The operating point to deploy: `perExit` when searched, else `single`. */
+  readonly chosen: PolicyEvaluation;
+  /** `chosen`'s per-exit thresholds, when per-exit. */
+  readonly exitDeltas?: readonly number[];
+}
+
+/**
+ * The most accurate operating point whose mean cost on the holdout stays within budget:
+ * a single δ (exhaustive over `candidateDeltas`), or with `perExit` one threshold per exit
+ * (`searchExitThresholds`, started from that δ, so never worse on the holdout).
+ * This is an empirical choice on the holdout, not a guarantee: expect the deployed cost to
+ * scatter around the budget by the holdout's sampling noise.
+ *
+ * @throws InvalidArgumentError when no δ fits the budget.
+ */
+export function tuneForBudget(
+  holdout: ExitScores,
+  profile: CalibrationProfile,
+  options: BudgetTuningOptions,
+): BudgetTuning {
+  const policy = options.policy ?? 'pcee';
+  const costs = options.costs ?? profile.costs;
+  const { maxMeanCost } = options;
+  const deltas = candidateDeltas(profile, policy);
+  const rows = sweepDeltas(holdout, profile, policy, deltas, costs);
+  const within = rows.filter((row) => row.meanCost <= maxMeanCost * (1 + 1e-12));
+  if (within.length === 0) {
+    const cheapest = rows.reduce((winner, row) => (row.meanCost < winner.meanCost ? row : winner));
+    throw new InvalidArgumentError(
+      `no δ of policy ${policy} fits a mean cost of ${Number(maxMeanCost.toPrecision(4))} ${costs.unit}: the cheapest (δ=${cheapest.delta}) costs ${Number(cheapest.meanCost.toPrecision(4))} on the holdout; raise the budget`,
+    );
+  }
+  const single = within.reduce((winner, row) =>
+    row.accuracy > winner.accuracy || (row.accuracy === winner.accuracy && row.meanCost < winner.meanCost)
+      ? row
+      : winner,
+  );
+  if (!options.perExit) return { policy, single, chosen: single };
+  const exits = profile.diagrams.length;
+  const candidates = profile.diagrams.slice(0, -1).map((diagram) => {
+    if (policy === 'confidence') return deltas;
+    const values = new Set([0, 1, single.delta!]);
+    for (const score of binExitScores(diagram, policy)) if (Number.isFinite(score)) values.add(score);
+    return Array.from(values).sort((a, b) => a - b);
+  });
+  const thresholds = searchExitThresholds(
+    {
+      samples: holdout.samples,
+      exits,
+      rowScore: rowExitScores(holdout, profile, policy),
+      correct: holdout.correct,
+      costs,
+    },
+    {
+      candidates,
+      maxMeanCost,
+      start: new Array<number>(exits - 1).fill(single.delta!),
+      seeds: rows.map((row) => new Array<number>(exits - 1).fill(row.delta!)),
+    },
+  );
+  // The last exit's threshold only matters with abstention; keep the single δ there.
+  const exitDeltas = [...thresholds, single.delta!];
+  const evaluation = evaluatePolicy(holdout, compilePolicy(profile, policy, exitDeltas), costs);
+  return { policy, single, perExit: { exitDeltas, evaluation }, chosen: evaluation, exitDeltas };
+}
