@@ -5,6 +5,7 @@ import {
   type ExitCosts,
   manifestCosts,
   predictWithFullModel,
+  type RunResult,
   runEarlyExit,
 } from '@pcee/core';
 import { loadFullModel, nodeRuntime } from '@pcee/runtime-node';
@@ -12,7 +13,7 @@ import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { loadProfile } from '../inputs.js';
 import { hostCpuModel } from '../measure-costs.js';
-import { medianTiming } from '../median-timing.js';
+import { interleavedMedians } from '../median-timing.js';
 import {
   addModelOptions,
   assertProfileForModel,
@@ -88,7 +89,7 @@ export function registerBench(program: Command, io: CliIo): Command {
     .option('--limit <count>', 'inputs to use (the first N)', positiveInteger('--limit'), 1000)
     .option(
       '--repeat <count>',
-      'timed repetitions after one warm-up; the median counts',
+      'timed rounds after one warm-up round; each round runs the full model and every δ once, interleaved; the median counts',
       positiveInteger('--repeat'),
       5,
     )
@@ -128,33 +129,40 @@ export function registerBench(program: Command, io: CliIo): Command {
         const fullRows: FullModelRow[] = [];
         const rows: BenchRow[] = [];
         for (const batch of flags.batch) {
-          const fullRun = await medianTiming(
+          // The full model and every operating point take turns in each timed round, so load
+          // from other processes hits the baseline and early exit alike.
+          const compiled = points.map((point) => ({
+            ...point,
+            table: compilePolicy(profile, point.policy, point.delta),
+          }));
+          const [fullRun, ...runs] = await interleavedMedians(
             flags.repeat,
-            () => predictWithFullModel(full.run, inputs, batch),
+            [
+              () => predictWithFullModel(full.run, inputs, batch),
+              ...compiled.map(
+                ({ table, abstain }) =>
+                  () =>
+                    runEarlyExit(model, inputs, {
+                      policy: table,
+                      confidence: profile.confidence,
+                      costs,
+                      batchSize: batch,
+                      abstain,
+                    }),
+              ),
+            ] as (() => Promise<unknown>)[],
             onRun,
           );
-          const fullThroughput = samples / (fullRun.medianMs / 1000);
-          const fullAccuracy = labels ? accuracyOf(fullRun.value, labels) : null;
+          const fullThroughput = samples / (fullRun!.medianMs / 1000);
+          const fullAccuracy = labels ? accuracyOf(fullRun!.value as Int32Array, labels) : null;
           fullRows.push({
             batch,
             accuracy: fullAccuracy,
             throughput: fullThroughput,
-            latencyMs: fullRun.medianMs / batchesOf(batch),
+            latencyMs: fullRun!.medianMs / batchesOf(batch),
           });
-          for (const { policy: policyName, delta, abstain } of points) {
-            const policy = compilePolicy(profile, policyName, delta);
-            const run = await medianTiming(
-              flags.repeat,
-              () =>
-                runEarlyExit(model, inputs, {
-                  policy,
-                  confidence: profile.confidence,
-                  costs,
-                  batchSize: batch,
-                  abstain,
-                }),
-              onRun,
-            );
+          compiled.forEach(({ policy: policyName, delta, abstain }, index) => {
+            const run = runs[index]! as { medianMs: number; value: RunResult };
             const summary = summarizeRun(run.value, costs, labels, abstain);
             const throughput = samples / (run.medianMs / 1000);
             rows.push({
@@ -171,7 +179,7 @@ export function registerBench(program: Command, io: CliIo): Command {
                 ? { coverage: summary.coverage!, selectiveAccuracy: summary.selectiveAccuracy! }
                 : {}),
             });
-          }
+          });
         }
         progress.stop();
         if (flags.json) {
