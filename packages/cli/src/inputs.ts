@@ -9,7 +9,7 @@ import {
   type Traces,
 } from '@pcee/core';
 import { readInputFile, readInputText } from './files.js';
-import { nativeCrc32 } from './native-crc32.js';
+import { nativeCrc32 } from './native-hashes.js';
 
 /**
  * Reads and validates a traces file (.npz or .safetensors with `logits` and `labels`), read once;

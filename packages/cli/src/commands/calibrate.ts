@@ -20,6 +20,7 @@ import type { CliIo } from '../cli-io.js';
 import { writeOutputFile } from '../files.js';
 import { loadTraces } from '../inputs.js';
 import { measureModelCosts } from '../measure-costs.js';
+import { nativeSha256 } from '../native-hashes.js';
 import { positiveInteger } from '../options.js';
 import { createProgress } from '../progress.js';
 import { formatCost, formatFraction, renderTable } from '../table.js';
@@ -134,6 +135,7 @@ export function registerCalibrate(program: Command, io: CliIo): Command {
         scores,
         // Lets `pcee tune` refuse this data as a holdout.
         recordContentHash: true,
+        sha256: nativeSha256,
       });
       await writeOutputFile(flags.out, serializeProfile(profile));
       const exits = profile.diagrams.map((diagram, index) => ({ index, ...summarizeDiagram(diagram) }));
