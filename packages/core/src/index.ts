@@ -18,6 +18,7 @@ export * from './early-exit-runner.js';
 export * from './errors.js';
 export * from './evaluation.js';
 export * from './exit-drops.js';
+export * from './exit-overheads.js';
 export * from './full-model-predictions.js';
 export * from './fusion-costs.js';
 export * from './fusion-plan.js';

@@ -28,6 +28,7 @@ export { type FuseOptions, type FuseStage, fuseStages } from './fuse-stages.js';
 export { type FusedModel, fuseModelPackage } from './fused-package.js';
 export { FusedRunner, type FusedRunOptions, type FusedRunResult, runEarlyExitFused } from './fused-runner.js';
 export { ancestorNodes, CONTROL_FLOW_OPS, type GraphIndex, indexGraph, inGraphOrder } from './graph-index.js';
+export { type MeasureOverheadOptions, measureExitOverhead } from './measure-exit-overhead.js';
 export { type ModelInput, modelInputs } from './model-inputs.js';
 export { readModel, writeModel } from './model-io.js';
 export * from './onnx-proto.js';
