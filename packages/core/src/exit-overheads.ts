@@ -17,7 +17,7 @@ export interface OverheadMeasurement {
   readonly stagedMs: number;
   /** Median wall time per batch of the one fused graph, ms. */
   readonly fusedMs: number;
-  /** `max(0, stagedMs − fusedMs) / (stages − 1) / batch`: one intermediate exit's overhead per sample, ms. */
+  /** The median over rounds of (staged − fused), ≥ 0, / (stages − 1) / batch: one intermediate exit's overhead per sample, ms. */
   readonly perExitMs: number;
 }
 

@@ -18,8 +18,13 @@ import { fuseModelPackage } from './fused-package.js';
 export interface MeasureOverheadOptions {
   /** Samples per batch (default 64): overheads per sample shrink as batches grow. */
   readonly batch?: number;
-  /** Timed runs of each after one warm-up; the median counts (default 9). */
+  /** Timed rounds (one run of each) after the warm-up; medians count (default 15). */
   readonly repetitions?: number;
+  /**
+   * Untimed rounds first (default 5): onnxruntime-web's wasm backend runs its first few
+   * calls of a fresh session several times slower, so one warm-up round is not enough.
+   */
+  readonly warmup?: number;
   /** Device, threads, … of the loads (use the ones you will run with). */
   readonly load?: LoadOptions;
 }
@@ -40,7 +45,8 @@ export async function measureExitOverhead(
   options: MeasureOverheadOptions = {},
 ): Promise<OverheadMeasurement> {
   const batch = options.batch ?? 64;
-  const repetitions = options.repetitions ?? 9;
+  const repetitions = options.repetitions ?? 15;
+  const warmup = options.warmup ?? 5;
   const stages = modelPackage.manifest.stages.length;
   if (stages < 2) {
     throw new InvalidArgumentError(`model "${modelPackage.manifest.id}" has one stage: no exit to measure`);
@@ -61,17 +67,20 @@ export async function measureExitOverhead(
     const first = sliceTensorMap(named, 0, batch);
     const stagedTimes: number[] = [];
     const fusedTimes: number[] = [];
-    for (let repetition = 0; repetition <= repetitions; repetition++) {
+    const differences: number[] = [];
+    for (let round = 0; round < warmup + repetitions; round++) {
       const stagedMs = await timed(() => runAllStages(staged, first));
       const fusedMs = await timed(() => fused!.runStage(0, first));
-      // The first round warms both up (session caches, allocator, JIT) and is not counted.
-      if (repetition === 0) continue;
+      // Warm-up rounds (session caches, allocator, JIT, wasm threads) are not counted.
+      if (round < warmup) continue;
       stagedTimes.push(stagedMs);
       fusedTimes.push(fusedMs);
+      differences.push(stagedMs - fusedMs);
     }
-    const stagedMs = median(stagedTimes);
-    const fusedMs = median(fusedTimes);
-    return { batch, stagedMs, fusedMs, perExitMs: Math.max(0, stagedMs - fusedMs) / (stages - 1) / batch };
+    // The median of the paired differences: a disturbance from another process hits one run
+    // of a round, and the median of the rounds leaves it out.
+    const perExitMs = Math.max(0, median(differences)) / (stages - 1) / batch;
+    return { batch, stagedMs: median(stagedTimes), fusedMs: median(fusedTimes), perExitMs };
   } finally {
     await Promise.allSettled([staged.dispose(), fused?.dispose()]);
   }

@@ -44,7 +44,7 @@ import { FusedRunner, measureExitOverhead } from '@pcee/onnx';
 import { loadFullModel, nodeRuntime, openModelPackage } from '../dist/index.js';
 
 const THREADS = Number(process.env.PCEE_BENCH_THREADS ?? 2);
-const ROUNDS = Number(process.env.PCEE_BENCH_REPETITIONS ?? 5);
+const ROUNDS = Number(process.env.PCEE_BENCH_REPETITIONS ?? 9);
 const SAMPLES = { 64: 2048, 1: 512 };
 const ACCURACY_SLACK = 0.005;
 const MODELS = (process.env.PCEE_BENCH_MODELS ?? 'fmnist-cnn-large,fmnist-vit-large').split(',');
@@ -67,14 +67,18 @@ const accuracyOf = (predictions) =>
 const firstRows = (inputs, count) => sliceRows(inputs, 0, count);
 const medianOf = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
-/** Interleaved timing: a warm-up round, then ROUNDS rounds of every variant; median ms each. */
+/**
+ * Interleaved timing: two warm-up rounds, then ROUNDS rounds of every variant, each round
+ * starting at the next variant (so none always follows the same one); median ms each.
+ */
 async function timeVariants(variants) {
   const times = variants.map(() => []);
-  for (let round = 0; round <= ROUNDS; round++) {
-    for (const [index, variant] of variants.entries()) {
+  for (let round = 0; round < ROUNDS + 2; round++) {
+    for (let k = 0; k < variants.length; k++) {
+      const index = (round + k) % variants.length;
       const started = now();
-      await variant.run();
-      if (round > 0) times[index].push(now() - started);
+      await variants[index].run();
+      if (round >= 2) times[index].push(now() - started);
     }
   }
   return times.map(medianOf);
@@ -234,7 +238,7 @@ for (const cells of [header, ...table])
       .trimEnd(),
   );
 console.log(
-  `\nCPU, ${THREADS} intra-op threads, median of ${ROUNDS} interleaved rounds after a warm-up (shared machine: ratios, not absolutes)`,
+  `\nCPU, ${THREADS} intra-op threads, median of ${ROUNDS} interleaved rounds after two warm-up rounds (shared machine: ratios, not absolutes)`,
 );
 for (const row of rows) {
   const per = (row.overhead.perExitMs * 1000).toFixed(1);
