@@ -174,7 +174,9 @@ async function benchModel(id) {
         fusedFurtherAtKeptExits: `${furtherOnTest.kept - furtherOnTest.differ}/${furtherOnTest.kept}`,
       },
       throughput: Object.fromEntries(variants.map((variant, k) => [variant.name, throughput[k]])),
-      speedup: Object.fromEntries(variants.map((variant, k) => [variant.name, throughput[k] / throughput[0]])),
+      speedup: Object.fromEntries(
+        variants.map((variant, k) => [variant.name, throughput[k] / throughput[0]]),
+      ),
       flopPredictedSpeedup: {
         unfused: costs.fullModel / meanCost(reference),
         fused: costs.fullModel / fusedOnTest.meanCost,
