@@ -81,8 +81,11 @@ async function timeVariants(variants) {
       if (round >= 2) times[index].push(now() - started);
     }
   }
-  return times.map(medianOf);
+  return { ms: times.map(medianOf), times };
 }
+
+/** Median over rounds of time(a) / time(b) in the same round: robust to a disturbed round. */
+const pairedSpeedup = (times, a, b) => medianOf(times[a].map((ms, round) => ms / times[b][round]));
 
 async function benchModel(id) {
   const modelPackage = await openModelPackage(modelDir(id));
@@ -150,7 +153,7 @@ async function benchModel(id) {
         run: () => runner.run(inputs, { ...run, batchSize: batch, alsoDrop: drops.drop }),
       },
     ];
-    const ms = await timeVariants(variants);
+    const { ms, times } = await timeVariants(variants);
     const throughput = ms.map((value) => count / (value / 1000));
     const fusedCosts = fusedExitCosts(costs, planFurther, heads);
     rows.push({
@@ -177,6 +180,8 @@ async function benchModel(id) {
       speedup: Object.fromEntries(
         variants.map((variant, k) => [variant.name, throughput[k] / throughput[0]]),
       ),
+      // Per round, unfused time over fused time, median: the gain of fusion on its own.
+      pairedGainOverUnfused: { fused: pairedSpeedup(times, 1, 2), fusedFurther: pairedSpeedup(times, 1, 3) },
       flopPredictedSpeedup: {
         unfused: costs.fullModel / meanCost(reference),
         fused: costs.fullModel / fusedOnTest.meanCost,
@@ -211,6 +216,7 @@ const header = [
   'fused+ /s',
   'speedup unfused/fused/fused+',
   'FLOP-pred unfused/fused+',
+  'gain over unfused (paired) fused/fused+',
   'same as unfused',
 ];
 const pct = (value) => (100 * value).toFixed(2);
@@ -227,6 +233,7 @@ const table = rows.map((row) => [
   row.throughput['fused+'].toFixed(0),
   `${row.speedup.unfused.toFixed(2)}/${row.speedup.fused.toFixed(2)}/${row.speedup['fused+'].toFixed(2)}`,
   `${row.flopPredictedSpeedup.unfused.toFixed(2)}/${row.flopPredictedSpeedup.fusedFurther.toFixed(2)}`,
+  `${row.pairedGainOverUnfused.fused.toFixed(2)}/${row.pairedGainOverUnfused.fusedFurther.toFixed(2)}`,
   `${row.identicalToUnfused.fused}, ${row.identicalToUnfused.fusedFurtherAtKeptExits}`,
 ]);
 const widths = header.map((title, column) =>
