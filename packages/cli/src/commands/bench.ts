@@ -169,6 +169,7 @@ export function registerBench(program: Command, io: CliIo): Command {
           }
         }
         progress.stop();
+        for (const line of engines.notes()) io.stderr(`${line}\n`);
         if (flags.json) {
           // `full` stays one object (the first batch size) for existing readers; `fullByBatch`
           // has the full model at every batch size each row's speedup was measured against.
@@ -219,7 +220,6 @@ export function registerBench(program: Command, io: CliIo): Command {
             ],
           ),
         );
-        for (const line of engines.notes()) io.stderr(`${line}\n`);
         io.stderr(
           `${samples} samples on ${engines.device()}, median of ${flags.repeat} runs after a warm-up\n`,
         );

@@ -154,6 +154,30 @@ describe('pcee bench fuses by default', () => {
     expect(lines[2]).toMatch(/^pcee\s+0\.995\s+16 .* 0 3$/);
   });
 
+  it('--drop-slow-exits says per batch what it dropped, and reports the live exits it ran', async () => {
+    const result = await runCli(
+      'bench',
+      model,
+      inputs,
+      '--profile',
+      profile,
+      '--delta',
+      '0.9',
+      '--batch',
+      '16',
+      '--repeat',
+      '1',
+      '--drop-slow-exits',
+      traces,
+      '--json',
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/batch 16: (dropped exits [\d ]+ too|no live exit is slower)/);
+    const [row] = JSON.parse(result.stdout).rows;
+    expect(row.fused).toBe(true);
+    expect(row.liveExits.at(-1)).toBe(3);
+  });
+
   it('refuses --fuse-compare with --no-fuse in one line', async () => {
     expectOneLineError(
       await runCli(
