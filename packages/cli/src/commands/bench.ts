@@ -1,7 +1,8 @@
-import { batchSizeOf, compilePolicy, manifestCosts, predictWithFullModel, runEarlyExit } from '@pcee/core';
-import { loadFullModel, nodeRuntime } from '@pcee/runtime-node';
+import { batchSizeOf, compilePolicy, manifestCosts, predictWithFullModel } from '@pcee/core';
+import { loadFullModel } from '@pcee/runtime-node';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
+import { addBenchFusionOptions, type FusionFlags, openEngines } from '../fused-bench.js';
 import { loadProfile } from '../inputs.js';
 import { medianTiming } from '../median-timing.js';
 import {
@@ -17,7 +18,8 @@ import { createProgress } from '../progress.js';
 import { summarizeRun } from '../run-summary.js';
 import { formatFraction, renderTable } from '../table.js';
 
-interface BenchFlags extends ModelFlags {
+interface BenchFlags extends ModelFlags, FusionFlags {
+  fuseCompare?: boolean;
   profile: string;
   delta?: string;
   policy?: string;
@@ -52,6 +54,10 @@ interface BenchRow extends FullModelRow {
   coverage?: number;
   /** With --abstain: accuracy of the answered samples (null without labels). */
   selectiveAccuracy?: number | null;
+  /** Whether the exits δ never takes were fused away (false with --no-fuse). */
+  fused: boolean;
+  /** The exits that were live, in the model's exit indices. */
+  liveExits: readonly number[];
 }
 
 /** `pcee bench`: measured early-exit throughput against full.onnx, next to the FLOP-predicted speedup. */
@@ -85,7 +91,7 @@ export function registerBench(program: Command, io: CliIo): Command {
       '--json',
       'print JSON: "rows", "full" (the full model at the first --batch size) and "fullByBatch" (at each)',
     );
-  return addModelOptions(command, { limit: false }).action(
+  return addModelOptions(addBenchFusionOptions(command), { limit: false }).action(
     async (modelDir: string, inputsPath: string, flags: BenchFlags) => {
       const profile = await loadProfile(flags.profile);
       const points = resolveOperatingPoints(profile, flags);
@@ -94,13 +100,16 @@ export function registerBench(program: Command, io: CliIo): Command {
       const costs = manifestCosts(modelPackage.manifest);
       const options = loadOptions(flags);
       const full = await loadFullModel(modelPackage, options);
-      const model = await nodeRuntime.load(modelPackage, options).catch(async (error) => {
-        await full.dispose();
-        throw error;
-      });
+      const engines = await openEngines(modelPackage, options, inputs, profile, costs, flags).catch(
+        async (error) => {
+          await full.dispose();
+          throw error;
+        },
+      );
       const samples = batchSizeOf(inputs);
       const progress = createProgress(io, 'bench');
-      const runsTotal = flags.batch.length * (1 + points.length) * (flags.repeat + 1);
+      const runsTotal =
+        flags.batch.length * (1 + points.length * engines.variants.length) * (flags.repeat + 1);
       let runsDone = 0;
       const onRun = () => progress.update(++runsDone, runsTotal);
       const batchesOf = (batch: number) => Math.ceil(samples / batch);
@@ -121,21 +130,25 @@ export function registerBench(program: Command, io: CliIo): Command {
             throughput: fullThroughput,
             latencyMs: fullRun.medianMs / batchesOf(batch),
           });
-          for (const { policy: policyName, delta, abstain } of points) {
+          for (const [{ policy: policyName, delta, abstain }, variant] of points.flatMap((point) =>
+            engines.variants.map((engine) => [point, engine] as const),
+          )) {
             const policy = compilePolicy(profile, policyName, delta);
+            const alsoDrop = await engines.alsoDrop(variant, policy, batch);
             const run = await medianTiming(
               flags.repeat,
               () =>
-                runEarlyExit(model, inputs, {
+                variant.run(inputs, {
                   policy,
                   confidence: profile.confidence,
                   costs,
                   batchSize: batch,
                   abstain,
+                  alsoDrop,
                 }),
               onRun,
             );
-            const summary = summarizeRun(run.value, costs, labels, abstain);
+            const summary = summarizeRun(run.value.result, costs, labels, abstain);
             const throughput = samples / (run.medianMs / 1000);
             rows.push({
               policy: policyName,
@@ -149,10 +162,14 @@ export function registerBench(program: Command, io: CliIo): Command {
               ...(abstain
                 ? { coverage: summary.coverage!, selectiveAccuracy: summary.selectiveAccuracy! }
                 : {}),
+              fused: variant.fused,
+              liveExits: run.value.plan.liveExits,
             });
+            engines.noteDevice(run.value.device);
           }
         }
         progress.stop();
+        for (const line of engines.notes()) io.stderr(`${line}\n`);
         if (flags.json) {
           // `full` stays one object (the first batch size) for existing readers; `fullByBatch`
           // has the full model at every batch size each row's speedup was measured against.
@@ -173,6 +190,7 @@ export function registerBench(program: Command, io: CliIo): Command {
               'predicted',
               'ms/batch',
               ...(abstaining ? ['coverage'] : []),
+              'live exits',
             ],
             [
               ...fullRows.map((row) => [
@@ -185,9 +203,10 @@ export function registerBench(program: Command, io: CliIo): Command {
                 '1.00',
                 row.latencyMs.toFixed(3),
                 ...(abstaining ? ['1.0000'] : []),
+                '-',
               ]),
               ...rows.map((row) => [
-                row.policy,
+                engines.variants.length > 1 ? `${row.policy} ${row.fused ? 'fused' : 'unfused'}` : row.policy,
                 formatOperatingDelta(row.delta),
                 row.batch,
                 formatFraction(row.accuracy),
@@ -196,14 +215,17 @@ export function registerBench(program: Command, io: CliIo): Command {
                 row.predictedSpeedup.toFixed(2),
                 row.latencyMs.toFixed(3),
                 ...(abstaining ? [formatFraction(row.coverage ?? 1)] : []),
+                row.fused ? row.liveExits.join(' ') : `${row.liveExits.join(' ')} (unfused)`,
               ]),
             ],
           ),
         );
-        io.stderr(`${samples} samples on ${model.device}, median of ${flags.repeat} runs after a warm-up\n`);
+        io.stderr(
+          `${samples} samples on ${engines.device()}, median of ${flags.repeat} runs after a warm-up\n`,
+        );
       } finally {
         progress.stop();
-        await Promise.all([model.dispose(), full.dispose()]);
+        await Promise.all([engines.dispose(), full.dispose()]);
       }
     },
   );

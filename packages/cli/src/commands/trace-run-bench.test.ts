@@ -165,6 +165,8 @@ describe('pcee bench', () => {
       'speedup',
       'predictedSpeedup',
       'latencyMs',
+      'fused',
+      'liveExits',
     ]);
     expect(json.rows.map((row: { batch: number; delta: number }) => [row.batch, row.delta])).toEqual([
       [1, 0.8],
