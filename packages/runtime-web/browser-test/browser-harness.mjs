@@ -14,6 +14,11 @@ const require = createRequire(import.meta.url);
 /** Folder of onnxruntime-web's `.wasm` / `.mjs` files. */
 export const ortDistFolder = dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
 
+/** @pcee/onnx's test models split into packages, each with reference.npz (see @pcee/onnx/testing). */
+export function fixturePackagesFolder() {
+  return join(dirname(require.resolve('@pcee/onnx/package.json')), 'fixtures', 'packages');
+}
+
 /** The `@pcee/models` package folder (model folders and `data/`), or `PCEE_MODELS_DIR` laid out alike. */
 export function modelsFolder() {
   return process.env.PCEE_MODELS_DIR ?? dirname(require.resolve('@pcee/models/package.json'));
@@ -51,11 +56,17 @@ const TYPES = {
 
 /**
  * Serves `/<name>.html` + `/<name>.js` for each bundled page, `/ort/*` from onnxruntime-web's
- * dist, `/models/*` from the models folder and `/data/*` from the data folder.
+ * dist, `/models/*` from the models folder, `/data/*` from the data folder and `/fixtures/*`
+ * from @pcee/onnx's split test-model packages.
  * Resolves to `{ origin, close }`.
  */
 export async function servePages(pages) {
-  const folders = { ort: ortDistFolder, models: modelsFolder(), data: dataFolder() };
+  const folders = {
+    ort: ortDistFolder,
+    models: modelsFolder(),
+    data: dataFolder(),
+    fixtures: fixturePackagesFolder(),
+  };
   const server = createServer(async (request, response) => {
     const headers = {
       'Cross-Origin-Opener-Policy': 'same-origin',

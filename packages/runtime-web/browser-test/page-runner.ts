@@ -1,6 +1,12 @@
 // Runs core's conformance suite inside a browser page against one entry point of the
 // adapter, and reports plain JSON back to the Node driver (run-browser-tests.mjs).
-import { DeviceUnavailableError, preprocessModelInputs, readNpz, readTraces } from '@pcee/core';
+import {
+  DeviceUnavailableError,
+  preprocessModelInputs,
+  readNpz,
+  readTraces,
+  tracesFromTensors,
+} from '@pcee/core';
 import { conformanceCases } from '@pcee/core/testing';
 import type { WebRuntime } from '../src/web-runtime.js';
 
@@ -8,7 +14,10 @@ type ModelPackageOpener = (baseUrl: string) => Promise<Parameters<WebRuntime['lo
 
 /** What the driver asks for. */
 export interface PageConfig {
+  /** A bundled model id (under `/models/`), or a fixture package name when `fixture` is set. */
   readonly model: string;
+  /** Run a split test-model package (`/fixtures/<model>/`) against its reference.npz. */
+  readonly fixture?: boolean;
   readonly device: string;
   readonly samples: number;
   readonly deltas?: readonly number[];
@@ -43,22 +52,15 @@ async function runConformance(
   config: PageConfig,
 ): Promise<PageReport> {
   const capabilities = await runtime.capabilities();
-  const model = await openPackage(`/models/${config.model}/`);
   const bytes = async (url: string) => new Uint8Array(await (await fetch(url)).arrayBuffer());
-  const raw = readNpz(await bytes('/data/fashion-mnist-test.npz')).get('x')!;
-  const perSample = raw.data.length / raw.shape[0]!;
-  const first = {
-    ...raw,
-    shape: [config.samples, ...raw.shape.slice(1)],
-    data: raw.data.subarray(0, config.samples * perSample),
-  };
+  const subject = config.fixture
+    ? await fixtureSubject(openPackage, config, bytes)
+    : await bundledSubject(openPackage, config, bytes);
+  const { model } = subject;
   const cases = conformanceCases({
     runtime,
     loadOptions: { device: config.device },
-    model,
-    inputs: preprocessModelInputs(model.manifest, new Map([['x', first as typeof raw]])),
-    referenceTraces: readTraces(await bytes(`/models/${config.model}/test.npz`), 'test.npz'),
-    calibrationTraces: readTraces(await bytes(`/models/${config.model}/val.npz`), 'val.npz'),
+    ...subject,
     samples: config.samples,
     ...(config.deltas ? { deltas: config.deltas } : {}),
     ...(config.batchSizes ? { batchSizes: config.batchSizes } : {}),
@@ -98,4 +100,35 @@ async function runConformance(
     }
   }
   return { capabilities, crossOriginIsolated: globalThis.crossOriginIsolated === true, results };
+}
+
+type Fetcher = (url: string) => Promise<Uint8Array>;
+
+/** A bundled Fashion-MNIST model: the first test images, its shipped test and validation traces. */
+async function bundledSubject(openPackage: ModelPackageOpener, config: PageConfig, bytes: Fetcher) {
+  const model = await openPackage(`/models/${config.model}/`);
+  const raw = readNpz(await bytes('/data/fashion-mnist-test.npz')).get('x')!;
+  const perSample = raw.data.length / raw.shape[0]!;
+  const first = {
+    ...raw,
+    shape: [config.samples, ...raw.shape.slice(1)],
+    data: raw.data.subarray(0, config.samples * perSample),
+  };
+  return {
+    model,
+    inputs: preprocessModelInputs(model.manifest, new Map([['x', first as typeof raw]])),
+    referenceTraces: readTraces(await bytes(`/models/${config.model}/test.npz`), 'test.npz'),
+    calibrationTraces: readTraces(await bytes(`/models/${config.model}/val.npz`), 'val.npz'),
+  };
+}
+
+/** A split test model: inputs and the unsplit model's logits from its reference.npz. */
+async function fixtureSubject(openPackage: ModelPackageOpener, config: PageConfig, bytes: Fetcher) {
+  const model = await openPackage(`/fixtures/${config.model}/`);
+  const reference = readNpz(await bytes(`/fixtures/${config.model}/reference.npz`));
+  return {
+    model,
+    inputs: preprocessModelInputs(model.manifest, reference),
+    referenceTraces: tracesFromTensors(reference),
+  };
 }

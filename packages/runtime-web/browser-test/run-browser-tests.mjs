@@ -3,15 +3,19 @@
 // Prints which devices ran and how many cases passed; exits 1 on any failed case, console
 // error, failed request, or a device that could not run (unless PCEE_ALLOW_MISSING_WEBGPU=1).
 import { fileURLToPath } from 'node:url';
+import { FIXTURE_PACKAGES } from '@pcee/onnx/testing';
 import { bundlePages, launchChromium, openPage, servePages } from './browser-harness.mjs';
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const model = process.env.PCEE_BROWSER_MODEL ?? 'fmnist-cnn-small';
 
 // SwiftShader runs WebGPU ~100× slower than wasm: fewer samples, δ and batch sizes there.
+// The split test models (several carried tensors, int64 inputs) run on wasm against the
+// unsplit model's logits.
 const RUNS = [
   { page: 'page-wasm', device: 'wasm', samples: 128 },
   { page: 'page-webgpu', device: 'webgpu', samples: 16, deltas: [0.8, 0.95], batchSizes: [1, 16] },
+  ...FIXTURE_PACKAGES.map((fixture) => ({ page: 'page-wasm', device: 'wasm', samples: 96, fixture })),
 ];
 
 const started = performance.now();
@@ -25,7 +29,8 @@ try {
     const problems = [];
     const page = await openPage(chromium.context, `${server.origin}/${run.page}.html`, problems);
     const config = {
-      model,
+      model: run.fixture ?? model,
+      fixture: run.fixture !== undefined,
       device: run.device,
       samples: run.samples,
       deltas: run.deltas,
@@ -44,7 +49,7 @@ try {
       continue;
     }
     console.log(
-      `\n${run.device} (${run.page}, ${model}, ${run.samples} samples, crossOriginIsolated=${report.crossOriginIsolated})`,
+      `\n${run.device} (${run.page}, ${config.model}, ${run.samples} samples, crossOriginIsolated=${report.crossOriginIsolated})`,
     );
     for (const result of report.results) {
       const mark = result.passed ? 'ok  ' : 'FAIL';
@@ -54,7 +59,7 @@ try {
     for (const problem of problems) console.log(`  FAIL ${problem}`);
     const passed = report.results.filter((result) => result.passed).length;
     summary.push({
-      device: run.device,
+      device: run.fixture ? `${run.device} ${run.fixture}` : run.device,
       ran: true,
       passed,
       total: report.results.length,
@@ -70,8 +75,8 @@ console.log('\nbrowser conformance (headless Chromium):');
 for (const entry of summary) {
   console.log(
     entry.ran
-      ? `  ${entry.device.padEnd(7)} ${entry.passed}/${entry.total} cases passed${entry.problems ? `, ${entry.problems} console/page problems` : ''}`
-      : `  ${entry.device.padEnd(7)} not run: ${entry.reason}`,
+      ? `  ${entry.device.padEnd(20)} ${entry.passed}/${entry.total} cases passed${entry.problems ? `, ${entry.problems} console/page problems` : ''}`
+      : `  ${entry.device.padEnd(20)} not run: ${entry.reason}`,
   );
 }
 console.log(`  (${((performance.now() - started) / 1000).toFixed(1)} s)`);

@@ -5,12 +5,11 @@ import {
   type ExitCosts,
   manifestCosts,
   predictWithFullModel,
-  type RunResult,
-  runEarlyExit,
 } from '@pcee/core';
-import { loadFullModel, nodeRuntime } from '@pcee/runtime-node';
+import { loadFullModel } from '@pcee/runtime-node';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
+import { addBenchFusionOptions, type FusionFlags, openEngines } from '../fused-bench.js';
 import { loadProfile } from '../inputs.js';
 import { hostCpuModel } from '../measure-costs.js';
 import { interleavedMedians } from '../median-timing.js';
@@ -27,7 +26,8 @@ import { createProgress } from '../progress.js';
 import { summarizeRun } from '../run-summary.js';
 import { formatFraction, renderTable } from '../table.js';
 
-interface BenchFlags extends ModelFlags {
+interface BenchFlags extends ModelFlags, FusionFlags {
+  fuseCompare?: boolean;
   profile: string;
   delta?: string;
   policy?: string;
@@ -64,6 +64,10 @@ interface BenchRow extends FullModelRow {
   coverage?: number;
   /** With --abstain: accuracy of the answered samples (null without labels). */
   selectiveAccuracy?: number | null;
+  /** Whether the exits δ never takes were fused away (false with --no-fuse). */
+  fused: boolean;
+  /** The exits that were live, in the model's exit indices. */
+  liveExits: readonly number[];
 }
 
 /** `pcee bench`: measured early-exit throughput against full.onnx, next to the predicted speedups (profile's unit, FLOPs). */
@@ -97,7 +101,7 @@ export function registerBench(program: Command, io: CliIo): Command {
       '--json',
       'print JSON: "costUnit" (of predictedSpeedup), "rows", "full" (the full model at the first --batch size) and "fullByBatch" (at each)',
     );
-  return addModelOptions(command, { limit: false }).action(
+  return addModelOptions(addBenchFusionOptions(command), { limit: false }).action(
     async (modelDir: string, inputsPath: string, flags: BenchFlags) => {
       const profile = await loadProfile(flags.profile);
       const points = resolveOperatingPoints(profile, flags);
@@ -108,20 +112,16 @@ export function registerBench(program: Command, io: CliIo): Command {
       const flopCosts = manifestCosts(modelPackage.manifest);
       const options = loadOptions(flags);
       const full = await loadFullModel(modelPackage, options);
-      const model = await nodeRuntime.load(modelPackage, options).catch(async (error) => {
-        await full.dispose();
-        throw error;
-      });
-      const mismatch = describeMeasurementMismatch(costs, {
-        device: model.device,
-        host: hostCpuModel(),
-        threads: flags.threads ?? null,
-        batch: flags.batch.find((batch) => batch !== costs.measurement?.batch),
-      });
-      if (mismatch) io.stderr(`warning: ${mismatch}\n`);
+      const engines = await openEngines(modelPackage, options, inputs, profile, costs, flags).catch(
+        async (error) => {
+          await full.dispose();
+          throw error;
+        },
+      );
       const samples = batchSizeOf(inputs);
       const progress = createProgress(io, 'bench');
-      const runsTotal = flags.batch.length * (1 + points.length) * (flags.repeat + 1);
+      const runsTotal =
+        flags.batch.length * (1 + points.length * engines.variants.length) * (flags.repeat + 1);
       let runsDone = 0;
       const onRun = () => progress.update(++runsDone, runsTotal);
       const batchesOf = (batch: number) => Math.ceil(samples / batch);
@@ -129,28 +129,37 @@ export function registerBench(program: Command, io: CliIo): Command {
         const fullRows: FullModelRow[] = [];
         const rows: BenchRow[] = [];
         for (const batch of flags.batch) {
-          // The full model and every operating point take turns in each timed round, so load
-          // from other processes hits the baseline and early exit alike.
-          const compiled = points.map((point) => ({
-            ...point,
-            table: compilePolicy(profile, point.policy, point.delta),
-          }));
-          const [fullRun, ...runs] = await interleavedMedians(
+          const configurations = [];
+          for (const [point, variant] of points.flatMap((point) =>
+            engines.variants.map((engine) => [point, engine] as const),
+          )) {
+            const policy = compilePolicy(profile, point.policy, point.delta);
+            configurations.push({
+              point,
+              variant,
+              policy,
+              alsoDrop: await engines.alsoDrop(variant, policy, batch),
+            });
+          }
+          // The full model and every configuration take turns in each timed round, so load from
+          // other processes hits the baseline and early exit alike.
+          const [fullRun, ...runs] = await interleavedMedians<unknown>(
             flags.repeat,
             [
               () => predictWithFullModel(full.run, inputs, batch),
-              ...compiled.map(
-                ({ table, abstain }) =>
+              ...configurations.map(
+                ({ point, variant, policy, alsoDrop }) =>
                   () =>
-                    runEarlyExit(model, inputs, {
-                      policy: table,
+                    variant.run(inputs, {
+                      policy,
                       confidence: profile.confidence,
                       costs,
                       batchSize: batch,
-                      abstain,
+                      abstain: point.abstain,
+                      alsoDrop,
                     }),
               ),
-            ] as (() => Promise<unknown>)[],
+            ],
             onRun,
           );
           const fullThroughput = samples / (fullRun!.medianMs / 1000);
@@ -161,27 +170,39 @@ export function registerBench(program: Command, io: CliIo): Command {
             throughput: fullThroughput,
             latencyMs: fullRun!.medianMs / batchesOf(batch),
           });
-          compiled.forEach(({ policy: policyName, delta, abstain }, index) => {
-            const run = runs[index]! as { medianMs: number; value: RunResult };
-            const summary = summarizeRun(run.value, costs, labels, abstain);
-            const throughput = samples / (run.medianMs / 1000);
+          configurations.forEach(({ point, variant }, index) => {
+            const { medianMs, value } = runs[index]!;
+            const run = value as Awaited<ReturnType<typeof variant.run>>;
+            const summary = summarizeRun(run.result, costs, labels, point.abstain);
+            const throughput = samples / (medianMs / 1000);
             rows.push({
-              policy: policyName,
-              delta,
+              policy: point.policy,
+              delta: point.delta,
               batch,
               accuracy: summary.accuracy,
               throughput,
               speedup: throughput / fullThroughput,
               predictedSpeedup: costs.fullModel / summary.meanCost,
-              flopPredictedSpeedup: flopCosts.fullModel / meanExitCost(run.value.exit, flopCosts),
-              latencyMs: run.medianMs / batchesOf(batch),
-              ...(abstain
+              flopPredictedSpeedup: flopCosts.fullModel / meanExitCost(run.result.exit, flopCosts),
+              latencyMs: medianMs / batchesOf(batch),
+              ...(point.abstain
                 ? { coverage: summary.coverage!, selectiveAccuracy: summary.selectiveAccuracy! }
                 : {}),
+              fused: variant.fused,
+              liveExits: run.plan.liveExits,
             });
+            engines.noteDevice(run.device);
           });
         }
         progress.stop();
+        for (const line of engines.notes()) io.stderr(`${line}\n`);
+        const mismatch = describeMeasurementMismatch(costs, {
+          device: engines.device(),
+          host: hostCpuModel(),
+          threads: flags.threads ?? null,
+          batch: flags.batch.find((batch) => batch !== costs.measurement?.batch),
+        });
+        if (mismatch) io.stderr(`warning: ${mismatch}\n`);
         if (flags.json) {
           // `full` stays one object (the first batch size) for existing readers; `fullByBatch`
           // has the full model at every batch size each row's speedup was measured against.
@@ -207,6 +228,7 @@ export function registerBench(program: Command, io: CliIo): Command {
               ...(flopColumn ? ['predicted (FLOPs)'] : []),
               'ms/batch',
               ...(abstaining ? ['coverage'] : []),
+              'live exits',
             ],
             [
               ...fullRows.map((row) => [
@@ -220,9 +242,10 @@ export function registerBench(program: Command, io: CliIo): Command {
                 ...(flopColumn ? ['1.00'] : []),
                 row.latencyMs.toFixed(3),
                 ...(abstaining ? ['1.0000'] : []),
+                '-',
               ]),
               ...rows.map((row) => [
-                row.policy,
+                engines.variants.length > 1 ? `${row.policy} ${row.fused ? 'fused' : 'unfused'}` : row.policy,
                 formatOperatingDelta(row.delta),
                 row.batch,
                 formatFraction(row.accuracy),
@@ -232,14 +255,17 @@ export function registerBench(program: Command, io: CliIo): Command {
                 ...(flopColumn ? [row.flopPredictedSpeedup.toFixed(2)] : []),
                 row.latencyMs.toFixed(3),
                 ...(abstaining ? [formatFraction(row.coverage ?? 1)] : []),
+                row.fused ? row.liveExits.join(' ') : `${row.liveExits.join(' ')} (unfused)`,
               ]),
             ],
           ),
         );
-        io.stderr(`${samples} samples on ${model.device}, median of ${flags.repeat} runs after a warm-up\n`);
+        io.stderr(
+          `${samples} samples on ${engines.device()}, median of ${flags.repeat} runs after a warm-up\n`,
+        );
       } finally {
         progress.stop();
-        await Promise.all([model.dispose(), full.dispose()]);
+        await Promise.all([engines.dispose(), full.dispose()]);
       }
     },
   );

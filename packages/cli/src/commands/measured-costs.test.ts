@@ -174,7 +174,7 @@ describe('commands plan in the profile’s unit', () => {
     }
     const table = await runCli(...args, '--repeat', '1', '--threads', '1');
     expect(table.stdout.split('\n')[0]).toMatch(
-      /speedup\s+predicted \(ms\)\s+predicted \(FLOPs\)\s+ms\/batch$/,
+      /speedup\s+predicted \(ms\)\s+predicted \(FLOPs\)\s+ms\/batch\s+live exits$/,
     );
   });
 

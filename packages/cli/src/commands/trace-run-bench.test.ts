@@ -171,6 +171,8 @@ describe('pcee bench', () => {
       'predictedSpeedup',
       'flopPredictedSpeedup',
       'latencyMs',
+      'fused',
+      'liveExits',
     ]);
     expect(json.rows.map((row: { batch: number; delta: number }) => [row.batch, row.delta])).toEqual([
       [1, 0.8],
@@ -203,7 +205,7 @@ describe('pcee bench', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines[0]).toMatch(
-      /policy\s+δ\s+batch\s+accuracy\s+samples\/s\s+speedup\s+predicted \(FLOPs\)\s+ms\/batch$/,
+      /policy\s+δ\s+batch\s+accuracy\s+samples\/s\s+speedup\s+predicted \(FLOPs\)\s+ms\/batch\s+live exits$/,
     );
     expect(lines[1]).toMatch(/^full model\s+-\s+16/);
     expect(lines[2]).toMatch(/^pcee\s+0\.9\s+16/);

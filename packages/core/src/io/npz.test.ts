@@ -216,3 +216,12 @@ describe('crc32', () => {
     expect(crc32(strToU8(text))).toBe(expected);
   });
 });
+
+describe('writeNpz is reproducible', () => {
+  it('writes the same bytes for the same tensors at different times (fixed zip timestamp)', async () => {
+    const tensors = { logits: createTensor('float32', [2, 2], Float32Array.from([1, 2, 3, 4])) };
+    const first = writeNpz(tensors);
+    await new Promise((resolve) => setTimeout(resolve, 2100)); // zip times have 2 s resolution
+    expect(writeNpz(tensors)).toEqual(first);
+  });
+});

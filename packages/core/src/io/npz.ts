@@ -24,6 +24,9 @@ export interface ReadNpzOptions {
   readonly crc32?: (bytes: Uint8Array) => number;
 }
 
+/** 1980-01-01, the earliest time a zip entry can record. */
+const ZIP_EPOCH = new Date(1980, 0, 1);
+
 /** Deflate cannot expand data by more than ~1032:1; a larger claim means a corrupt size field. */
 const MAX_DEFLATE_RATIO = 1032;
 
@@ -142,5 +145,7 @@ export function writeNpz(tensors: NamedTensors, options: WriteNpzOptions = {}): 
       writable: true,
     });
   }
-  return zipSync(entries, { level: options.compress ? 6 : 0 });
+  // A fixed timestamp (the zip epoch) makes the same tensors give the same bytes, so written
+  // traces and fixtures are reproducible and diff cleanly.
+  return zipSync(entries, { level: options.compress ? 6 : 0, mtime: ZIP_EPOCH });
 }

@@ -7,6 +7,13 @@
  *
  * @packageDocumentation
  */
+
+export {
+  FIXTURE_FEATURES,
+  FIXTURE_PACKAGES,
+  FIXTURE_PACKAGES_FOLDER,
+  type FixturePackage,
+} from './fixture-packages.js';
 export { type AttributeValue, floatTensor, GraphBuilder, int64Tensor } from './graph-builder.js';
 export {
   bertLike,
