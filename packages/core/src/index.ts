@@ -37,6 +37,7 @@ export * from './profile-compatibility.js';
 export * from './profile-json.js';
 export * from './reliability-diagram.js';
 export * from './runtime-spec.js';
+export * from './seeded-random.js';
 export * from './stage-tensors.js';
 export * from './tensor-liveness.js';
 export * from './threshold-search.js';
