@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTensor, readNpz, writeNpz } from '@pcee/core';
+import { createTensor, readNpz, seededRandom, writeNpz } from '@pcee/core';
 import { testInputsPath } from '@pcee/models';
 import ort from 'onnxruntime-node';
 
@@ -19,18 +19,6 @@ const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, '../../onnx/fixtures');
 const bin = join(here, '../dist/bin.js');
 const SAMPLES = 96;
-
-/** A small deterministic generator (mulberry32), so the reference is the same on every run. */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Real Fashion-MNIST test images, normalised as the bundled models are: [N, 1, 28, 28] float32. */
 function images() {
@@ -41,7 +29,7 @@ function images() {
 
 /** Token ids below the embedding size, with a padded tail of random length (mask 0, id 0). */
 function tokens(vocabulary, sequence = 12) {
-  const next = random(13);
+  const next = seededRandom(13);
   const ids = new BigInt64Array(SAMPLES * sequence);
   const mask = new BigInt64Array(SAMPLES * sequence);
   for (let n = 0; n < SAMPLES; n++) {

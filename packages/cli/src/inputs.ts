@@ -9,10 +9,19 @@ import {
   type Traces,
 } from '@pcee/core';
 import { readInputFile, readInputText } from './files.js';
+import { nativeCrc32 } from './native-hashes.js';
 
-/** Reads and validates a traces file (.npz or .safetensors with `logits` and `labels`). */
+/**
+ * Reads and validates a traces file (.npz or .safetensors with `logits` and `labels`), read once;
+ * the logits of a stored .npz stay a view of the file's bytes (no copy). Every command scores
+ * the traces right after (`scoreExits`), which checks that the logits are finite in the same
+ * pass, so reading skips its own pass over them.
+ */
 export async function loadTraces(path: string): Promise<Traces> {
-  return readTraces(await readInputFile(path, 'traces file'), basename(path));
+  return readTraces(await readInputFile(path, 'traces file'), basename(path), {
+    crc32: nativeCrc32,
+    checkFinite: false,
+  });
 }
 
 /** Reads and validates a calibration profile JSON file. */
@@ -36,7 +45,7 @@ export interface ModelInputs {
  */
 export async function loadInputs(path: string, limit?: number): Promise<ModelInputs> {
   const name = basename(path);
-  const tensors = readNpz(await readInputFile(path, 'inputs file'));
+  const tensors = readNpz(await readInputFile(path, 'inputs file'), { crc32: nativeCrc32 });
   const named = [...tensors.entries()].filter(([key]) => key !== 'labels');
   if (named.length === 0) {
     throw new InvalidFileError(

@@ -1,26 +1,37 @@
 import { now } from '@pcee/core';
 
 /**
- * Times `action` the way benchmarks should: one untimed warm-up run (session caches,
- * allocator, JIT), then `repetitions` timed runs; resolves to the median wall time in ms
- * and the last run's value. The median ignores the odd run disturbed by other processes.
+ * Times several actions the way benchmarks should, in interleaved rounds: one untimed warm-up
+ * round (session caches, allocator, JIT), then `repetitions`
+ * rounds that run every action once each, in order. Resolves, per action, to its median wall
+ * time in ms and its last value. Interleaving makes a speedup a ratio of runs made at the same
+ * moments, so other processes on a shared machine slow both sides alike instead of whichever
+ * happened to run while they were busy.
  */
-export async function medianTiming<T>(
+export async function interleavedMedians<T>(
   repetitions: number,
-  action: () => Promise<T>,
+  actions: readonly (() => Promise<T>)[],
   onRun?: () => void,
-): Promise<{ medianMs: number; value: T }> {
-  let value = await action();
-  onRun?.();
-  const times: number[] = [];
-  for (let repetition = 0; repetition < repetitions; repetition++) {
-    const started = now();
-    value = await action();
-    times.push(now() - started);
+): Promise<{ medianMs: number; value: T }[]> {
+  const values: T[] = [];
+  for (const [index, action] of actions.entries()) {
+    values[index] = await action();
     onRun?.();
   }
-  times.sort((a, b) => a - b);
-  const middle = times.length >> 1;
-  const medianMs = times.length % 2 === 1 ? times[middle]! : (times[middle - 1]! + times[middle]!) / 2;
-  return { medianMs, value };
+  const times: number[][] = actions.map(() => []);
+  for (let repetition = 0; repetition < repetitions; repetition++) {
+    for (const [index, action] of actions.entries()) {
+      const started = now();
+      values[index] = await action();
+      times[index]!.push(now() - started);
+      onRun?.();
+    }
+  }
+  return times.map((list, index) => ({ medianMs: median(list), value: values[index]! }));
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }

@@ -56,5 +56,7 @@ export function formatCost(value: number): string {
   if (value >= 1e9) return `${(value / 1e9).toFixed(2)}G`;
   if (value >= 1e6) return `${(value / 1e6).toFixed(2)}M`;
   if (value >= 1e3) return `${(value / 1e3).toFixed(2)}k`;
-  return Number.isInteger(value) ? String(value) : value.toFixed(3);
+  if (Number.isInteger(value)) return String(value);
+  // Below 1 (ms per sample, say) three decimals lose the digits that matter: keep 3 significant.
+  return value < 1 ? String(Number(value.toPrecision(3))) : value.toFixed(3);
 }

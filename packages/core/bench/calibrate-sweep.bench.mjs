@@ -1,19 +1,34 @@
 // Benchmark: calibrate + a 100-δ PCEE sweep on 500k samples × 8 exits × 10 classes,
 // @pcee/core versus a well-vectorised numpy implementation of the same work, measured
-// side by side in one run on the same data. Prints a table and one JSON line.
-// Usage: npm run bench -w @pcee/core  [-- --samples 500000 --repeats 3]
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// side by side in one run on the same data. Two parts:
+//   1. in process: the math only (numpy's times measured inside its script);
+//   2. end to end: whole processes, as a user runs them — `pcee calibrate` + `pcee evaluate`
+//      (100 δ, --policy pcee) against the same two steps in numpy, and against one numpy script
+//      that loads the traces once. Interpreter start, imports and reading the .npz count.
+// Prints tables and one JSON line. Wall times swing with other processes on a shared machine;
+// the CPU times (user + system of the child processes) are the steadier ones.
+// Usage: npm run bench -w @pcee/core  [-- --samples 500000 --repeats 3 --python python3]
+// (part 2 needs the CLI built: npm run build; numpy from PCEE_PYTHON, python3 or /usr/bin/python3)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { calibrate, createTraces, scoreExits, sweepDeltas, writeTraces } from '../dist/index.js';
 
 const { values } = parseArgs({
-  options: { samples: { type: 'string', default: '500000' }, repeats: { type: 'string', default: '3' } },
+  options: {
+    samples: { type: 'string', default: '500000' },
+    repeats: { type: 'string', default: '3' },
+    python: { type: 'string' },
+  },
 });
 const samples = Number(values.samples);
 const repeats = Number(values.repeats);
+const python = [values.python, process.env.PCEE_PYTHON, 'python3', '/usr/bin/python3'].find(
+  (candidate) => candidate && spawnSync(candidate, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0,
+);
+if (!python) throw new Error('no python with numpy found; pass --python <path> or set PCEE_PYTHON');
 const exits = 8;
 const classes = 10;
 const deltaCount = 100;
@@ -66,13 +81,96 @@ const numpy = { calibrate: [], sweep: [] };
 let numpyAccuracy;
 const script = new URL('./numpy_reference.py', import.meta.url).pathname;
 for (let repeat = 0; repeat < repeats; repeat++) {
-  const output = execFileSync('/usr/bin/python3', [script, tracesPath, String(deltaCount)], {
+  const output = execFileSync(python, [script, tracesPath, String(deltaCount)], {
     encoding: 'utf8',
   });
   const result = JSON.parse(output.trim().split('\n').at(-1));
   numpy.calibrate.push(result.calibrateSeconds);
   numpy.sweep.push(result.sweepSeconds);
   numpyAccuracy = result.accuracyAtFirstDelta;
+}
+
+// Part 2: end to end, whole processes.
+const cli = new URL('../../cli/bin/pcee.js', import.meta.url).pathname;
+const cliBuilt = existsSync(new URL('../../cli/dist/bin.js', import.meta.url).pathname);
+/** CPU seconds (user + system) of this process's finished children, from /proc (Linux), else NaN. */
+function childrenCpuSeconds() {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100; // cutime, cstime in clock ticks (USER_HZ 100)
+  } catch {
+    return Number.NaN;
+  }
+}
+function timed(command, args) {
+  const cpu = childrenCpuSeconds();
+  const started = performance.now();
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+  return {
+    wall: (performance.now() - started) / 1000,
+    cpu: childrenCpuSeconds() - cpu,
+    stdout: result.stdout,
+  };
+}
+const deltaList = deltas.map((delta) => +delta.toFixed(6)).join(',');
+const pipelines = {
+  'pcee CLI': [
+    () => timed(process.execPath, [cli, 'calibrate', tracesPath, '--out', join(folder, 'profile.json')]),
+    () =>
+      timed(process.execPath, [
+        cli,
+        'evaluate',
+        join(folder, 'profile.json'),
+        tracesPath,
+        '--policy',
+        'pcee',
+        '--delta',
+        deltaList,
+        '--json',
+      ]),
+  ],
+  'numpy, same two steps': [
+    () =>
+      timed(python, [
+        script,
+        tracesPath,
+        String(deltaCount),
+        '--step',
+        'calibrate',
+        '--profile',
+        join(folder, 'numpy.json'),
+      ]),
+    () =>
+      timed(python, [
+        script,
+        tracesPath,
+        String(deltaCount),
+        '--step',
+        'evaluate',
+        '--profile',
+        join(folder, 'numpy.json'),
+      ]),
+  ],
+  'numpy, one script': [() => timed(python, [script, tracesPath, String(deltaCount)])],
+};
+const endToEnd = [];
+if (cliBuilt) {
+  const runs = Object.fromEntries(Object.keys(pipelines).map((name) => [name, []]));
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    for (const [name, steps] of Object.entries(pipelines)) runs[name].push(steps.map((step) => step()));
+  }
+  for (const [name, list] of Object.entries(runs)) {
+    const stepMedian = (index, key) => median(list.map((run) => run[index]?.[key] ?? 0));
+    endToEnd.push({
+      name,
+      stepSeconds: list[0].map((_, index) => stepMedian(index, 'wall')),
+      totalSeconds: median(list.map((run) => run.reduce((sum, step) => sum + step.wall, 0))),
+      totalCpuSeconds: median(list.map((run) => run.reduce((sum, step) => sum + step.cpu, 0))),
+    });
+  }
+} else {
+  console.error('end-to-end part skipped: the CLI is not built (run: npm run build)');
 }
 rmSync(folder, { recursive: true, force: true });
 
@@ -96,6 +194,32 @@ for (const r of results) {
 console.log(
   `speedup vs numpy: ${speedup.toFixed(2)}× (target ≥ 3×); same accuracy at δ=0.5: ${Math.abs(accuracy - numpyAccuracy) < 1e-12}`,
 );
+const cliRow = endToEnd.find((row) => row.name === 'pcee CLI');
+const endToEndSpeedups = Object.fromEntries(
+  endToEnd
+    .filter((row) => row !== cliRow)
+    .map((row) => [
+      row.name,
+      { wall: row.totalSeconds / cliRow.totalSeconds, cpu: row.totalCpuSeconds / cliRow.totalCpuSeconds },
+    ]),
+);
+if (cliRow) {
+  console.log(`\nend to end (whole processes, median of ${repeats}; steps: calibrate, evaluate)`);
+  console.log(
+    'pipeline                 step wall s       total wall s  total CPU s  it / pcee CLI (wall, CPU)',
+  );
+  for (const row of endToEnd) {
+    const ratio = endToEndSpeedups[row.name];
+    console.log(
+      `${row.name.padEnd(25)}${row.stepSeconds
+        .map((value) => value.toFixed(2))
+        .join(' + ')
+        .padEnd(
+          18,
+        )}${row.totalSeconds.toFixed(2).padStart(12)}${row.totalCpuSeconds.toFixed(2).padStart(13)}  ${ratio ? `${ratio.wall.toFixed(2)}×, ${ratio.cpu.toFixed(2)}×` : '-'}`,
+    );
+  }
+}
 console.log(
   JSON.stringify({
     samples,
@@ -105,5 +229,7 @@ console.log(
     results,
     speedup,
     sameResult: Math.abs(accuracy - numpyAccuracy) < 1e-12,
+    endToEnd,
+    endToEndSpeedups,
   }),
 );

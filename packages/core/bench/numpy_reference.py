@@ -1,7 +1,14 @@
 """Well-vectorised numpy reference for the core benchmark: the same calibrate + δ sweep work.
 
-Usage: /usr/bin/python3 numpy_reference.py traces.npz deltas_count
-Prints one JSON line: {"calibrateSeconds": s, "sweepSeconds": s, "accuracyAtFirstDelta": a}.
+Usage (any python3 with numpy):
+  numpy_reference.py traces.npz deltas_count
+      load once, calibrate, sweep; prints one JSON line:
+      {"calibrateSeconds": s, "sweepSeconds": s, "accuracyAtFirstDelta": a} (compute only)
+  numpy_reference.py traces.npz deltas_count --step calibrate --profile profile.json
+      what `pcee calibrate` does: load, score, count bins, write the counts as JSON
+  numpy_reference.py traces.npz deltas_count --step evaluate --profile profile.json
+      what `pcee evaluate --policy pcee` does: load traces and counts, score again, sweep
+The end-to-end benchmark times whole processes, so interpreter start, import and np.load count.
 """
 import json
 import sys
@@ -44,7 +51,30 @@ def sweep(correct, bin_index, count, hits, deltas, costs):
     return rows
 
 
+def step(name, profile_path):
+    """One step of the two-step pipeline, as the CLI splits it (one process per step)."""
+    data = np.load(sys.argv[1])
+    logits, labels = data["logits"], data["labels"]
+    if name == "calibrate":
+        _, _, _, count, hits = calibrate(logits, labels, 15)
+        with open(profile_path, "w") as out:
+            json.dump({"count": count.tolist(), "correct": hits.tolist()}, out)
+        print(json.dumps({"samples": int(labels.shape[0])}))
+        return
+    with open(profile_path) as source:
+        profile = json.load(source)
+    count, hits = np.array(profile["count"]), np.array(profile["correct"])
+    # Scoring again: evaluation needs each sample's bin and correctness at every exit.
+    _, correct, bin_index, _, _ = calibrate(logits, labels, 15)
+    deltas = np.linspace(0.5, 0.99, int(sys.argv[2]))
+    rows = sweep(correct, bin_index, count, hits, deltas, np.arange(1, logits.shape[1] + 1, dtype=np.float64))
+    print(json.dumps({"accuracyAtFirstDelta": float(rows[0][0])}))
+
+
 def main():
+    if "--step" in sys.argv:
+        step(sys.argv[sys.argv.index("--step") + 1], sys.argv[sys.argv.index("--profile") + 1])
+        return
     data = np.load(sys.argv[1])
     logits, labels = data["logits"], data["labels"]
     deltas = np.linspace(0.5, 0.99, int(sys.argv[2]))

@@ -64,6 +64,8 @@ export interface CalibrateOptions {
    * as much as calibrating (`pcee calibrate` turns it on).
    */
   readonly recordContentHash?: boolean;
+  /** SHA-256 for the content hash (see `tracesContentHash`): e.g. the platform's native one. */
+  readonly sha256?: (bytes: Uint8Array) => Uint8Array;
 }
 
 /**
@@ -91,7 +93,12 @@ export function calibrate(traces: Traces, options: CalibrateOptions = {}): Calib
     samples: traces.samples,
     diagrams: buildReliabilityDiagrams(scores, { bins, method }),
     ...(options.recordContentHash
-      ? { calibrationData: { contentHash: tracesContentHash(traces), samples: traces.samples } }
+      ? {
+          calibrationData: {
+            contentHash: tracesContentHash(traces, options.sha256),
+            samples: traces.samples,
+          },
+        }
       : {}),
   };
 }

@@ -4,6 +4,29 @@ import { InvalidArgumentError } from './errors.js';
 export type CostUnit = 'flops' | 'ms' | 'depth' | 'custom';
 
 /**
+ * How and where measured costs (unit `ms`) were measured, so a profile used on another
+ * device, machine, batch size or thread count can say so. JSON-serialisable.
+ */
+export interface CostMeasurement {
+  /** Device the stages ran on, e.g. `cpu`, `cuda`, `wasm`. */
+  readonly device: string;
+  /** Samples per batch in the timed runs; costs are per sample at this batch size. */
+  readonly batch: number;
+  /** Intra-op threads asked for, or null for the runtime's default. */
+  readonly threads: number | null;
+  /** Runtime name, e.g. `onnxruntime-node`. */
+  readonly runtime: string;
+  /** Runtime (backend library) version, e.g. `1.30.0`. */
+  readonly runtimeVersion: string;
+  /** The host's CPU model (e.g. from `os.cpus()`), or null when unknown. */
+  readonly host: string | null;
+  /** Timed runs per figure (after warm-up); each figure is their median. */
+  readonly repeats: number;
+  /** Where the full-model cost comes from: `full.onnx` timed, or estimated from the stages. */
+  readonly fullModel: 'measured' | 'estimated';
+}
+
+/**
  * What stopping at each exit costs.
  *
  * `exits[l]` is cumulative: the backbone up to stage l plus every head evaluated on the way
@@ -16,6 +39,8 @@ export interface ExitCosts {
   readonly exits: readonly number[];
   /** Cost of the full model without intermediate heads, > 0. */
   readonly fullModel: number;
+  /** For measured costs (unit `ms`): how and where they were measured. */
+  readonly measurement?: CostMeasurement;
 }
 
 /**

@@ -41,6 +41,31 @@ describe('confidence measures (float64, stable)', () => {
     expect(scores.confidence[1]).toBeCloseTo(1 / (1 + Math.exp(-3)), 15);
   });
 
+  // The calibration fast path (scoreExits) and the runner (rowConfidence) must agree bit for
+  // bit, or a sample on a bin edge could exit differently at run time than in calibration.
+  it.each(['max-softmax', 'margin', 'entropy'] as const)(
+    'scoreExits equals rowConfidence bit for bit (%s, ties and extreme logits included)',
+    (measure) => {
+      const rows = [
+        [0, 0, 0, 0],
+        [2, 2, 1, -1],
+        [1000, 999, -1000, 0],
+        [-3.25, 7.5, 7.5, 0.125],
+        ...Array.from({ length: 200 }, (_, row) =>
+          Array.from({ length: 4 }, (_, c) => Math.fround(Math.sin(row * 12.9898 + c * 78.233) * 9)),
+        ),
+      ];
+      const traces = tracesFrom(
+        rows.map((row) => [row]),
+        rows.map(() => 0),
+      );
+      const scores = scoreExits(traces, measure);
+      rows.forEach((row, index) => {
+        expect(scores.confidence[index]).toBe(rowConfidence(Float32Array.from(row), 0, 4, measure));
+      });
+    },
+  );
+
   it('rejects an unknown measure naming the choices', () => {
     const traces = tracesFrom([[[0, 1]]], [0]);
     expect(() => scoreExits(traces, 'temperature' as never)).toThrow(PceeError);

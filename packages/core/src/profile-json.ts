@@ -35,6 +35,18 @@ const exitSchema = z
     message: 'edges must start at 0 and increase',
   });
 
+/** Where measured (ms) costs were measured: optional, so older profiles stay readable. */
+const measurementSchema = z.object({
+  device: z.string().min(1),
+  batch: z.number().int().positive(),
+  threads: z.number().int().positive().nullable(),
+  runtime: z.string(),
+  runtimeVersion: z.string(),
+  host: z.string().nullable(),
+  repeats: z.number().int().positive(),
+  fullModel: z.enum(['measured', 'estimated']),
+});
+
 const profileSchema = z.object({
   format: z.literal('pcee-profile'),
   version: z.literal(PROFILE_VERSION),
@@ -53,6 +65,7 @@ const profileSchema = z.object({
     unit: z.enum(['flops', 'ms', 'depth', 'custom']),
     exits: z.array(finite),
     fullModel: finite,
+    measurement: measurementSchema.optional(),
   }),
   samples: count,
   calibrationData: calibrationDataSchema.optional(),

@@ -13,10 +13,23 @@ export interface Traces {
   readonly exits: number;
   /** Number of classes C (≥ 2). */
   readonly classes: number;
-  /** Row-major logits `[N, L, C]`, finite values only. */
+  /**
+   * Row-major logits `[N, L, C]`, finite values only: checked by `createTraces`, or, for
+   * traces created with `checkFinite: false`, by `scoreExits` in its single pass.
+   */
   readonly logits: Float32Array | Float64Array;
   /** Class labels `[N]`, each in `[0, C)`. */
   readonly labels: Int32Array;
+}
+
+/** Options of {@link createTraces}. */
+export interface CreateTracesOptions {
+  /**
+   * Check that every logit is finite (default true). Pass false only when the traces go straight
+   * to `scoreExits`, which checks the same thing while it scores: one pass over the logits
+   * instead of two (the CLI does this for traces of hundreds of MB).
+   */
+  readonly checkFinite?: boolean;
 }
 
 /**
@@ -29,6 +42,7 @@ export function createTraces(
   logits: Float32Array | Float64Array,
   labels: Int32Array,
   shape: { samples: number; exits: number; classes: number },
+  options: CreateTracesOptions = {},
 ): Traces {
   const { samples, exits, classes } = shape;
   for (const [name, value, minimum] of [
@@ -50,14 +64,12 @@ export function createTraces(
       `logits have ${samples} samples but labels have ${labels.length}; both must describe the same samples`,
     );
   }
-  for (let index = 0; index < logits.length; index++) {
-    if (!Number.isFinite(logits[index])) {
-      const sample = Math.floor(index / (exits * classes));
-      const exit = Math.floor(index / classes) % exits;
-      throw new InvalidTracesError(
-        `logits of sample ${sample} at exit ${exit} contain ${logits[index]}; remove or fix that sample (NaN/Inf logits cannot be calibrated)`,
-      );
-    }
+  if (options.checkFinite !== false) {
+    // x·0 is 0 for every finite x and NaN for ±Inf and NaN, so this sum stays 0 exactly when all
+    // logits are finite: one multiply-add per value (~2× cheaper than Number.isFinite on 40M).
+    let poison = 0;
+    for (let index = 0; index < logits.length; index++) poison += logits[index]! * 0;
+    if (poison !== 0) throw nonFiniteLogitsError(logits, exits, classes);
   }
   for (let sample = 0; sample < samples; sample++) {
     const label = labels[sample]!;
@@ -74,4 +86,25 @@ export function createTraces(
     }
   }
   return { samples, exits, classes, logits, labels };
+}
+
+/**
+ * The error for logits known to hold a NaN or ±Inf: finds the first one (a second pass, paid
+ * only by a bad file) and names its sample and exit.
+ */
+export function nonFiniteLogitsError(
+  logits: ArrayLike<number>,
+  exits: number,
+  classes: number,
+): InvalidTracesError {
+  for (let index = 0; index < logits.length; index++) {
+    if (!Number.isFinite(logits[index])) {
+      const sample = Math.floor(index / (exits * classes));
+      const exit = Math.floor(index / classes) % exits;
+      return new InvalidTracesError(
+        `logits of sample ${sample} at exit ${exit} contain ${logits[index]}; remove or fix that sample (NaN/Inf logits cannot be calibrated)`,
+      );
+    }
+  }
+  return new InvalidTracesError('logits contain NaN or Inf; remove or fix those samples');
 }

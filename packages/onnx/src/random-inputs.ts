@@ -1,4 +1,4 @@
-import { createTensor, type Tensor, tensorArrayOf } from '@pcee/core';
+import { createTensor, seededRandom, type Tensor, tensorArrayOf } from '@pcee/core';
 import { indexGraph } from './graph-index.js';
 import type { ModelInput } from './model-inputs.js';
 import type { ModelProto } from './onnx-proto.js';
@@ -64,7 +64,7 @@ export function randomInputs(
   limits: ReadonlyMap<string, number> = new Map(),
   seed = 1,
 ): Map<string, Tensor> {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const result = new Map<string, Tensor>();
   for (const input of inputs) {
     const shape = concreteShape(input, symbols);
@@ -97,16 +97,4 @@ export function randomInputs(
     result.set(input.name, createTensor(input.dtype, shape, data));
   }
   return result;
-}
-
-/** A small, fast, seedable uniform generator in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -14,6 +14,14 @@ export type NodeDevice = (typeof NODE_DEVICES)[number];
 /** The onnxruntime execution provider behind each device. */
 export const EXECUTION_PROVIDER: Record<NodeDevice, string> = { cpu: 'cpu', cuda: 'cuda', webgpu: 'webgpu' };
 
+/**
+ * Why `cuda` is unavailable when onnxruntime-node has no CUDA provider library, and the fix:
+ * `npm ci` here never runs onnxruntime-node's own install step (allowScripts turns it off), so
+ * `ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci` cannot fetch the libraries; this script runs that step.
+ */
+export const CUDA_MISSING =
+  'onnxruntime-node has no CUDA libraries here; install them with: npm run install:cuda -w @pcee/runtime-node (outside this repository: node node_modules/@pcee/runtime-node/scripts/install-cuda.mjs), on a machine with CUDA 12 and cuDNN 9';
+
 const cache = new Map<NodeDevice, Promise<DeviceInfo>>();
 
 /**
@@ -39,8 +47,7 @@ async function probeUncached(device: NodeDevice): Promise<DeviceInfo> {
       return {
         name: device,
         available: false,
-        reason:
-          'onnxruntime-node was installed without CUDA (reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci)',
+        reason: CUDA_MISSING,
       };
     }
   }

@@ -50,7 +50,8 @@ describe('devices', () => {
     const error = await nodeRuntime.load(reference.model, { device: 'cuda' }).catch((caught) => caught);
     expect(error).toBeInstanceOf(DeviceUnavailableError);
     expect(error.message).toMatch(/"cuda" not available here/);
-    expect(error.message).toMatch(/ONNXRUNTIME_NODE_INSTALL=cuda12/);
+    // The fix it names runs onnxruntime-node's install step (see install-cuda.test.ts).
+    expect(error.message).toMatch(/install them with: npm run install:cuda -w @pcee\/runtime-node/);
     expect(error.message).toMatch(/available: cpu/);
   });
 

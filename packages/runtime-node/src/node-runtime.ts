@@ -20,7 +20,7 @@ export const NODE_RUNTIME_NAME = 'onnxruntime-node';
 
 /**
  * The PCEE runtime on onnxruntime-node: devices `cpu` (default, always available),
- * `cuda` (only when onnxruntime-node was installed with `ONNXRUNTIME_NODE_INSTALL=cuda12`
+ * `cuda` (only when onnxruntime-node's CUDA libraries were installed with `npm run install:cuda`
  * and a CUDA 12 GPU is present) and `webgpu` (Dawn; without a GPU only through SwiftShader,
  * `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json`).
  *

@@ -1,9 +1,18 @@
-import { batchSizeOf, compilePolicy, manifestCosts, predictWithFullModel, runEarlyExit } from '@pcee/core';
-import { loadFullModel, nodeRuntime } from '@pcee/runtime-node';
+import {
+  batchSizeOf,
+  compilePolicy,
+  describeMeasurementMismatch,
+  type ExitCosts,
+  manifestCosts,
+  predictWithFullModel,
+} from '@pcee/core';
+import { loadFullModel } from '@pcee/runtime-node';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
+import { addBenchFusionOptions, type FusionFlags, openEngines } from '../fused-bench.js';
 import { loadProfile } from '../inputs.js';
-import { medianTiming } from '../median-timing.js';
+import { hostCpuModel } from '../measure-costs.js';
+import { interleavedMedians } from '../median-timing.js';
 import {
   addModelOptions,
   assertProfileForModel,
@@ -17,7 +26,8 @@ import { createProgress } from '../progress.js';
 import { summarizeRun } from '../run-summary.js';
 import { formatFraction, renderTable } from '../table.js';
 
-interface BenchFlags extends ModelFlags {
+interface BenchFlags extends ModelFlags, FusionFlags {
+  fuseCompare?: boolean;
   profile: string;
   delta?: string;
   policy?: string;
@@ -46,20 +56,26 @@ interface BenchRow extends FullModelRow {
   delta: number | readonly number[];
   /** throughput / full-model throughput at the same batch size. */
   speedup: number;
-  /** full-model FLOPs / mean FLOPs of the exits taken. */
+  /** Full-model cost / mean cost of the exits taken, in the profile's cost unit (`costUnit`: ms when measured). */
   predictedSpeedup: number;
+  /** The same from the model's FLOPs (model.json), whatever the profile's unit. */
+  flopPredictedSpeedup: number;
   /** With --abstain: share of samples answered. */
   coverage?: number;
   /** With --abstain: accuracy of the answered samples (null without labels). */
   selectiveAccuracy?: number | null;
+  /** Whether the exits δ never takes were fused away (false with --no-fuse). */
+  fused: boolean;
+  /** The exits that were live, in the model's exit indices. */
+  liveExits: readonly number[];
 }
 
-/** `pcee bench`: measured early-exit throughput against full.onnx, next to the FLOP-predicted speedup. */
+/** `pcee bench`: measured early-exit throughput against full.onnx, next to the predicted speedups (profile's unit, FLOPs). */
 export function registerBench(program: Command, io: CliIo): Command {
   const command = program
     .command('bench')
     .description(
-      'measure early-exit throughput against the full model (full.onnx) on the same device, threads and batch; compare the measured speedup with the FLOP-predicted one',
+      "measure early-exit throughput against the full model (full.onnx) on the same device, threads and batch; compare the measured speedup with the predicted one, in the profile's cost unit (ms when measured) and in FLOPs",
     )
     .argument('<model-dir>', 'model package folder with full.onnx')
     .argument(
@@ -77,30 +93,35 @@ export function registerBench(program: Command, io: CliIo): Command {
     .option('--limit <count>', 'inputs to use (the first N)', positiveInteger('--limit'), 1000)
     .option(
       '--repeat <count>',
-      'timed repetitions after one warm-up; the median counts',
+      'timed rounds after one warm-up round; each round runs the full model and every δ once, interleaved; the median counts',
       positiveInteger('--repeat'),
       5,
     )
     .option(
       '--json',
-      'print JSON: "rows", "full" (the full model at the first --batch size) and "fullByBatch" (at each)',
+      'print JSON: "costUnit" (of predictedSpeedup), "rows", "full" (the full model at the first --batch size) and "fullByBatch" (at each)',
     );
-  return addModelOptions(command, { limit: false }).action(
+  return addModelOptions(addBenchFusionOptions(command), { limit: false }).action(
     async (modelDir: string, inputsPath: string, flags: BenchFlags) => {
       const profile = await loadProfile(flags.profile);
       const points = resolveOperatingPoints(profile, flags);
       const { modelPackage, inputs, labels } = await openModelWithInputs(modelDir, inputsPath, flags.limit);
       assertProfileForModel(profile, modelPackage, modelDir, io.stderr);
-      const costs = manifestCosts(modelPackage.manifest);
+      // Plan and predict in the profile's unit (ms when it was measured); FLOPs alongside.
+      const costs = profile.costs;
+      const flopCosts = manifestCosts(modelPackage.manifest);
       const options = loadOptions(flags);
       const full = await loadFullModel(modelPackage, options);
-      const model = await nodeRuntime.load(modelPackage, options).catch(async (error) => {
-        await full.dispose();
-        throw error;
-      });
+      const engines = await openEngines(modelPackage, options, inputs, profile, costs, flags).catch(
+        async (error) => {
+          await full.dispose();
+          throw error;
+        },
+      );
       const samples = batchSizeOf(inputs);
       const progress = createProgress(io, 'bench');
-      const runsTotal = flags.batch.length * (1 + points.length) * (flags.repeat + 1);
+      const runsTotal =
+        flags.batch.length * (1 + points.length * engines.variants.length) * (flags.repeat + 1);
       let runsDone = 0;
       const onRun = () => progress.update(++runsDone, runsTotal);
       const batchesOf = (batch: number) => Math.ceil(samples / batch);
@@ -108,59 +129,92 @@ export function registerBench(program: Command, io: CliIo): Command {
         const fullRows: FullModelRow[] = [];
         const rows: BenchRow[] = [];
         for (const batch of flags.batch) {
-          const fullRun = await medianTiming(
+          const configurations = [];
+          for (const [point, variant] of points.flatMap((point) =>
+            engines.variants.map((engine) => [point, engine] as const),
+          )) {
+            const policy = compilePolicy(profile, point.policy, point.delta);
+            configurations.push({
+              point,
+              variant,
+              policy,
+              alsoDrop: await engines.alsoDrop(variant, policy, batch),
+            });
+          }
+          // The full model and every configuration take turns in each timed round, so load from
+          // other processes hits the baseline and early exit alike.
+          const [fullRun, ...runs] = await interleavedMedians<unknown>(
             flags.repeat,
-            () => predictWithFullModel(full.run, inputs, batch),
+            [
+              () => predictWithFullModel(full.run, inputs, batch),
+              ...configurations.map(
+                ({ point, variant, policy, alsoDrop }) =>
+                  () =>
+                    variant.run(inputs, {
+                      policy,
+                      confidence: profile.confidence,
+                      costs,
+                      batchSize: batch,
+                      abstain: point.abstain,
+                      alsoDrop,
+                    }),
+              ),
+            ],
             onRun,
           );
-          const fullThroughput = samples / (fullRun.medianMs / 1000);
-          const fullAccuracy = labels ? accuracyOf(fullRun.value, labels) : null;
+          const fullThroughput = samples / (fullRun!.medianMs / 1000);
+          const fullAccuracy = labels ? accuracyOf(fullRun!.value as Int32Array, labels) : null;
           fullRows.push({
             batch,
             accuracy: fullAccuracy,
             throughput: fullThroughput,
-            latencyMs: fullRun.medianMs / batchesOf(batch),
+            latencyMs: fullRun!.medianMs / batchesOf(batch),
           });
-          for (const { policy: policyName, delta, abstain } of points) {
-            const policy = compilePolicy(profile, policyName, delta);
-            const run = await medianTiming(
-              flags.repeat,
-              () =>
-                runEarlyExit(model, inputs, {
-                  policy,
-                  confidence: profile.confidence,
-                  costs,
-                  batchSize: batch,
-                  abstain,
-                }),
-              onRun,
-            );
-            const summary = summarizeRun(run.value, costs, labels, abstain);
-            const throughput = samples / (run.medianMs / 1000);
+          configurations.forEach(({ point, variant }, index) => {
+            const { medianMs, value } = runs[index]!;
+            const run = value as Awaited<ReturnType<typeof variant.run>>;
+            const summary = summarizeRun(run.result, costs, labels, point.abstain);
+            const throughput = samples / (medianMs / 1000);
             rows.push({
-              policy: policyName,
-              delta,
+              policy: point.policy,
+              delta: point.delta,
               batch,
               accuracy: summary.accuracy,
               throughput,
               speedup: throughput / fullThroughput,
               predictedSpeedup: costs.fullModel / summary.meanCost,
-              latencyMs: run.medianMs / batchesOf(batch),
-              ...(abstain
+              flopPredictedSpeedup: flopCosts.fullModel / meanExitCost(run.result.exit, flopCosts),
+              latencyMs: medianMs / batchesOf(batch),
+              ...(point.abstain
                 ? { coverage: summary.coverage!, selectiveAccuracy: summary.selectiveAccuracy! }
                 : {}),
+              fused: variant.fused,
+              liveExits: run.plan.liveExits,
             });
-          }
+            engines.noteDevice(run.device);
+          });
         }
         progress.stop();
+        for (const line of engines.notes()) io.stderr(`${line}\n`);
+        const mismatch = describeMeasurementMismatch(costs, {
+          device: engines.device(),
+          host: hostCpuModel(),
+          threads: flags.threads ?? null,
+          batch: flags.batch.find((batch) => batch !== costs.measurement?.batch),
+        });
+        if (mismatch) io.stderr(`warning: ${mismatch}\n`);
         if (flags.json) {
           // `full` stays one object (the first batch size) for existing readers; `fullByBatch`
           // has the full model at every batch size each row's speedup was measured against.
           const { batch: _, ...full } = fullRows[0]!;
-          io.stdout(`${JSON.stringify({ full, fullByBatch: fullRows, rows }, null, 2)}\n`);
+          io.stdout(
+            `${JSON.stringify({ costUnit: costs.unit, full, fullByBatch: fullRows, rows }, null, 2)}\n`,
+          );
           return;
         }
         const abstaining = rows.some((row) => row.coverage !== undefined);
+        // The FLOP prediction gets its own column only when the profile plans in another unit.
+        const flopColumn = costs.unit !== 'flops';
         io.stdout(
           renderTable(
             [
@@ -170,9 +224,11 @@ export function registerBench(program: Command, io: CliIo): Command {
               'accuracy',
               'samples/s',
               'speedup',
-              'predicted',
+              `predicted (${costs.unit === 'flops' ? 'FLOPs' : costs.unit})`,
+              ...(flopColumn ? ['predicted (FLOPs)'] : []),
               'ms/batch',
               ...(abstaining ? ['coverage'] : []),
+              'live exits',
             ],
             [
               ...fullRows.map((row) => [
@@ -183,30 +239,43 @@ export function registerBench(program: Command, io: CliIo): Command {
                 row.throughput.toFixed(0),
                 '1.00',
                 '1.00',
+                ...(flopColumn ? ['1.00'] : []),
                 row.latencyMs.toFixed(3),
                 ...(abstaining ? ['1.0000'] : []),
+                '-',
               ]),
               ...rows.map((row) => [
-                row.policy,
+                engines.variants.length > 1 ? `${row.policy} ${row.fused ? 'fused' : 'unfused'}` : row.policy,
                 formatOperatingDelta(row.delta),
                 row.batch,
                 formatFraction(row.accuracy),
                 row.throughput.toFixed(0),
                 row.speedup.toFixed(2),
                 row.predictedSpeedup.toFixed(2),
+                ...(flopColumn ? [row.flopPredictedSpeedup.toFixed(2)] : []),
                 row.latencyMs.toFixed(3),
                 ...(abstaining ? [formatFraction(row.coverage ?? 1)] : []),
+                row.fused ? row.liveExits.join(' ') : `${row.liveExits.join(' ')} (unfused)`,
               ]),
             ],
           ),
         );
-        io.stderr(`${samples} samples on ${model.device}, median of ${flags.repeat} runs after a warm-up\n`);
+        io.stderr(
+          `${samples} samples on ${engines.device()}, median of ${flags.repeat} runs after a warm-up\n`,
+        );
       } finally {
         progress.stop();
-        await Promise.all([model.dispose(), full.dispose()]);
+        await Promise.all([engines.dispose(), full.dispose()]);
       }
     },
   );
+}
+
+/** Mean cumulative cost of the exits taken, in `costs`' unit. */
+function meanExitCost(exits: Int32Array, costs: ExitCosts): number {
+  let total = 0;
+  for (const exit of exits) total += costs.exits[exit]!;
+  return total / exits.length;
 }
 
 function accuracyOf(predictions: Int32Array, labels: Int32Array): number {

@@ -19,18 +19,35 @@ import { type Command, Option } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { writeOutputFile } from '../files.js';
 import { loadTraces } from '../inputs.js';
+import { measureModelCosts } from '../measure-costs.js';
+import { nativeSha256 } from '../native-hashes.js';
 import { positiveInteger } from '../options.js';
+import { createProgress } from '../progress.js';
 import { formatCost, formatFraction, renderTable } from '../table.js';
+import { UserError } from '../user-error.js';
 
 interface CalibrateFlags {
   bins: number;
   binning: BinningMethod;
   confidence: ConfidenceMeasure;
   costs?: string;
+  costUnit?: 'flops' | 'ms';
+  device?: string;
+  batch?: number;
+  threads?: number;
+  repeat?: number;
   model?: string;
   out: string;
   json?: boolean;
 }
+
+/** Flags that only make sense when measuring (--cost-unit ms). */
+const MEASURE_FLAGS = [
+  ['device', '--device'],
+  ['batch', '--batch'],
+  ['threads', '--threads'],
+  ['repeat', '--repeat'],
+] as const;
 
 /** `pcee calibrate <traces>`: one reliability diagram per exit, written as a profile. */
 export function registerCalibrate(program: Command, io: CliIo): Command {
@@ -56,9 +73,28 @@ export function registerCalibrate(program: Command, io: CliIo): Command {
       'cumulative cost per exit, comma-separated (default: from --model, else exit l costs l+1)',
     )
     .option('--model <model-dir>', 'model package folder: records its identity and takes its FLOP costs')
+    .addOption(
+      new Option(
+        '--cost-unit <unit>',
+        'flops: from model.json; ms: measure each exit on a device (stage by stage, median ms per sample); needs --model',
+      ).choices(['flops', 'ms']),
+    )
+    .option('--device <name>', 'with --cost-unit ms: cpu, cuda or webgpu, or a comma list (default cpu)')
+    .option(
+      '--batch <size>',
+      'with --cost-unit ms: samples per timed batch (default 64)',
+      positiveInteger('--batch'),
+    )
+    .option('--threads <count>', 'with --cost-unit ms: intra-op threads', positiveInteger('--threads'))
+    .option(
+      '--repeat <count>',
+      'with --cost-unit ms: timed runs after 3 warm-ups; each cost is their median (default 20)',
+      positiveInteger('--repeat'),
+    )
     .requiredOption('--out <profile.json>', 'where to write the profile')
-    .option('--json', 'print the per-exit summary as JSON')
+    .option('--json', 'print the per-exit summary (and the costs) as JSON')
     .action(async (tracesPath: string, flags: CalibrateFlags) => {
+      checkCostFlags(flags);
       const traces = await loadTraces(tracesPath);
       let costs: ExitCosts = depthCosts(traces.exits);
       let model: { id: string | null; fingerprint: string | null } = { id: null, fingerprint: null };
@@ -70,8 +106,23 @@ export function registerCalibrate(program: Command, io: CliIo): Command {
             `traces have ${traces.exits} exits and ${traces.classes} classes but model "${manifest.id}" has ${manifest.stages.length} exits and ${manifest.classes.length} classes; trace this model with: pcee trace ${flags.model} <inputs.npz> --out traces.npz`,
           );
         }
-        costs = manifestCosts(manifest);
         model = { id: manifest.id, fingerprint: modelFingerprint(manifest) };
+        if (flags.costUnit === 'ms') {
+          const progress = createProgress(io, 'measuring');
+          try {
+            costs = await measureModelCosts(modelPackage, {
+              device: flags.device ?? 'cpu',
+              threads: flags.threads,
+              batch: flags.batch ?? 64,
+              repeats: flags.repeat ?? 20,
+              onProgress: (done, total) => progress.update(done, total),
+            });
+          } finally {
+            progress.stop();
+          }
+        } else {
+          costs = manifestCosts(manifest);
+        }
       }
       if (flags.costs !== undefined) costs = parseCosts(flags.costs, traces.exits);
       const scores = scoreExits(traces, flags.confidence);
@@ -84,12 +135,13 @@ export function registerCalibrate(program: Command, io: CliIo): Command {
         scores,
         // Lets `pcee tune` refuse this data as a holdout.
         recordContentHash: true,
+        sha256: nativeSha256,
       });
       await writeOutputFile(flags.out, serializeProfile(profile));
       const exits = profile.diagrams.map((diagram, index) => ({ index, ...summarizeDiagram(diagram) }));
       if (flags.json) {
         io.stdout(
-          `${JSON.stringify({ exits: exits.map(({ index, accuracy, ece, mce }) => ({ index, accuracy, ece, mce })) }, null, 2)}\n`,
+          `${JSON.stringify({ exits: exits.map(({ index, accuracy, ece, mce }) => ({ index, accuracy, ece, mce })), costs }, null, 2)}\n`,
         );
         return;
       }
@@ -105,8 +157,35 @@ export function registerCalibrate(program: Command, io: CliIo): Command {
           ]),
         ),
       );
+      if (costs.measurement) {
+        const { device, host, batch, threads, repeats, fullModel } = costs.measurement;
+        io.stderr(
+          `costs measured on ${device}${host ? ` (${host})` : ''}, batch ${batch}, ${threads ?? 'default'} threads, median of ${repeats} runs: full model ${formatCost(costs.fullModel)} ms per sample (${fullModel === 'measured' ? 'full.onnx timed' : 'estimated: no full.onnx'})\n`,
+        );
+      }
       io.stderr(`calibrated ${traces.samples} samples × ${traces.exits} exits → ${flags.out}\n`);
     });
+}
+
+/** Refuses cost flags that contradict each other, before any file is read. */
+function checkCostFlags(flags: CalibrateFlags): void {
+  if (flags.costs !== undefined && flags.costUnit !== undefined) {
+    throw new UserError(
+      'choose one of --costs (your own numbers) and --cost-unit (flops or ms from --model)',
+    );
+  }
+  if (flags.costUnit !== undefined && flags.model === undefined) {
+    throw new UserError(
+      flags.costUnit === 'ms'
+        ? "--cost-unit ms measures the model's stages; give the model package with --model <model-dir>"
+        : '--cost-unit flops takes the FLOPs from model.json; give the model package with --model <model-dir>',
+    );
+  }
+  if (flags.costUnit !== 'ms') {
+    const stray = MEASURE_FLAGS.find(([key]) => flags[key] !== undefined);
+    if (stray)
+      throw new UserError(`${stray[1]} applies only when measuring; add --cost-unit ms --model <model-dir>`);
+  }
 }
 
 /** Parses `--costs c0,c1,…` into cumulative exit costs; the full model costs what the last exit does. */

@@ -11,7 +11,6 @@ import { createProgress } from '../progress.js';
 import { compareModels } from '../report/model-comparison.js';
 import { HIGHLIGHT_DELTAS } from '../report/report-data.js';
 import { formatPercent } from '../report/report-format.js';
-import { renderReportPage } from '../report/report-page.js';
 import { formatFraction, renderTable } from '../table.js';
 import { TOOL_VERSION } from '../tool-version.js';
 
@@ -74,6 +73,8 @@ export function registerDemo(program: Command, io: CliIo): Command {
       }).finally(() => progress.stop());
 
       step(`writing ${flags.out}`);
+      // Loaded on use: the charts are most of the CLI's import time (see report.ts).
+      const { renderReportPage } = await import('../report/report-page.js');
       await writeOutputFile(
         flags.out,
         renderReportPage({ report: large.report, comparison, toolVersion: TOOL_VERSION }),

@@ -3,7 +3,6 @@ import type { CliIo } from '../cli-io.js';
 import { writeOutputFile } from '../files.js';
 import { loadModelReport } from '../report/load-model-report.js';
 import { compareModels } from '../report/model-comparison.js';
-import { renderReportPage } from '../report/report-page.js';
 import { TOOL_VERSION } from '../tool-version.js';
 import { UserError } from '../user-error.js';
 
@@ -53,6 +52,9 @@ export function registerReport(program: Command, io: CliIo): Command {
             }),
           )
         : undefined;
+      // Loaded here, not at startup: the charts (Observable Plot, linkedom) are most of the CLI's
+      // import time, and every other command would pay for them.
+      const { renderReportPage } = await import('../report/report-page.js');
       await writeOutputFile(flags.out, renderReportPage({ report, comparison, toolVersion: TOOL_VERSION }));
       if (comparison) io.stdout(`${comparison.answer}\n`);
       io.stderr(

@@ -1,8 +1,16 @@
-import { compilePolicy, manifestCosts, runEarlyExit } from '@pcee/core';
-import { nodeRuntime } from '@pcee/runtime-node';
+import { compilePolicy, describeMeasurementMismatch } from '@pcee/core';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
+import {
+  addFusionOptions,
+  describeDrops,
+  describePlan,
+  type FusionFlags,
+  openEngine,
+  slowExitChooser,
+} from '../early-exit-engine.js';
 import { loadProfile } from '../inputs.js';
+import { hostCpuModel } from '../measure-costs.js';
 import {
   addModelOptions,
   assertProfileForModel,
@@ -17,7 +25,7 @@ import { summarizeRun } from '../run-summary.js';
 import { formatCost, formatFraction, renderTable } from '../table.js';
 import { UserError } from '../user-error.js';
 
-interface RunFlags extends ModelFlags {
+interface RunFlags extends ModelFlags, FusionFlags {
   profile: string;
   delta?: string;
   policy?: string;
@@ -44,83 +52,109 @@ export function registerRun(program: Command, io: CliIo): Command {
     .option('--abstain', 'answer "abstain" for samples that reach the last exit in a bin below δ')
     .option('--batch <size>', 'samples per batch', positiveInteger('--batch'), 64)
     .option('--json', 'print every prediction and the summary as JSON');
-  return addModelOptions(command).action(async (modelDir: string, inputsPath: string, flags: RunFlags) => {
-    if (flags.delta?.includes(',') || flags.delta?.includes(':')) {
-      throw new UserError(`--delta takes one value for run, got "${flags.delta}"`);
-    }
-    if (flags.policy?.includes(',')) {
-      throw new UserError(`--policy takes one name for run, got "${flags.policy}"`);
-    }
-    const profile = await loadProfile(flags.profile);
-    const [point] = resolveOperatingPoints(profile, flags);
-    const { policy: policyName, abstain } = point!;
-    const { modelPackage, inputs, labels } = await openModelWithInputs(modelDir, inputsPath, flags.limit);
-    assertProfileForModel(profile, modelPackage, modelDir, io.stderr);
-    const costs = manifestCosts(modelPackage.manifest);
-    const policy = compilePolicy(profile, policyName, point!.delta);
-    const model = await nodeRuntime.load(modelPackage, loadOptions(flags));
-    const progress = createProgress(io, 'run');
-    try {
-      const result = await runEarlyExit(model, inputs, {
-        policy,
-        confidence: profile.confidence,
-        costs,
-        batchSize: flags.batch,
-        abstain,
-        onProgress: (done, total) => progress.update(done, total),
-      });
-      progress.stop();
-      const summary = summarizeRun(result, costs, labels, abstain);
-      if (flags.json) {
-        const predictions = Array.from(result.exit, (exit, index) => ({
-          index,
-          prediction: result.prediction[index]!,
-          exit,
-          confidence: result.confidence[index]!,
-          // An empty calibration bin has no accuracy; JSON has no NaN.
-          estimatedAccuracy: Number.isNaN(result.estimatedAccuracy[index]!)
-            ? null
-            : result.estimatedAccuracy[index]!,
-          ...(abstain ? { abstained: result.abstained[index] === 1 } : {}),
-        }));
-        io.stdout(`${JSON.stringify({ predictions, summary })}\n`);
-        return;
+  return addModelOptions(addFusionOptions(command)).action(
+    async (modelDir: string, inputsPath: string, flags: RunFlags) => {
+      if (flags.delta?.includes(',') || flags.delta?.includes(':')) {
+        throw new UserError(`--delta takes one value for run, got "${flags.delta}"`);
       }
-      io.stdout(
-        renderTable(
-          [
-            'model',
-            'policy',
-            'δ',
-            'samples',
-            'accuracy',
-            `mean cost (${costs.unit})`,
-            'relative cost',
-            'exits per head',
-            ...(abstain ? ['coverage', 'selective accuracy'] : []),
-          ],
-          [
+      if (flags.policy?.includes(',')) {
+        throw new UserError(`--policy takes one name for run, got "${flags.policy}"`);
+      }
+      if (!flags.fuse && flags.dropSlowExits) {
+        throw new UserError('--drop-slow-exits drops exits by fusing stages; leave out --no-fuse');
+      }
+      const profile = await loadProfile(flags.profile);
+      const [point] = resolveOperatingPoints(profile, flags);
+      const { policy: policyName, abstain } = point!;
+      const { modelPackage, inputs, labels } = await openModelWithInputs(modelDir, inputsPath, flags.limit);
+      assertProfileForModel(profile, modelPackage, modelDir, io.stderr);
+      // Costs in the profile's unit: measured ms when it was calibrated with --cost-unit ms.
+      const costs = profile.costs;
+      const policy = compilePolicy(profile, policyName, point!.delta);
+      const load = loadOptions(flags);
+      const drops = flags.dropSlowExits
+        ? await (await slowExitChooser(modelPackage, load, inputs, flags.dropSlowExits, profile, costs))(
+            policy,
+            flags.batch,
+          )
+        : undefined;
+      const engine = await openEngine(modelPackage, load, flags.fuse);
+      const progress = createProgress(io, 'run');
+      try {
+        const { result, plan, device } = await engine.run(inputs, {
+          policy,
+          confidence: profile.confidence,
+          costs,
+          batchSize: flags.batch,
+          abstain,
+          onProgress: (done, total) => progress.update(done, total),
+          alsoDrop: drops?.choice.drop,
+        });
+        progress.stop();
+        const mismatch = describeMeasurementMismatch(costs, {
+          device,
+          host: hostCpuModel(),
+          threads: flags.threads ?? null,
+          batch: flags.batch,
+        });
+        if (mismatch) io.stderr(`warning: ${mismatch}\n`);
+        const delta = formatOperatingDelta(point!.delta);
+        if (drops) io.stderr(`${describeDrops(drops, delta)}\n`);
+        io.stderr(
+          `live exits at δ ${delta}: ${engine.fused ? describePlan(plan) : `${plan.liveExits.join(' ')} (--no-fuse)`}\n`,
+        );
+        const summary = summarizeRun(result, costs, labels, abstain);
+        if (flags.json) {
+          const predictions = Array.from(result.exit, (exit, index) => ({
+            index,
+            prediction: result.prediction[index]!,
+            exit,
+            confidence: result.confidence[index]!,
+            // An empty calibration bin has no accuracy; JSON has no NaN.
+            estimatedAccuracy: Number.isNaN(result.estimatedAccuracy[index]!)
+              ? null
+              : result.estimatedAccuracy[index]!,
+            ...(abstain ? { abstained: result.abstained[index] === 1 } : {}),
+          }));
+          io.stdout(`${JSON.stringify({ predictions, summary })}\n`);
+          return;
+        }
+        io.stdout(
+          renderTable(
             [
-              modelPackage.manifest.id,
-              policyName,
-              formatOperatingDelta(point!.delta),
-              result.exit.length,
-              formatFraction(summary.accuracy),
-              formatCost(summary.meanCost),
-              formatFraction(summary.relativeCost),
-              summary.exitCounts.join(' '),
-              ...(abstain
-                ? [formatFraction(summary.coverage!), formatFraction(summary.selectiveAccuracy!)]
-                : []),
+              'model',
+              'policy',
+              'δ',
+              'samples',
+              'accuracy',
+              `mean cost (${costs.unit})`,
+              'relative cost',
+              'exits per head',
+              ...(abstain ? ['coverage', 'selective accuracy'] : []),
             ],
-          ],
-        ),
-      );
-      if (point!.tuned) io.stderr(`δ from the profile's tuned operating point (pcee tune)\n`);
-      io.stderr(`ran on ${model.device}${labels ? '' : ' (no labels in the inputs: accuracy unknown)'}\n`);
-    } finally {
-      progress.stop();
-      await model.dispose();
-    }
-  });
+            [
+              [
+                modelPackage.manifest.id,
+                policyName,
+                formatOperatingDelta(point!.delta),
+                result.exit.length,
+                formatFraction(summary.accuracy),
+                formatCost(summary.meanCost),
+                formatFraction(summary.relativeCost),
+                summary.exitCounts.join(' '),
+                ...(abstain
+                  ? [formatFraction(summary.coverage!), formatFraction(summary.selectiveAccuracy!)]
+                  : []),
+              ],
+            ],
+          ),
+        );
+        if (point!.tuned) io.stderr(`δ from the profile's tuned operating point (pcee tune)\n`);
+        io.stderr(`ran on ${device}${labels ? '' : ' (no labels in the inputs: accuracy unknown)'}\n`);
+      } finally {
+        progress.stop();
+        await engine.dispose();
+      }
+    },
+  );
 }

@@ -118,7 +118,11 @@ describe('pcee run', () => {
   it.each([
     ['--policy oracle', ['--policy', 'oracle'], /the oracle needs labels/],
     ['two deltas', ['--delta', '0.8,0.9'], /--delta takes one value for run/],
-    ['a missing device', ['--device', 'cuda'], /device "cuda" not available here .*available: cpu/],
+    [
+      'a missing device',
+      ['--device', 'cuda'],
+      /device "cuda" not available here .*npm run install:cuda -w @pcee\/runtime-node.*available: cpu/,
+    ],
   ])('refuses %s in one line', async (_, extra, message) => {
     expectOneLineError(
       await runCli('run', model, inputs, '--profile', profile, '--delta', '0.9', ...extra),
@@ -147,7 +151,8 @@ describe('pcee bench', () => {
     );
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout);
-    expect(Object.keys(json)).toEqual(['full', 'fullByBatch', 'rows']);
+    expect(Object.keys(json)).toEqual(['costUnit', 'full', 'fullByBatch', 'rows']);
+    expect(json.costUnit).toBe('flops');
     expect(Object.keys(json.full)).toEqual(['accuracy', 'throughput', 'latencyMs']);
     expect(json.fullByBatch.map((row: { batch: number }) => row.batch)).toEqual([1, 32]);
     expect(json.full).toEqual({ ...json.fullByBatch[0], batch: undefined });
@@ -164,7 +169,10 @@ describe('pcee bench', () => {
       'throughput',
       'speedup',
       'predictedSpeedup',
+      'flopPredictedSpeedup',
       'latencyMs',
+      'fused',
+      'liveExits',
     ]);
     expect(json.rows.map((row: { batch: number; delta: number }) => [row.batch, row.delta])).toEqual([
       [1, 0.8],
@@ -175,6 +183,8 @@ describe('pcee bench', () => {
     for (const row of json.rows) {
       expect(row.throughput).toBeGreaterThan(0);
       expect(row.predictedSpeedup).toBeGreaterThanOrEqual(0.9);
+      // A FLOP profile predicts in FLOPs: both predictions are the same number.
+      expect(row.flopPredictedSpeedup).toBeCloseTo(row.predictedSpeedup, 10);
     }
   });
 
@@ -194,7 +204,9 @@ describe('pcee bench', () => {
     );
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/policy\s+δ\s+batch\s+accuracy\s+samples\/s\s+speedup\s+predicted\s+ms\/batch/);
+    expect(lines[0]).toMatch(
+      /policy\s+δ\s+batch\s+accuracy\s+samples\/s\s+speedup\s+predicted \(FLOPs\)\s+ms\/batch\s+live exits$/,
+    );
     expect(lines[1]).toMatch(/^full model\s+-\s+16/);
     expect(lines[2]).toMatch(/^pcee\s+0\.9\s+16/);
   });

@@ -21,6 +21,7 @@ import type { CliIo } from '../cli-io.js';
 import { writeOutputFile } from '../files.js';
 import { loadProfile, loadTraces } from '../inputs.js';
 import { parseRunPolicies } from '../model-options.js';
+import { nativeSha256 } from '../native-hashes.js';
 import { describeUncertified, renderTuned } from '../tuning/tune-messages.js';
 import { UserError } from '../user-error.js';
 
@@ -76,7 +77,7 @@ export function registerTune(program: Command, io: CliIo): Command {
       const profile = await loadProfile(profilePath);
       const holdout = await loadTraces(holdoutPath);
       assertHoldoutFits(profile, holdout, basename(profilePath), basename(holdoutPath));
-      const contentHash = tracesContentHash(holdout);
+      const contentHash = tracesContentHash(holdout, nativeSha256);
       if (profile.calibrationData?.contentHash === contentHash) {
         throw new UserError(
           `holdout ${basename(holdoutPath)} is the data ${basename(profilePath)} was calibrated on (same content hash): a guarantee needs samples the profile has not seen; split your labelled data, calibrate on one part and tune on the other`,

@@ -51,7 +51,10 @@ export async function modelReportFrom(
     const { manifest } = modelPackage;
     details = { modelId: manifest.id, description: manifest.description, classNames: manifest.classes };
     // A profile calibrated from bare traces counts depth; the package knows the real FLOPs.
-    if (profile.costs.unit !== 'flops') withCosts = { ...profile, costs: manifestCosts(manifest) };
+    // Measured costs (ms) are kept: the report then plans in what the user pays.
+    if (profile.costs.unit !== 'flops' && profile.costs.unit !== 'ms') {
+      withCosts = { ...profile, costs: manifestCosts(manifest) };
+    }
   }
   const scores = scoreExits(traces, profile.confidence);
   return assembleModelReport(withCosts, scores, tracesName.replace(/\.(npz|safetensors)$/, ''), details);

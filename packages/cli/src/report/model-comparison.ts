@@ -34,7 +34,7 @@ export interface ModelComparison {
 export function compareModels(first: ModelReport, second: ModelReport): ModelComparison {
   if (first.costs.unit !== second.costs.unit) {
     throw new InvalidArgumentError(
-      `cannot compare costs in ${first.costs.unit} ("${first.modelId}") with costs in ${second.costs.unit} ("${second.modelId}"); calibrate both with --model <model-dir> so their costs are FLOPs`,
+      `cannot compare costs in ${first.costs.unit} ("${first.modelId}") with costs in ${second.costs.unit} ("${second.modelId}"); calibrate both with --model <model-dir> so their costs are FLOPs (or both with --cost-unit ms on the same device)`,
     );
   }
   const [smaller, larger] = first.fullModel.cost <= second.fullModel.cost ? [first, second] : [second, first];

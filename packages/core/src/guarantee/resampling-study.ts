@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { PolicyEvaluation } from '../evaluation.js';
 import type { ThresholdPolicyName } from '../policy.js';
 import { buildReliabilityDiagrams } from '../reliability-diagram.js';
+import { seededRandom } from '../seeded-random.js';
 import type { Traces } from '../traces.js';
 import { answeredAccuracy, certifyEvaluations, tuningCandidates } from './learn-then-test.js';
 
@@ -89,7 +90,7 @@ export function resampleGuarantee(traces: Traces, options: ResamplingOptions): R
   const all = scoreExits(traces, confidence);
   const calibrationSize = Math.round(traces.samples * calibrationShare);
   const holdoutSize = Math.round(traces.samples * holdoutShare);
-  const random = mulberry32(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const order = Int32Array.from({ length: traces.samples }, (_, n) => n);
   const tallies = options.targets.map(() => ({
     certified: 0,
@@ -218,16 +219,4 @@ function shuffle(order: Int32Array, random: () => number): void {
     order[i] = order[j]!;
     order[j] = swap;
   }
-}
-
-/** mulberry32: a small seeded generator of floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,8 +1,16 @@
 export { narrowBfloat16, widenBfloat16 } from './bfloat16.js';
+export { crc32 } from './crc32.js';
 export { float16BitsToNumber, narrowFloat16, numberToFloat16Bits, widenFloat16 } from './float16.js';
 export { NPY_MAGIC, readNpy, writeNpy } from './npy.js';
-export { isZip, type NamedTensors, readNpz, type WriteNpzOptions, writeNpz } from './npz.js';
-export { readTraces, tracesFromTensors } from './read-traces.js';
+export {
+  isZip,
+  type NamedTensors,
+  type ReadNpzOptions,
+  readNpz,
+  type WriteNpzOptions,
+  writeNpz,
+} from './npz.js';
+export { type ReadTracesOptions, readTraces, tracesFromTensors } from './read-traces.js';
 export {
   readSafetensors,
   type SafetensorsContents,

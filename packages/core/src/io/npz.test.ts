@@ -136,6 +136,76 @@ describe('readNpz checksums', () => {
   });
 });
 
+describe('readNpz without copies, with an injected CRC-32, with zip64 fields', () => {
+  it('returns stored arrays as views of the archive bytes, not copies', () => {
+    const bytes = writeNpz({ logits: createTensor('float32', [2, 3], Float32Array.of(1, 2, 3, 4, 5, 6)) });
+    const logits = readNpz(bytes).get('logits')!;
+    expect(logits.data.buffer).toBe(bytes.buffer);
+    expect([...logits.data]).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('checks every entry with the crc32 it is given (a native one, in the CLI)', () => {
+    const bytes = fixture('traces-f32-i64.npz');
+    const checked: number[] = [];
+    const counting = (data: Uint8Array) => {
+      checked.push(data.length);
+      return crc32(data);
+    };
+    expect([...readNpz(bytes, { crc32: counting }).keys()]).toEqual(['logits', 'labels']);
+    expect(checked).toEqual([368, 160]);
+    expect(() => readNpz(bytes, { crc32: () => 0 })).toThrow(
+      /entry "logits.npy" is corrupt: its data has CRC-32 0x00000000/,
+    );
+  });
+
+  it('reads sizes and offsets from the zip64 extra field of the central directory', () => {
+    const npy = writeNpy(createTensor('int32', [3], Int32Array.of(7, 8, 9)));
+    const name = strToU8('labels.npy');
+    // Local header (no extra), data, then a central directory entry whose sizes and offset
+    // are 0xffffffff with the real values in a zip64 extra field, then the end record.
+    const local = new Uint8Array(30 + name.length);
+    const localView = new DataView(local.buffer);
+    localView.setUint32(0, 0x04034b50, true);
+    localView.setUint16(26, name.length, true);
+    local.set(name, 30);
+    const extra = new Uint8Array(4 + 24);
+    const extraView = new DataView(extra.buffer);
+    extraView.setUint16(0, 0x0001, true);
+    extraView.setUint16(2, 24, true);
+    extraView.setBigUint64(4, BigInt(npy.length), true);
+    extraView.setBigUint64(12, BigInt(npy.length), true);
+    extraView.setBigUint64(20, 0n, true);
+    const central = new Uint8Array(46 + name.length + extra.length);
+    const centralView = new DataView(central.buffer);
+    centralView.setUint32(0, 0x02014b50, true);
+    centralView.setUint32(16, crc32(npy), true);
+    centralView.setUint32(20, 0xffffffff, true);
+    centralView.setUint32(24, 0xffffffff, true);
+    centralView.setUint16(28, name.length, true);
+    centralView.setUint16(30, extra.length, true);
+    centralView.setUint32(42, 0xffffffff, true);
+    central.set(name, 46);
+    central.set(extra, 46 + name.length);
+    const end = new Uint8Array(22);
+    const endView = new DataView(end.buffer);
+    endView.setUint32(0, 0x06054b50, true);
+    endView.setUint16(8, 1, true);
+    endView.setUint16(10, 1, true);
+    endView.setUint32(12, central.length, true);
+    endView.setUint32(16, local.length + npy.length, true);
+    const archive = new Uint8Array(local.length + npy.length + central.length + end.length);
+    archive.set(local, 0);
+    archive.set(npy, local.length);
+    archive.set(central, local.length + npy.length);
+    archive.set(end, local.length + npy.length + central.length);
+    expect([...readNpz(archive).get('labels')!.data]).toEqual([7, 8, 9]);
+    // Without the extra field the marked values cannot be resolved: a clear error, no guess.
+    centralView.setUint16(30, 0, true);
+    archive.set(central, local.length + npy.length);
+    expect(() => readNpz(archive)).toThrow(InvalidFileError);
+  });
+});
+
 describe('crc32', () => {
   it.each([
     ['', 0x00000000],

@@ -64,6 +64,27 @@ describe('readTraces', () => {
       createTensor('int64', [2], BigInt64Array.of(0n, 2n ** 40n)),
       /sample 1 is 1099511627776/,
     ],
+    // The int64 fast path reads 32-bit halves: values whose low half alone looks valid.
+    [
+      'int64 label 2^32 (low half 0)',
+      createTensor('int64', [2], BigInt64Array.of(0n, 2n ** 32n)),
+      /sample 1 is 4294967296/,
+    ],
+    [
+      'int64 label 2^31',
+      createTensor('int64', [2], BigInt64Array.of(0n, 2n ** 31n)),
+      /sample 1 is 2147483648/,
+    ],
+    [
+      'int64 label −1',
+      createTensor('int64', [2], BigInt64Array.of(0n, -1n)),
+      /sample 1 is -1, outside \[0, 2\)/,
+    ],
+    [
+      'uint64 label 2^32 + 1',
+      createTensor('uint64', [2], BigUint64Array.of(2n ** 32n + 1n, 0n)),
+      /sample 0 is 4294967297/,
+    ],
     [
       'negative int64 labels',
       createTensor('int64', [2], BigInt64Array.of(-(2n ** 40n), 0n)),

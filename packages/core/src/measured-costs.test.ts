@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { calibrate } from './calibration-profile.js';
+import type { ExitCosts } from './compute-cost.js';
+import { InvalidArgumentError, InvalidProfileError } from './errors.js';
+import { describeMeasurementMismatch, type MeasurementSetting, measuredCosts } from './measured-costs.js';
+import { parseProfile, serializeProfile } from './profile-json.js';
+import { syntheticTraces } from './test-support/random-traces.js';
+
+const setting: MeasurementSetting = {
+  device: 'cpu',
+  threads: 2,
+  runtime: 'onnxruntime-node',
+  runtimeVersion: '1.30.0',
+  host: 'Some CPU @ 2.00GHz',
+};
+
+describe('measuredCosts', () => {
+  it('charges each sample its share of the batch, cumulatively; the full model as timed', () => {
+    const costs = measuredCosts({ batch: 4, stageMs: [2, 6, 4], fullMs: 10, repeats: 20 }, setting);
+    expect(costs.unit).toBe('ms');
+    expect(costs.exits).toEqual([0.5, 2, 3]);
+    expect(costs.fullModel).toBe(2.5);
+    expect(costs.measurement).toEqual({ ...setting, batch: 4, repeats: 20, fullModel: 'measured' });
+  });
+
+  it('without full.onnx estimates the full model: every stage, intermediate heads removed by their FLOP share', () => {
+    const costs = measuredCosts({ batch: 2, stageMs: [2, 4, 6], repeats: 5 }, setting, [0.5, 0.25, 0.1]);
+    // (2·0.5 + 4·0.75 + 6) / 2: the last stage keeps its head, it is the full model's head too.
+    expect(costs.fullModel).toBe(5);
+    expect(costs.measurement!.fullModel).toBe('estimated');
+  });
+
+  it.each([
+    [
+      'a stage too fast for the clock',
+      { batch: 64, stageMs: [0, 1], fullMs: 1, repeats: 3 },
+      /too coarse.*--batch/,
+    ],
+    ['a full model of 0 ms', { batch: 64, stageMs: [1, 1], fullMs: 0, repeats: 3 }, /full-model cost is 0/],
+  ])('rejects %s', (_, latencies, message) => {
+    expect(() => measuredCosts(latencies, setting)).toThrow(InvalidArgumentError);
+    expect(() => measuredCosts(latencies, setting)).toThrow(message);
+  });
+});
+
+describe('describeMeasurementMismatch', () => {
+  const costs = measuredCosts({ batch: 64, stageMs: [1, 2], fullMs: 2, repeats: 3 }, setting);
+  it.each([
+    ['the same setting', { device: 'cpu', host: setting.host, batch: 64, threads: 2 }, undefined],
+    ['an unknown batch and host now', { device: 'cpu', threads: 2 }, undefined],
+    [
+      'another device',
+      { device: 'cuda', threads: 2 },
+      /measured with device cpu, not cuda;.*--device cuda\)$/,
+    ],
+    [
+      'another host',
+      { device: 'cpu', host: 'Other CPU', threads: 2 },
+      /host "Some CPU @ 2\.00GHz", not "Other CPU"/,
+    ],
+    ['another batch', { device: 'cpu', batch: 1, threads: 2 }, /batch 64, not 1;.*--device cpu --batch 1\)$/],
+    ['default threads', { device: 'cpu', threads: null }, /2 threads, not default/],
+  ])('%s', (_, context, expected) => {
+    const message = describeMeasurementMismatch(costs, context);
+    if (expected === undefined) expect(message).toBeUndefined();
+    else expect(message).toMatch(expected);
+  });
+
+  it('says nothing for FLOP costs or ms costs without a record', () => {
+    const flops: ExitCosts = { unit: 'flops', exits: [1, 2], fullModel: 2 };
+    expect(describeMeasurementMismatch(flops, { device: 'cuda' })).toBeUndefined();
+    const { measurement: _, ...bare } = costs;
+    expect(describeMeasurementMismatch(bare, { device: 'cuda' })).toBeUndefined();
+  });
+});
+
+describe('profiles with measured costs', () => {
+  const traces = syntheticTraces(100, 2, 3, 5);
+  const costs = measuredCosts({ batch: 64, stageMs: [1.5, 3.25], fullMs: 3, repeats: 7 }, setting);
+  const profile = calibrate(traces, { costs });
+
+  it('round-trip the measurement record through JSON', () => {
+    const parsed = parseProfile(serializeProfile(profile));
+    expect(parsed.costs).toEqual(costs);
+  });
+
+  it('stay readable without one (older profiles), and reject a malformed one', () => {
+    const json = JSON.parse(serializeProfile(profile));
+    delete json.costs.measurement;
+    expect(parseProfile(JSON.stringify(json)).costs.measurement).toBeUndefined();
+    json.costs.measurement = { ...costs.measurement, batch: 0 };
+    expect(() => parseProfile(JSON.stringify(json))).toThrow(InvalidProfileError);
+    expect(() => parseProfile(JSON.stringify(json))).toThrow(/batch/);
+  });
+});
