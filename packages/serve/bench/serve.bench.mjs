@@ -221,7 +221,7 @@ async function compare(id) {
   const common = [folder, '--profile', profilePath, '--delta', String(delta)];
   const configurations = {
     baseline: [...common, '--baseline'],
-    'early exit, per-stage batching': common,
+    'early exit, per-stage batching': [...common, '--batching', 'per-stage'],
     'early exit, stage-0 batching only': [...common, '--batching', 'first-stage'],
   };
   const requestBodies = bodies(SAMPLES_PER_REQUEST);
@@ -334,7 +334,7 @@ async function sweep(id, mode) {
         profilePath,
         '--delta',
         String(delta),
-        ...(mode === 'baseline' ? ['--baseline'] : []),
+        ...(mode === 'baseline' ? ['--baseline'] : ['--batching', 'per-stage']),
         '--max-batch',
         String(maxBatch),
         '--max-delay-ms',

@@ -50,11 +50,21 @@ describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])('%s: scheduled results e
   afterAll(() => model?.dispose());
 
   it.each<[string, Partial<SchedulerOptions>, 'together' | 'staggered']>([
-    ['batch 1, no delay', { maxBatch: 1, maxDelayMs: 0 }, 'together'],
-    ['batch 7, 1 ms delay', { maxBatch: 7, maxDelayMs: 1 }, 'together'],
-    ['batch 64, 5 ms delay', { maxBatch: 64, maxDelayMs: 5 }, 'together'],
-    ['batch 64, 5 ms delay, staggered arrivals', { maxBatch: 64, maxDelayMs: 5 }, 'staggered'],
-    ['batch 16, first-stage batching', { maxBatch: 16, maxDelayMs: 2, batching: 'first-stage' }, 'together'],
+    ['per-stage, batch 1, no delay', { maxBatch: 1, maxDelayMs: 0, batching: 'per-stage' }, 'together'],
+    ['per-stage, batch 7, 1 ms delay', { maxBatch: 7, maxDelayMs: 1, batching: 'per-stage' }, 'together'],
+    ['per-stage, batch 64, 5 ms delay', { maxBatch: 64, maxDelayMs: 5, batching: 'per-stage' }, 'together'],
+    [
+      'per-stage, batch 64, 5 ms delay, staggered arrivals',
+      { maxBatch: 64, maxDelayMs: 5, batching: 'per-stage' },
+      'staggered',
+    ],
+    ['first-stage, batch 16', { maxBatch: 16, maxDelayMs: 2, batching: 'first-stage' }, 'together'],
+    [
+      'first-stage, batch 64, 5 ms delay, staggered arrivals',
+      { maxBatch: 64, maxDelayMs: 5, batching: 'first-stage' },
+      'staggered',
+    ],
+    ['the default batching, batch 7', { maxBatch: 7, maxDelayMs: 1 }, 'together'],
   ])('%s', async (_name, settings, arrival) => {
     const scheduler = new StageScheduler<CarriedBatch>(stagedPipeline(model), {
       maxBatch: 64,
