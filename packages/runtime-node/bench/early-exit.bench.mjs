@@ -72,7 +72,9 @@ async function benchModel(id) {
   // δ is chosen on the validation traces (the profile's own data), never on the test set;
   // the accuracies reported below are measured on test images.
   const { choice } = pickDelta(scoreExits(traces('val.npz'), profile.confidence), profile, costs);
-  const fullAccuracy = evaluateFullModel(scoreExits(traces('test.npz'), profile.confidence), costs).accuracy;
+  const testScores = scoreExits(traces('test.npz'), profile.confidence);
+  const fullAccuracy = evaluateFullModel(testScores, costs).accuracy;
+  const [onTest] = sweepDeltas(testScores, profile, 'pcee', [choice.delta], costs);
   const policy = compilePolicy(profile, 'pcee', choice.delta);
   const options = { device: 'cpu', threads: THREADS };
   const staged = await nodeRuntime.load(modelPackage, options);
@@ -114,7 +116,7 @@ async function benchModel(id) {
       samples: count,
       delta: choice.delta,
       testAccuracyFull: fullAccuracy,
-      testAccuracyEarlyExit: choice.accuracy,
+      testAccuracyEarlyExit: onTest.accuracy,
       benchAccuracyFull: accuracy(fullRun.runs[0].value),
       benchAccuracyEarlyExit: accuracy(result.prediction),
       fullThroughput,
