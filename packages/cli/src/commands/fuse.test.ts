@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { modelDir } from '@pcee/models';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeReferenceInputs } from '../test-support/reference-model.js';
-import { runCli, temporaryFolder } from '../test-support/run-cli.js';
+import { expectOneLineError, runCli, temporaryFolder } from '../test-support/run-cli.js';
 
 // Real model, real onnxruntime-node: fusion in `pcee run` and `pcee bench`.
 const model = modelDir('fmnist-cnn-small');
@@ -21,15 +21,6 @@ beforeAll(async () => {
   );
   expect((await runCli('trace', model, inputs, '--out', traces, '--batch', '32')).code).toBe(0);
 });
-
-function expectOneLineError(result: { code: number; stderr: string; stdout: string }, message: RegExp): void {
-  expect(result.code).toBe(1);
-  expect(result.stdout).toBe('');
-  const lines = result.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(lines[0]).toMatch(message);
-}
 
 const predictions = (stdout: string) =>
   JSON.parse(stdout).predictions.map((p: { exit: number; prediction: number }) => [p.exit, p.prediction]);

@@ -4,7 +4,7 @@ import { modelDir } from '@pcee/models';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hostCpuModel } from '../measure-costs.js';
 import { copyModelPackage, writeReferenceInputs } from '../test-support/reference-model.js';
-import { runCli, temporaryFolder } from '../test-support/run-cli.js';
+import { expectOneLineError, runCli, temporaryFolder } from '../test-support/run-cli.js';
 
 // Real model, real onnxruntime-node. Timings are never asserted, only their shape and bookkeeping.
 const model = modelDir('fmnist-cnn-small');
@@ -27,15 +27,6 @@ function profileMeasured(where: Record<string, unknown>): string {
   const path = join(folder, `elsewhere-${Object.values(where).join('-').replace(/\W+/g, '_')}.json`);
   writeFileSync(path, JSON.stringify(json));
   return path;
-}
-
-function expectOneLineError(result: { code: number; stderr: string; stdout: string }, message: RegExp): void {
-  expect(result.code).toBe(1);
-  expect(result.stdout).toBe('');
-  const lines = result.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(lines[0]).toMatch(message);
 }
 
 describe('pcee calibrate --cost-unit ms', () => {

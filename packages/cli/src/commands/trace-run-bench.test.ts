@@ -5,6 +5,7 @@ import { modelDir } from '@pcee/models';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { copyModelPackage, referenceInputs, writeReferenceInputs } from '../test-support/reference-model.js';
 import {
+  expectOneLineError,
   runCli,
   syntheticTraces,
   temporaryFolder,
@@ -24,16 +25,6 @@ beforeAll(async () => {
   expect((await runCli('trace', model, inputs, '--out', traces, '--batch', '32')).code).toBe(0);
   expect((await runCli('calibrate', traces, '--model', model, '--out', profile)).code).toBe(0);
 });
-
-/** Asserts a failed run: exit 1 and exactly one `error: …` line matching `message`. */
-function expectOneLineError(result: { code: number; stderr: string; stdout: string }, message: RegExp): void {
-  expect(result.code).toBe(1);
-  expect(result.stdout).toBe('');
-  const lines = result.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(lines[0]).toMatch(message);
-}
 
 describe('pcee trace', () => {
   it('writes logits [N, L, C] of every exit with the inputs labels (.npz)', () => {

@@ -4,7 +4,7 @@ import { createTraces, readTraces, type Traces } from '@pcee/core';
 import { modelDir } from '@pcee/models';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeReferenceInputs } from '../test-support/reference-model.js';
-import { runCli, temporaryFolder, writeTracesFile } from '../test-support/run-cli.js';
+import { expectOneLineError, runCli, temporaryFolder, writeTracesFile } from '../test-support/run-cli.js';
 
 // Real traces of the bundled models: calibrate on one part of val.npz, tune on another.
 const small = modelDir('fmnist-cnn-small');
@@ -37,16 +37,6 @@ beforeAll(async () => {
   expect((await runCli('calibrate', largeCalibration, '--model', large, '--out', largeProfile)).code).toBe(0);
   expect((await runCli('tune', profile, holdout, '--target-accuracy', '0.85', '--out', tuned)).code).toBe(0);
 });
-
-/** Asserts a failed command: exit 1 and exactly one `error: …` line matching `message`. */
-function expectOneLineError(result: { code: number; stderr: string; stdout: string }, message: RegExp): void {
-  expect(result.stdout).toBe('');
-  const lines = result.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(lines[0]).toMatch(message);
-  expect(result.code).toBe(1);
-}
 
 describe('pcee calibrate records the calibration data', () => {
   it('writes calibrationData {contentHash, samples}', () => {

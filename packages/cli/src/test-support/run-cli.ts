@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTraces, type Tensor, type Traces, writeNpz, writeTraces } from '@pcee/core';
+import { expect } from 'vitest';
 import { main } from '../main.js';
 
 /** What one in-process `pcee` invocation printed and returned. */
@@ -21,6 +22,19 @@ export async function runCli(...argv: string[]): Promise<CliResult> {
     stderrIsTTY: false,
   });
   return { code, stdout, stderr };
+}
+
+/**
+ * Asserts a failed run that a user mistake caused: exit 1, nothing on stdout, and exactly one
+ * `error: …` line on stderr matching `message` (no stack trace).
+ */
+export function expectOneLineError(result: CliResult, message: RegExp): void {
+  expect(result.code).toBe(1);
+  expect(result.stdout).toBe('');
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^error: /);
+  expect(lines[0]).toMatch(message);
 }
 
 /** A fresh temporary folder for one test file. */
