@@ -1,3 +1,4 @@
+import { MODEL_TENSOR_DTYPES, type ModelTensorDtype } from '@pcee/core';
 import { TensorProto_DataType } from './onnx-proto.js';
 
 /**
@@ -21,8 +22,8 @@ export type OnnxDtype =
   | 'string'
   | 'other';
 
-/** The dtypes a model package's inputs and carried tensors may have (format v2). */
-export type CarriedDtype = 'float32' | 'float16' | 'float64' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
+/** The dtypes a model package's inputs and carried tensors may have (format v2): core's list. */
+export type CarriedDtype = ModelTensorDtype;
 
 const BY_ELEMENT_TYPE = new Map<number, OnnxDtype>([
   [TensorProto_DataType.FLOAT, 'float32'],
@@ -73,16 +74,7 @@ export function elementTypeOfDtype(dtype: OnnxDtype): number {
 
 /** Whether a model package can carry tensors of this dtype between stages. */
 export function isCarriedDtype(dtype: OnnxDtype): dtype is CarriedDtype {
-  return (
-    dtype === 'float32' ||
-    dtype === 'float16' ||
-    dtype === 'float64' ||
-    dtype === 'int64' ||
-    dtype === 'int32' ||
-    dtype === 'int8' ||
-    dtype === 'uint8' ||
-    dtype === 'bool'
-  );
+  return (MODEL_TENSOR_DTYPES as readonly string[]).includes(dtype);
 }
 
 /** Whether the dtype is a floating-point type (logits, weights). */
