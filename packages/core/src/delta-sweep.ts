@@ -5,6 +5,7 @@ import type { ExitScores } from './confidence.js';
 import { InvalidArgumentError } from './errors.js';
 import { type AbstainOptions, type PolicyEvaluation, summarize } from './evaluation.js';
 import { assertDelta, binExitScores, type ThresholdPolicyName } from './policy.js';
+import { upperBound } from './upper-bound.js';
 
 /**
  * Evaluates a threshold policy at many δ at once.
@@ -122,16 +123,4 @@ export function rowExitScores(
     }
   }
   return result;
-}
-
-/** Number of entries of ascending `sorted` that are ≤ value. */
-function upperBound(sorted: Float64Array, value: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (sorted[middle]! <= value) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }

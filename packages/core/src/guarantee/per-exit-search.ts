@@ -1,4 +1,5 @@
 import type { ExitCosts } from '../compute-cost.js';
+import { upperBound } from '../upper-bound.js';
 
 /** The holdout data a per-exit search works on. */
 export interface ExitSearchData {
@@ -211,16 +212,4 @@ function coordinateTotals(
     totals[index] = { correct: baseCorrect + correctSuffix, cost: baseCost + costSuffix };
   }
   return totals;
-}
-
-/** Number of entries of ascending `sorted` that are ≤ value. */
-function upperBound(sorted: readonly number[], value: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (sorted[middle]! <= value) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
