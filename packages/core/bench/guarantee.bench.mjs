@@ -21,6 +21,7 @@ import {
   readTraces,
   resampleGuarantee,
   scoreExits,
+  seededRandom,
   subsetScores,
   tuneForBudget,
 } from '../dist/index.js';
@@ -124,14 +125,7 @@ const small = readModel('fmnist-cnn-small');
 const budget = small.costs.fullModel;
 const validation = scoreExits(large.val);
 const testScores = scoreExits(large.test);
-let state = 7;
-const random = () => {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const random = seededRandom(7);
 const perExit = [];
 for (let split = 0; split < perExitSplits; split++) {
   const order = Int32Array.from({ length: validation.samples }, (_, n) => n);

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { seededRandom } from '../seeded-random.js';
 import { createTraces, type Traces } from '../traces.js';
 
 /** Traces from nested arrays `logits[n][l][c]` and labels, for readable golden tests. */
@@ -18,14 +19,7 @@ export function tracesFrom(logits: number[][][], labels: number[]): Traces {
  * early-exit network (mulberry32 generator, so a seed always yields the same traces).
  */
 export function syntheticTraces(samples: number, exits: number, classes: number, seed = 1): Traces {
-  let state = seed >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededRandom(seed);
   const logits = new Float32Array(samples * exits * classes);
   const labels = new Int32Array(samples);
   for (let n = 0; n < samples; n++) {
