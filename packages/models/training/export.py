@@ -1,69 +1,54 @@
-"""Export trained checkpoints as PCEE model packages (`pcee-model` v1) plus traces.
+"""Export trained checkpoints as PCEE model packages (`pcee-model` v2) with their traces.
 
+    npm run build        # once: `pcee split` runs from packages/cli/dist
     cd packages/models && /usr/bin/python3 -m training.export --model all
 
-Writes packages/models/<id>/{model.json, stage-<i>.onnx, full.onnx, val.npz, test.npz},
-data/fashion-mnist-test.npz, and regenerates the results section of README.md.
+Per model, the network is exported ONCE, as one multi-exit ONNX graph whose outputs are the
+logits of every exit (`exit_0` ... `exit_<L-1>`), exactly as a user exports their own model.
+`pcee split` then cuts it into stages (stage i = what exit i needs and no earlier exit needs; the
+multi-scale maps or token states that later stages need are carried between them), counts FLOPs
+and parameters from the graph, writes `full.onnx` (the graph pruned to the last exit) and checks
+on 256 real test images that the stages reproduce every exit of the exported graph. This script
+adds what only training knows to the manifest (raw-pixel preprocessing, class names, training
+metadata, accuracies and ECE per exit), writes the validation and test traces (eval-mode PyTorch
+logits of every exit) and regenerates the README results.
 """
-import argparse
-import hashlib
-import json
 import os
 
-import numpy as np
-import torch
-from torch import nn
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')  # before numpy/torch: its pool fights torch's OpenMP pool
 
-from . import data
-from .flops import count_parameters, stage_flops
-from .metrics import accuracy_per_exit, ece_per_exit
-from .train import CHECKPOINT_DIR, evaluate
-from .zoo import MODELS
+import argparse  # noqa: E402
+import json  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from . import data  # noqa: E402
+from .metrics import accuracy_per_exit, ece_per_exit  # noqa: E402
+from .train import CHECKPOINT_DIR, evaluate  # noqa: E402
+from .zoo import MODELS  # noqa: E402
 
 OPSET = 17
 README_PATH = os.path.join(data.PACKAGE_DIR, 'README.md')
 README_START, README_END = '<!-- results:start -->', '<!-- results:end -->'
+REPO_ROOT = os.path.dirname(os.path.dirname(data.PACKAGE_DIR))
+PCEE_BIN = os.path.join(REPO_ROOT, 'packages', 'cli', 'dist', 'bin.js')
+VERIFY_SAMPLES = 256
 
 
-class Stage(nn.Module):
-    """Backbone block i + exit head i: returns (features_out, logits), or logits only for the last stage."""
+class ExitOutputs(nn.Module):
+    """The multi-exit model with its exits as a tuple (one ONNX output each)."""
 
-    def __init__(self, block: nn.Module, head: nn.Module, last: bool):
+    def __init__(self, model: nn.Module):
         super().__init__()
-        self.block, self.head, self.last = block, head, last
+        self.model = model
 
-    def forward(self, x):
-        features = self.block(x)
-        logits = self.head(features)
-        return logits if self.last else (features, logits)
-
-
-class FullModel(nn.Module):
-    """All backbone blocks + the final head only: the no-early-exit baseline."""
-
-    def __init__(self, blocks: nn.ModuleList, head: nn.Module):
-        super().__init__()
-        self.blocks, self.head = blocks, head
-
-    def forward(self, x):
-        for block in self.blocks:
-            x = block(x)
-        return self.head(x)
-
-
-def sha256(path: str) -> str:
-    with open(path, 'rb') as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
-def onnx_export(module: nn.Module, example: torch.Tensor, path: str, input_name: str, output_names):
-    # The exporter restores the wrapper's train/eval mode afterwards, to its children too: a wrapper
-    # left in train mode would switch BatchNorm to batch statistics, so callers pass eval-mode modules.
-    assert not any(m.training for m in module.modules()), 'export eval-mode modules only'
-    dynamic = {name: {0: 'batch'} for name in [input_name, *output_names]}
-    # Eval mode: the exporter folds BatchNorm into the preceding convolution.
-    torch.onnx.export(module, example, path, opset_version=OPSET, input_names=[input_name], output_names=list(output_names),
-                      dynamic_axes=dynamic, do_constant_folding=True, training=torch.onnx.TrainingMode.EVAL)
+    def forward(self, image):
+        return tuple(self.model(image))
 
 
 def load_model(model_id: str):
@@ -79,67 +64,75 @@ def trace(model: nn.Module, splits) -> dict:
             for split in ('val', 'test')}
 
 
-def export_one(model_id: str, splits) -> dict:
-    model, meta = load_model(model_id)
-    traces = trace(model, splits)  # from the untouched checkpoint, before any export pass
-    out_dir = os.path.join(data.PACKAGE_DIR, model_id)
-    os.makedirs(out_dir, exist_ok=True)
-    for name in os.listdir(out_dir):  # the folder holds exactly what this export writes
-        os.remove(os.path.join(out_dir, name))
+def export_multi_exit(model: nn.Module, path: str) -> None:
+    """One ONNX graph, input `image` [batch,1,28,28], outputs `exit_0`..: every exit's logits [batch,10]."""
+    exits = [f'exit_{i}' for i in range(len(model.heads))]
+    # Eval mode: the exporter folds BatchNorm into the preceding convolution.
+    torch.onnx.export(ExitOutputs(model).eval(), torch.zeros(2, 1, 28, 28), path, opset_version=OPSET,
+                      input_names=['image'], output_names=exits,
+                      dynamic_axes={name: {0: 'batch'} for name in ['image', *exits]},
+                      do_constant_folding=True, training=torch.onnx.TrainingMode.EVAL)
 
-    exits = len(model.blocks)
-    flops = stage_flops(model)
-    stages = []
-    x = torch.zeros(2, 1, 28, 28)
-    with torch.no_grad():
-        for i, (block, head) in enumerate(zip(model.blocks, model.heads)):
-            last = i == exits - 1
-            file = f'stage-{i}.onnx'
-            input_name = 'image' if i == 0 else 'features'
-            # A graph input and output cannot share a name in ONNX (SSA), so stage i>0 reads `features`
-            # and every stage writes `features_out`; model.json maps the roles to these names.
-            outputs = ['logits'] if last else ['features_out', 'logits']
-            onnx_export(Stage(block, head, last).eval(), x, os.path.join(out_dir, file), input_name, outputs)
-            stages.append(dict(index=i, file=file, sha256=sha256(os.path.join(out_dir, file)), input=input_name,
-                               outputs=dict(logits='logits') if last else dict(features='features_out', logits='logits'),
-                               flops=dict(backbone=flops[i][0], head=flops[i][1]),
-                               parameters=count_parameters(block) + count_parameters(head)))
-            x = block(x)
-        full = FullModel(model.blocks, model.heads[-1]).eval()
-        onnx_export(full, torch.zeros(2, 1, 28, 28), os.path.join(out_dir, 'full.onnx'), 'image', ['logits'])
 
-    exit_costs, running = [], 0
-    for backbone, head in flops:
-        running += backbone + head
-        exit_costs.append(running)
-    full_cost = sum(backbone for backbone, _ in flops) + flops[-1][1]
+def split_package(model_id: str, onnx_path: str, out_dir: str, work: str) -> None:
+    """`pcee split` the exported graph into `out_dir`, verified on real test images."""
+    inputs = os.path.join(work, 'inputs.npz')
+    np.savez(inputs, image=data.preprocess(data.load_raw('t10k')[0][:VERIFY_SAMPLES]).numpy())
+    classes = os.path.join(work, 'classes.txt')
+    with open(classes, 'w') as f:
+        f.write('\n'.join(data.CLASSES) + '\n')
+    if not os.path.exists(PCEE_BIN):
+        raise SystemExit(f'{PCEE_BIN} is missing: run `npm run build` at the repository root first')
+    subprocess.run(['node', PCEE_BIN, 'split', onnx_path, '--out', out_dir, '--id', model_id,
+                    '--description', MODELS[model_id]['description'], '--classes', classes, '--inputs', inputs],
+                   check=True)
 
-    for split, (logits, labels) in traces.items():
-        np.savez_compressed(os.path.join(out_dir, f'{split}.npz'), logits=logits, labels=labels.astype(np.int64))
 
+def training_metadata(model_id: str, meta: dict, traces: dict) -> dict:
     accuracy = {s: [round(float(a), 4) for a in accuracy_per_exit(*traces[s])] for s in traces}
     calibration = {s: [round(float(e), 4) for e in ece_per_exit(*traces[s])] for s in traces}
-    training = dict(
+    return dict(
         seed=meta['seed'], epochs=meta['epochs'], optimizer=meta['optimizer'], lr=meta['lr'], weightDecay=meta['weightDecay'],
         batchSize=meta['batchSize'], schedule=meta['schedule'], augmentation=meta['augmentation'],
-        clipGradNorm=meta.get('clipGradNorm', MODELS[model_id]['clip_grad_norm']),
-        wallTimeSeconds=meta['trainingWallSeconds'], hardware=f"shared 2-core CPU, {meta['torchThreads']} training thread(s), PyTorch {torch.__version__}",
+        clipGradNorm=meta['clipGradNorm'], selfDistillation=dict(weight=meta['distill'], temperature=meta['distillTemperature']),
+        wallTimeSeconds=meta['trainingWallSeconds'],
+        hardware=f"shared 2-core CPU, {meta['torchThreads']} training thread(s) (the zoo trains as two processes side by side), "
+                 f"PyTorch {torch.__version__}, oneDNN {'on' if meta['onednn']['enabled'] else 'off'} "
+                 f"(gradient check: relative difference {meta['onednn']['gradientRelativeDifference']:.1e} from native convolution)",
         split=f'official 60k training set split into 50k train / 10k validation (seed {data.SPLIT_SEED}, indices in '
               'data/split.npz); the official 10k test set is the test set',
-        loss='weighted sum of the cross-entropy of every exit', lossWeights=[round(w, 6) for w in meta['lossWeights']],
+        loss='sum of the cross-entropy of every exit' + (' + self-distillation from the last exit' if meta['distill'] else ''),
+        lossWeights=[round(w, 6) for w in meta['lossWeights']],
+        # Training accuracy of the last exit per epoch (running, on the augmented batches in train mode):
+        # it flattening out is what "trained to convergence" means here.
+        trainAccuracyByEpoch=[entry['train_accuracy'][-1] for entry in meta['history']],
+        valAccuracyByEpoch=[entry['val_accuracy'][-1] for entry in meta['history']],
         valAccuracy=accuracy['val'], testAccuracy=accuracy['test'], valEce=calibration['val'], testEce=calibration['test'])
-    manifest = dict(
-        format='pcee-model', version=1, id=model_id, description=MODELS[model_id]['description'],
-        input=dict(name='image', shape=[-1, 1, 28, 28], dtype='float32', rawDtype='uint8',
-                   preprocessing=dict(scale=data.SCALE, mean=[data.MEAN], std=[data.STD])),
-        classes=data.CLASSES, stages=stages, exitCosts=exit_costs, fullModelCost=full_cost, costUnit='flops',
-        full=dict(file='full.onnx', sha256=sha256(os.path.join(out_dir, 'full.onnx')), input='image', output='logits',
-                  parameters=sum(count_parameters(b) for b in model.blocks) + count_parameters(model.heads[-1])),
-        parameters=count_parameters(model), training=training)
-    with open(os.path.join(out_dir, 'model.json'), 'w') as f:
+
+
+def export_one(model_id: str, splits, root: str) -> dict:
+    model, meta = load_model(model_id)
+    traces = trace(model, splits)  # from the untouched checkpoint, before any export pass
+    out_dir = os.path.join(root, model_id)
+    shutil.rmtree(out_dir, ignore_errors=True)  # the folder holds exactly what this export writes
+    with tempfile.TemporaryDirectory() as work:
+        onnx_path = os.path.join(work, f'{model_id}.onnx')
+        with torch.no_grad():
+            export_multi_exit(model, onnx_path)
+        split_package(model_id, onnx_path, out_dir, work)
+
+    manifest_path = os.path.join(out_dir, 'model.json')
+    with open(manifest_path) as f:
+        manifest = json.load(f)
+    [image] = manifest['inputs']
+    image['raw'] = dict(dtype='uint8', preprocessing=dict(scale=data.SCALE, mean=[data.MEAN], std=[data.STD]))
+    manifest['training'] = training_metadata(model_id, meta, traces)
+    with open(manifest_path, 'w') as f:
         json.dump(manifest, f, indent=2)
         f.write('\n')
-    print(model_id, 'exported: test accuracy per exit', accuracy['test'], flush=True)
+    for split, (logits, labels) in traces.items():
+        np.savez_compressed(os.path.join(out_dir, f'{split}.npz'), logits=logits, labels=labels.astype(np.int64))
+    print(model_id, 'exported: test accuracy per exit', manifest['training']['testAccuracy'], flush=True)
     return manifest
 
 
@@ -177,13 +170,18 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--model', default='all', help="'all' or comma-separated ids: " + ', '.join(MODELS))
     parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--out', default=data.PACKAGE_DIR,
+                        help='folder to write <id>/ packages into (default: this package; the README is only '
+                             'regenerated there)')
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     ids = list(MODELS) if args.model == 'all' else args.model.split(',')
     splits = data.load_splits()
     data.write_test_inputs()
     for model_id in ids:
-        export_one(model_id, splits)
+        export_one(model_id, splits, args.out)
+    if os.path.abspath(args.out) != os.path.abspath(data.PACKAGE_DIR):
+        return
     # The README section always lists every exported model.
     manifests = []
     for model_id in MODELS:

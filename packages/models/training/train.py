@@ -4,10 +4,14 @@
 
 Checkpoints go to packages/models/.checkpoints/<id>.pt (git-ignored); export.py reads them.
 """
-import argparse
-import json
 import os
-import time
+
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')  # before numpy/torch: its pool fights torch's OpenMP pool
+
+import argparse  # noqa: E402
+import copy  # noqa: E402
+import json  # noqa: E402
+import time  # noqa: E402
 
 import numpy as np
 import torch
@@ -16,7 +20,35 @@ from torch.nn import functional as F
 from . import data
 from .zoo import MODELS, loss_weights
 
-CHECKPOINT_DIR = os.path.join(data.PACKAGE_DIR, '.checkpoints')
+CHECKPOINT_DIR = os.environ.get('PCEE_CHECKPOINT_DIR', os.path.join(data.PACKAGE_DIR, '.checkpoints'))
+DISTILL_TEMPERATURE = 2.0
+# oneDNN gradients differ from PyTorch's native convolution by float rounding (1e-6 to 1e-4 relative, seen);
+# the fault this guards against gave differences of the order of the gradients themselves.
+ONEDNN_TOLERANCE = 1e-3
+
+
+def onednn_gradient_error(model, images: torch.Tensor, labels: torch.Tensor) -> float:
+    """Largest relative difference between oneDNN's and PyTorch's native parameter gradients on one batch.
+
+    In Debian's PyTorch 1.13 (oneDNN 2.6.3) the convolution backward pass once returned different weight
+    gradients on every call (up to 0.9 apart, on the earlier ViT's four-conv stem with 2 threads), which
+    made training erratic. Native convolution is exact but ~7x slower on these small maps, so each run
+    checks its own model: oneDNN is used only if two oneDNN backward passes both match native.
+    """
+    probe = copy.deepcopy(model).train()
+
+    def gradients(onednn: bool):
+        torch.backends.mkldnn.enabled = onednn
+        probe.zero_grad(set_to_none=True)
+        torch.manual_seed(0)
+        sum(F.cross_entropy(l, labels) for l in probe(images)).backward()
+        return [p.grad.clone() for p in probe.parameters() if p.grad is not None]
+
+    native = gradients(False)
+    scale = max(g.abs().max().item() for g in native)
+    error = max(max((a - b).abs().max().item() for a, b in zip(gradients(True), native)) for _ in range(2))
+    torch.backends.mkldnn.enabled = False
+    return error / scale
 
 
 def evaluate(model, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
@@ -29,8 +61,20 @@ def evaluate(model, images: torch.Tensor, labels: torch.Tensor, batch_size: int 
     return torch.cat(outputs).numpy()
 
 
+def multi_exit_loss(logits, labels, weights, distill: float, temperature: float = DISTILL_TEMPERATURE):
+    """Weighted sum of every exit's cross-entropy; with `distill` > 0, each earlier exit also learns
+    the last exit's (detached) softened prediction: + distill * T^2 * KL(last || exit), summed over exits."""
+    loss = sum(w * F.cross_entropy(l, labels) for w, l in zip(weights, logits))
+    if distill > 0:
+        teacher = F.log_softmax(logits[-1].detach() / temperature, dim=-1)
+        for exit_logits in logits[:-1]:
+            student = F.log_softmax(exit_logits / temperature, dim=-1)
+            loss = loss + distill * temperature ** 2 * F.kl_div(student, teacher, log_target=True, reduction='batchmean')
+    return loss
+
+
 def run_epochs(model, model_id, recipe, splits, epochs, optimizer, schedule, generator, history):
-    """Train `epochs` epochs with the joint multi-exit loss, logging validation accuracy per exit."""
+    """Train `epochs` epochs with the joint multi-exit loss, logging train and validation accuracy per exit."""
     weights = loss_weights(len(model.heads))
     train_x, train_y = data.preprocess(splits['train'][0]), torch.from_numpy(splits['train'][1])
     val_x, val_y = data.preprocess(splits['val'][0]), splits['val'][1]
@@ -39,12 +83,14 @@ def run_epochs(model, model_id, recipe, splits, epochs, optimizer, schedule, gen
     for _ in range(epochs):
         model.train()
         order = torch.randperm(len(train_x), generator=generator)
-        total_loss, skipped = 0.0, 0
+        total_loss, skipped, correct = 0.0, 0, torch.zeros(len(model.heads))
         for step in range(steps_per_epoch):
             index = order[step * recipe['batch_size']:(step + 1) * recipe['batch_size']]
             x = data.augment(train_x[index], generator)
             logits = model(x)
-            loss = sum(w * F.cross_entropy(l, train_y[index]) for w, l in zip(weights, logits))
+            loss = multi_exit_loss(logits, train_y[index], weights, recipe.get('distill', 0.0))
+            with torch.no_grad():
+                correct += torch.stack([(l.argmax(-1) == train_y[index]).sum() for l in logits]).float()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             norm = torch.nn.utils.clip_grad_norm_(model.parameters(), recipe['clip_grad_norm'] or float('inf'))
@@ -58,7 +104,8 @@ def run_epochs(model, model_id, recipe, splits, epochs, optimizer, schedule, gen
             total_loss += loss.item()
         val_accuracy = (evaluate(model, val_x, None).argmax(-1) == val_y[:, None]).mean(0)
         entry = dict(epoch=len(history) + 1, seconds=round(time.time() - started, 1),
-                     loss=round(total_loss / max(1, steps_per_epoch - skipped), 4), skippedSteps=skipped, val_accuracy=[round(float(a), 4) for a in val_accuracy])
+                     loss=round(total_loss / max(1, steps_per_epoch - skipped), 4), skippedSteps=skipped,
+                     train_accuracy=[round(float(c) / len(train_x), 4) for c in correct], val_accuracy=[round(float(a), 4) for a in val_accuracy])
         history.append(entry)
         print(model_id, json.dumps(entry), flush=True)
     return time.time() - started
@@ -68,9 +115,15 @@ def steps(splits, recipe, epochs):
     return epochs * ((len(splits['train'][0]) + recipe['batch_size'] - 1) // recipe['batch_size'])
 
 
-def train_one(model_id: str, splits, epochs_override=None) -> dict:
-    recipe = MODELS[model_id]
+def train_one(model_id: str, splits, epochs_override=None, distill=None) -> dict:
+    """Train `model_id` from scratch; `distill` overrides the recipe's (a probe saves as <id>+distill<value>)."""
+    recipe = dict(MODELS[model_id])
     epochs = epochs_override or recipe['epochs']
+    name = model_id
+    if distill is not None:
+        recipe['distill'] = distill
+        name = f'{model_id}+distill{distill:g}'
+
     torch.manual_seed(recipe['seed'])
     generator = torch.Generator().manual_seed(recipe['seed'])
     model = recipe['build']()
@@ -78,14 +131,22 @@ def train_one(model_id: str, splits, epochs_override=None) -> dict:
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe['lr'], total_steps=steps(splits, recipe, epochs),
                                                    pct_start=0.15, cycle_momentum=False)
     history = []
-    wall = run_epochs(model, model_id, recipe, splits, epochs, optimizer, schedule, generator, history)
+    probe_x = data.preprocess(splits['train'][0][:128])
+    probe_y = torch.from_numpy(splits['train'][1][:128])
+    onednn_error = onednn_gradient_error(model, probe_x, probe_y)
+    torch.backends.mkldnn.enabled = onednn_error <= ONEDNN_TOLERANCE
+    print(model_id, f'oneDNN gradient check: relative difference {onednn_error:.1e} ->',
+          'oneDNN on' if torch.backends.mkldnn.enabled else 'native convolution', flush=True)
+    wall = run_epochs(model, name, recipe, splits, epochs, optimizer, schedule, generator, history)
     meta = dict(id=model_id, seed=recipe['seed'], epochs=epochs, optimizer=recipe['optimizer'], lr=recipe['lr'],
                 weightDecay=recipe['weight_decay'], batchSize=recipe['batch_size'], schedule='OneCycle (cosine, 15% warm-up)',
                 augmentation='random crop (2 px padding) + horizontal flip', lossWeights=loss_weights(len(model.heads)),
-                clipGradNorm=recipe['clip_grad_norm'], trainingWallSeconds=round(wall, 1),
+                clipGradNorm=recipe['clip_grad_norm'], distill=recipe.get('distill', 0.0), distillTemperature=DISTILL_TEMPERATURE,
+                onednn=dict(enabled=bool(torch.backends.mkldnn.enabled), gradientRelativeDifference=float(f'{onednn_error:.2e}')),
+                trainingWallSeconds=round(wall, 1),
                 torchThreads=torch.get_num_threads(), history=history)
-    save(model_id, model, meta)
-    print(model_id, 'done in', round(wall, 1), 's', flush=True)
+    save(name, model, meta)
+    print(name, 'done in', round(wall, 1), 's', flush=True)
     return meta
 
 
@@ -100,7 +161,7 @@ def continue_training(model_id: str, splits, epochs: int, lr: float) -> dict:
     generator = torch.Generator().manual_seed(recipe['seed'] + 1000)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=recipe['weight_decay'])
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps(splits, recipe, epochs))
-    wall = run_epochs(model, model_id, recipe, splits, epochs, optimizer, schedule, generator, meta['history'])
+    wall = run_epochs(model, name, recipe, splits, epochs, optimizer, schedule, generator, meta['history'])
     meta['epochs'] += epochs
     meta['schedule'] += f'; then {epochs} more epochs cosine-annealed from lr {lr:g} to 0 (fresh AdamW state)'
     meta['trainingWallSeconds'] = round(meta['trainingWallSeconds'] + wall, 1)
@@ -118,25 +179,23 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--model', default='all', help="'all' or comma-separated ids: " + ', '.join(MODELS))
     parser.add_argument('--epochs', type=int, default=None, help='override the recipe (for quick checks)')
-    parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch threads; the zoo trains as two 1-thread processes side by side on 2 cores')
     parser.add_argument('--continue-epochs', type=int, default=0,
                         help='fine-tune the saved checkpoints for this many more epochs instead of training from scratch')
     parser.add_argument('--continue-lr', type=float, default=3e-4)
+    parser.add_argument('--distill', type=float, default=None,
+                        help='probe: train with this self-distillation weight, saved as <id>+distill<value>.pt')
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
-    # oneDNN (MKL-DNN 2.6.3) convolution backward in Debian's PyTorch 1.13 returns different weight
-    # gradients on every call for the same inputs (max difference 0.9 on the ViT stem), which made
-    # training erratic and produced the non-finite steps; PyTorch's native convolution is exact and
-    # deterministic here, and about as fast at these sizes. Inference (export, traces) is unaffected.
-    torch.backends.mkldnn.enabled = False
     ids = ['fmnist-vit-large', 'fmnist-cnn-large', 'fmnist-vit-small', 'fmnist-cnn-small'] if args.model == 'all' else args.model.split(',')
     splits = data.load_splits()
     for model_id in ids:
         if args.continue_epochs:
             continue_training(model_id, splits, args.continue_epochs, args.continue_lr)
         else:
-            train_one(model_id, splits, args.epochs)
+            train_one(model_id, splits, args.epochs, args.distill)
 
 
 if __name__ == '__main__':
