@@ -29,9 +29,9 @@ import {
   evaluateFullModel,
   evaluateOracle,
   evaluatePolicy,
+  InvalidArgumentError,
   manifestCosts,
   modelFingerprint,
-  mostAccurateDeltaWithinBudget,
   parseManifest,
   readNpz,
   readTraces,
@@ -39,6 +39,7 @@ import {
   serializeProfile,
   summarizeDiagram,
   sweepDeltas,
+  tuneForBudget,
   writeNpz,
 } from '@pcee/core';
 import { listModels, modelDir, testInputsPath } from '@pcee/models';
@@ -333,10 +334,14 @@ function figures(models) {
     if (!small || !big) continue;
     const smallFull = evaluateFullModel(small.testScores, small.costs);
     const bigFull = evaluateFullModel(big.testScores, big.costs);
-    const budget = smallFull.cost / bigFull.cost;
+    // Each family's rows stay together: its small model first, then the large one.
+    pairRows.push(
+      `| \`${smallId}\`, full model | — | ${mflops(smallFull.cost)} | ${pct(smallFull.accuracy)} | |`,
+    );
     for (const policy of ['pcee', 'pcee-ws']) {
-      // δ is chosen on validation traces; the accuracy reported is on test.
-      const chosen = mostAccurateDeltaWithinBudget(big.valScores, big.profile, policy, budget);
+      // δ is chosen on validation traces, as `pcee tune --budget` and `pcee report --compare`
+      // choose it; the accuracy reported is on test.
+      const chosen = chooseWithinBudget(big, policy, smallFull.cost);
       if (!chosen) {
         pairRows.push(
           `| \`${largeId}\` + ${POLICY_LABEL[policy]} | — | no δ fits ${mflops(smallFull.cost)} MFLOPs | | |`,
@@ -352,9 +357,6 @@ function figures(models) {
         `| \`${largeId}\` + ${POLICY_LABEL[policy]} | ${chosen.delta.toFixed(4)} | ${mflops(onTest.meanCost)} | ${pct(onTest.accuracy)} | ${onTest.accuracy > smallFull.accuracy ? `+${(100 * (onTest.accuracy - smallFull.accuracy)).toFixed(2)} pt` : `${(100 * (onTest.accuracy - smallFull.accuracy)).toFixed(2)} pt`} |`,
       );
     }
-    pairRows.unshift(
-      `| \`${smallId}\`, full model | — | ${mflops(smallFull.cost)} | ${pct(smallFull.accuracy)} | |`,
-    );
     pairRows.push(
       `| \`${largeId}\`, full model | — | ${mflops(bigFull.cost)} | ${pct(bigFull.accuracy)} | |`,
     );
@@ -366,7 +368,7 @@ function figures(models) {
         ? '_Needs a small and a large model of one family; train them with `npm run train -w @pcee/models`._\n'
         : [
             "δ is the most accurate one whose mean cost on the **validation** traces fits the small model's full cost",
-            '(`mostAccurateDeltaWithinBudget`); cost and accuracy are then measured on the **test** traces.',
+            '(`tuneForBudget`, as `pcee tune --budget` and `pcee report --compare` choose it); cost and accuracy are then measured on the **test** traces.',
             '',
             '| model | δ | mean MFLOPs | test accuracy | vs the small full model |',
             '|---|---:|---:|---:|---:|',
@@ -402,6 +404,16 @@ function figures(models) {
     );
   }
   log(`figures and tables written (${models.map((m) => m.id).join(', ')})`);
+}
+
+/** The most accurate δ whose mean validation cost fits `maxMeanCost`; null when none does. */
+function chooseWithinBudget(model, policy, maxMeanCost) {
+  try {
+    return tuneForBudget(model.valScores, model.profile, { policy, maxMeanCost, costs: model.costs }).chosen;
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) return null;
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ export function registerDemo(program: Command, io: CliIo): Command {
       );
       const large = await calibrateBundledModel(flags.model);
       const small = await calibrateBundledModel(flags.compare);
-      const comparison = compareModels(large.report, small.report);
+      const comparison = compareModels(large, small);
 
       step(
         `running ${flags.model} on ${flags.images} test images through onnxruntime-node (full.onnx, then pcee at each δ)`,

@@ -1,7 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scoreExits, tuneForBudget } from '@pcee/core';
 import { modelDir } from '@pcee/models';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadProfile, loadTraces } from '../inputs.js';
+import { formatDelta } from '../report/report-format.js';
 import { renderInChromium } from '../test-support/chromium.js';
 import { runCli, syntheticTraces, temporaryFolder, writeTracesFile } from '../test-support/run-cli.js';
 
@@ -48,6 +51,8 @@ beforeAll(async () => {
     join(small, 'test.npz'),
     '--compare-model',
     small,
+    '--validation',
+    join(large, 'val.npz'),
     '--out',
     comparisonReport,
   );
@@ -113,9 +118,23 @@ describe('pcee report --compare', () => {
     expect(count(html, 'data-chart="comparison"')).toBe(1);
     expect(count(html, 'data-chart="reliability"')).toBe(6);
     expect(comparisonStdout).toMatch(
-      /^At the full cost of fmnist-cnn-small \(7\.00 MFLOPs\), fmnist-cnn-large with PCEE early exit \(δ = [\d.]+\) reaches \d+\.\d% test accuracy/,
+      /^At the full cost of fmnist-cnn-small \(\d+\.\d\d MFLOPs\), fmnist-cnn-large with PCEE early exit \(δ = [\d.]+, chosen on validation data\) reaches \d+\.\d% test accuracy/,
     );
     expect(html).toContain(`data-answer="comparison">${comparisonStdout.trim().replaceAll("'", '&#39;')}`);
+    expect(html).toContain('<td>validation (chosen on)</td>');
+    expect(html).toMatch(/chosen on its [\d,]+ validation samples/);
+  });
+
+  it('chooses δ of the larger model as pcee tune --budget does on its validation traces', async () => {
+    const [largeCalibration, smallCalibration] = await Promise.all([
+      loadProfile(largeProfile),
+      loadProfile(smallProfile),
+    ]);
+    const validation = scoreExits(await loadTraces(join(large, 'val.npz')));
+    const { chosen } = tuneForBudget(validation, largeCalibration, {
+      maxMeanCost: smallCalibration.costs.fullModel,
+    });
+    expect(comparisonStdout).toContain(`(δ = ${formatDelta(chosen.delta)}, chosen on validation data)`);
   });
 
   it('renders in headless Chromium with no console errors', async () => {
@@ -166,6 +185,51 @@ describe('pcee report: mistakes are one line, exit 1, nothing written', () => {
       '--compare with costs in another unit',
       () => ['report', smallProfile, join(small, 'test.npz'), '--compare', syntheticProfile, synthetic],
       /cannot compare costs in flops .* with costs in depth/,
+    ],
+    [
+      '--compare without validation traces of the larger model',
+      () => [
+        'report',
+        smallProfile,
+        join(small, 'test.npz'),
+        '--compare',
+        largeProfile,
+        join(large, 'test.npz'),
+      ],
+      /chooses δ of "fmnist-cnn-large" \(the larger model\) on validation data, never on its test traces: add --compare-validation <val-traces>/,
+    ],
+    [
+      'validation traces that are the test traces',
+      () => [
+        'report',
+        largeProfile,
+        join(large, 'test.npz'),
+        '--validation',
+        join(large, 'test.npz'),
+        '--compare',
+        smallProfile,
+        join(small, 'test.npz'),
+      ],
+      /validation traces test\.npz hold the same samples as test traces test\.npz: δ must be chosen on other data/,
+    ],
+    [
+      'validation traces of another model',
+      () => [
+        'report',
+        largeProfile,
+        join(large, 'test.npz'),
+        '--validation',
+        join(small, 'val.npz'),
+        '--compare',
+        smallProfile,
+        join(small, 'test.npz'),
+      ],
+      /validation traces val\.npz have 4 exits and 10 classes but the profile of "fmnist-cnn-large" has 6 exits/,
+    ],
+    [
+      '--validation without --compare',
+      () => ['report', smallProfile, join(small, 'test.npz'), '--validation', join(small, 'val.npz')],
+      /--validation needs --compare <profile\.json> <test-traces>/,
     ],
     [
       'an --out in a missing folder',

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { writeOutputFile } from '../files.js';
 import { loadModelReport } from '../report/load-model-report.js';
-import { compareModels } from '../report/model-comparison.js';
+import type { ComparedModel } from '../report/model-comparison.js';
+import { compareModels, orderByCost } from '../report/model-comparison.js';
 import { TOOL_VERSION } from '../tool-version.js';
 import { UserError } from '../user-error.js';
 
@@ -10,6 +11,8 @@ interface ReportFlags {
   model?: string;
   compare?: string[];
   compareModel?: string;
+  validation?: string;
+  compareValidation?: string;
   out: string;
 }
 
@@ -31,6 +34,14 @@ export function registerReport(program: Command, io: CliIo): Command {
       'a second model to compare on one FLOPs axis: its <profile.json> <test-traces>',
     )
     .option('--compare-model <model-dir>', 'model package folder of the --compare model')
+    .option(
+      '--validation <val-traces>',
+      'with --compare: labelled validation traces of this model (e.g. those it was calibrated on, never the test traces); when it is the larger model, its δ is chosen on them',
+    )
+    .option(
+      '--compare-validation <val-traces>',
+      'with --compare: validation traces of the --compare model, needed when it is the larger one',
+    )
     .requiredOption('--out <report.html>', 'where to write the HTML report')
     .action(async (profilePath: string, tracesPath: string, flags: ReportFlags) => {
       if (flags.compare !== undefined && flags.compare.length !== 2) {
@@ -38,20 +49,31 @@ export function registerReport(program: Command, io: CliIo): Command {
           `--compare takes two files, <profile.json> <test-traces>, got ${flags.compare.length}: ${flags.compare.join(' ')}`,
         );
       }
-      if (flags.compareModel !== undefined && flags.compare === undefined) {
-        throw new UserError('--compare-model needs --compare <profile.json> <test-traces>');
+      if (flags.compare === undefined) {
+        for (const flag of ['compareModel', 'validation', 'compareValidation'] as const) {
+          if (flags[flag] !== undefined) {
+            throw new UserError(`--${kebab(flag)} needs --compare <profile.json> <test-traces>`);
+          }
+        }
       }
-      const report = await loadModelReport({ profilePath, tracesPath, modelDir: flags.model });
+      const primary = await loadModelReport({
+        profilePath,
+        tracesPath,
+        modelDir: flags.model,
+        validationPath: flags.validation,
+      });
       const comparison = flags.compare
-        ? compareModels(
-            report,
+        ? compareWith(
+            primary,
             await loadModelReport({
               profilePath: flags.compare[0]!,
               tracesPath: flags.compare[1]!,
               modelDir: flags.compareModel,
+              validationPath: flags.compareValidation,
             }),
           )
         : undefined;
+      const { report } = primary;
       // Loaded here, not at startup: the charts (Observable Plot, linkedom) are most of the CLI's
       // import time, and every other command would pay for them.
       const { renderReportPage } = await import('../report/report-page.js');
@@ -61,4 +83,22 @@ export function registerReport(program: Command, io: CliIo): Command {
         `report for ${report.modelId} (${report.exits} exits, ${report.testSamples} test samples) → ${flags.out}\n`,
       );
     });
+}
+
+/** compareModels, after checking the larger model came with validation traces to choose δ on. */
+function compareWith(primary: ComparedModel, other: ComparedModel) {
+  if (primary.report.costs.unit === other.report.costs.unit) {
+    const larger = orderByCost(primary, other)[1];
+    if (larger.validationScores === null) {
+      const flag = larger === primary ? '--validation' : '--compare-validation';
+      throw new UserError(
+        `the comparison chooses δ of "${larger.report.modelId}" (the larger model) on validation data, never on its test traces: add ${flag} <val-traces> (e.g. the traces its profile was calibrated on)`,
+      );
+    }
+  }
+  return compareModels(primary, other);
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }

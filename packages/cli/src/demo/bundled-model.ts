@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import {
-  type CalibrationProfile,
   calibrate,
   type ExitScores,
   type ModelPackage,
@@ -12,17 +11,15 @@ import { modelDir } from '@pcee/models';
 import { openModelPackage } from '@pcee/runtime-node';
 import { loadTraces } from '../inputs.js';
 import { modelReportFrom } from '../report/load-model-report.js';
-import type { ModelReport } from '../report/report-data.js';
+import type { ComparedModel } from '../report/model-comparison.js';
 import { UserError } from '../user-error.js';
 
 /** A bundled model calibrated on its validation traces and evaluated on its test traces. */
-export interface CalibratedModel {
+export interface CalibratedModel extends ComparedModel {
   readonly folder: string;
   readonly modelPackage: ModelPackage;
-  readonly profile: CalibrationProfile;
-  /** Scores of the test traces (every head on every test image). */
-  readonly testScores: ExitScores;
-  readonly report: ModelReport;
+  /** Scores of the validation traces it was calibrated on: where a comparison chooses δ. */
+  readonly validationScores: ExitScores;
 }
 
 /**
@@ -39,11 +36,13 @@ export async function calibrateBundledModel(id: string): Promise<CalibratedModel
   const modelPackage = await openModelPackage(folder);
   const { manifest } = modelPackage;
   const validation = await loadTraces(join(folder, 'val.npz'));
+  const validationScores = scoreExits(validation);
   const profile = calibrate(validation, {
     costs: manifestCosts(manifest),
     model: { id: manifest.id, fingerprint: modelFingerprint(manifest) },
+    scores: validationScores,
   });
   const test = await loadTraces(join(folder, 'test.npz'));
-  const report = await modelReportFrom(profile, test, 'test.npz', folder);
-  return { folder, modelPackage, profile, testScores: scoreExits(test, profile.confidence), report };
+  const compared = await modelReportFrom(profile, test, 'test.npz', { modelDir: folder });
+  return { ...compared, folder, modelPackage, validationScores };
 }

@@ -1,3 +1,4 @@
+import type { PolicyEvaluation } from '@pcee/core';
 import { comparisonChart } from './charts/comparison-chart.js';
 import { controllabilityChart } from './charts/controllability-chart.js';
 import { exitDistributionChart } from './charts/exit-distribution-chart.js';
@@ -68,29 +69,33 @@ function headerSection(report: ModelReport): string {
 }
 
 function comparisonSection(comparison: ModelComparison): string {
-  const { smaller, larger, largerWithinBudget } = comparison;
+  const { smaller, larger, largerAtBudget: point } = comparison;
   const unit = smaller.costs.unit;
-  const rows: { name: string; delta: number | null; accuracy: number; cost: number }[] = [
-    { name: `${smaller.modelId} (no early exit)`, delta: null, ...smaller.fullModel },
-    { name: `${larger.modelId} (no early exit)`, delta: null, ...larger.fullModel },
+  const rows: { name: string; delta: number | null; data: string; accuracy: number; cost: number }[] = [
+    { name: `${smaller.modelId} (no early exit)`, delta: null, data: 'test', ...smaller.fullModel },
+    { name: `${larger.modelId} (no early exit)`, delta: null, data: 'test', ...larger.fullModel },
   ];
-  if (largerWithinBudget) {
-    rows.push({
-      name: `${larger.modelId} + PCEE`,
-      delta: largerWithinBudget.delta,
-      accuracy: largerWithinBudget.accuracy,
-      cost: largerWithinBudget.meanCost,
-    });
+  if (point) {
+    const pcee = `${larger.modelId} + PCEE`;
+    rows.push(
+      { name: pcee, delta: point.delta, data: 'validation (chosen on)', ...evaluated(point.validation) },
+      { name: pcee, delta: point.delta, data: 'test', ...evaluated(point.test) },
+    );
   }
   return `<section data-section="comparison">
 <h2>Large with early exit vs small without</h2>
 <p class="answer" data-answer="comparison">${escapeHtml(comparison.answer)}</p>
 <div class="row"><figure>${comparisonChart(comparison)}</figure>
-<div><table><thead><tr><th>model</th><th>δ</th><th>test accuracy</th><th>mean cost</th></tr></thead><tbody>
-${rows.map(({ name, delta, accuracy, cost }) => `<tr><td>${escapeHtml(name)}</td><td>${formatDelta(delta)}</td><td>${formatPercent(accuracy, 2)}</td><td>${escapeHtml(formatFlops(cost, unit))}</td></tr>`).join('\n')}
+<div><table data-table="comparison"><thead><tr><th>model</th><th>δ</th><th>data</th><th>accuracy</th><th>mean cost</th></tr></thead><tbody>
+${rows.map(({ name, delta, data, accuracy, cost }) => `<tr><td>${escapeHtml(name)}</td><td>${formatDelta(delta)}</td><td>${escapeHtml(data)}</td><td>${formatPercent(accuracy, 2)}</td><td>${escapeHtml(formatFlops(cost, unit))}</td></tr>`).join('\n')}
 </tbody></table></div></div>
-<p class="note">Both curves are PCEE over every δ where its decisions change, on each model's test traces, on one absolute cost axis. The larger model's operating point is the most accurate δ whose mean test cost fits the smaller model's full cost, read off the same test curve.</p>
+<p class="note">Both curves are PCEE over every δ where its decisions change, on each model's test traces, on one absolute cost axis. The larger model's δ is chosen on its ${comparison.validationSamples.toLocaleString('en-US')} validation samples, as <code>pcee tune --budget</code> chooses: the most accurate δ whose mean validation cost fits the smaller model's full cost. The test traces choose nothing; they only measure that δ, so its test cost can land a little above or below the budget.</p>
 </section>`;
+}
+
+/** An evaluation's accuracy and mean cost, as a comparison row shows them. */
+function evaluated(evaluation: PolicyEvaluation): { accuracy: number; cost: number } {
+  return { accuracy: evaluation.accuracy, cost: evaluation.meanCost };
 }
 
 function tradeoffSection(report: ModelReport): string {

@@ -7,10 +7,11 @@ import { formatDelta } from '../report-format.js';
 /**
  * Both models' pcee accuracy–cost curves on one absolute cost axis, each model's full
  * cost as a star, the smaller model's full cost as the budget line, and the larger model's
- * best operating point within that budget circled.
+ * operating point at that budget (δ chosen on validation traces, drawn on test) circled.
  */
 export function comparisonChart(comparison: ModelComparison): string {
-  const { smaller, larger, budget, largerWithinBudget } = comparison;
+  const { smaller, larger, budget, largerAtBudget } = comparison;
+  const chosen = largerAtBudget ? [largerAtBudget.test] : [];
   const models = [smaller, larger];
   const unitScale = smaller.costs.unit === 'flops' ? 1e6 : 1;
   const unitLabel =
@@ -86,20 +87,20 @@ export function comparisonChart(comparison: ModelComparison): string {
             fill: '#333',
           }),
         ),
-        ...(largerWithinBudget
+        ...(chosen.length > 0
           ? [
-              Plot.dot([largerWithinBudget], {
+              Plot.dot(chosen, {
                 x: (row) => row.meanCost / unitScale,
                 y: 'accuracy',
                 r: 7,
                 stroke: MODEL_COLORS[1],
                 strokeWidth: 2,
               }),
-              Plot.text([largerWithinBudget], {
+              Plot.text(chosen, {
                 x: (row) => row.meanCost / unitScale,
                 y: 'accuracy',
                 text: (row) =>
-                  `${larger.modelId}, pcee δ ${formatDelta(row.delta)}: ${(row.accuracy * 100).toFixed(1)}%`,
+                  `${larger.modelId}, pcee δ ${formatDelta(row.delta)} (chosen on validation): ${(row.accuracy * 100).toFixed(1)}%`,
                 dx: 10,
                 dy: 14,
                 textAnchor: 'start',
