@@ -1,5 +1,6 @@
-"""Train the multi-exit zoo jointly (weighted sum of every exit's cross-entropy).
+"""Train the multi-exit zoo from scratch, all exits jointly (the sum of every exit's cross-entropy).
 
+    sudo apt-get install python3-torch python3-onnx dataset-fashion-mnist libopenblas0-pthread
     cd packages/models && /usr/bin/python3 -m training.train --model all
 
 Checkpoints go to packages/models/.checkpoints/<id>.pt (git-ignored); export.py reads them.
@@ -11,6 +12,8 @@ os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')  # before numpy/torch: its po
 import argparse  # noqa: E402
 import copy  # noqa: E402
 import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np
@@ -150,52 +153,46 @@ def train_one(model_id: str, splits, epochs_override=None, distill=None) -> dict
     return meta
 
 
-def continue_training(model_id: str, splits, epochs: int, lr: float) -> dict:
-    """Fine-tune a saved checkpoint for `epochs` more epochs, cosine-annealing from `lr` to 0."""
-    recipe = MODELS[model_id]
-    checkpoint = torch.load(os.path.join(CHECKPOINT_DIR, f'{model_id}.pt'))
-    meta = checkpoint['meta']
-    model = recipe['build']()
-    model.load_state_dict(checkpoint['state_dict'])
-    torch.manual_seed(recipe['seed'] + 1000)
-    generator = torch.Generator().manual_seed(recipe['seed'] + 1000)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=recipe['weight_decay'])
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps(splits, recipe, epochs))
-    wall = run_epochs(model, name, recipe, splits, epochs, optimizer, schedule, generator, meta['history'])
-    meta['epochs'] += epochs
-    meta['schedule'] += f'; then {epochs} more epochs cosine-annealed from lr {lr:g} to 0 (fresh AdamW state)'
-    meta['trainingWallSeconds'] = round(meta['trainingWallSeconds'] + wall, 1)
-    save(model_id, model, meta)
-    print(model_id, 'fine-tuned in', round(wall, 1), 's', flush=True)
-    return meta
-
-
 def save(model_id, model, meta):
     os.makedirs(CHECKPOINT_DIR, exist_ok=True)
     torch.save(dict(state_dict=model.state_dict(), meta=meta), os.path.join(CHECKPOINT_DIR, f'{model_id}.pt'))
 
 
+# `--model all` trains the zoo as two 1-thread processes side by side (one per core), each taking
+# one lane in order; the lanes are balanced by measured training time.
+LANES = [['fmnist-vit-large', 'fmnist-cnn-small'], ['fmnist-cnn-large', 'fmnist-vit-small']]
+
+
+def train_zoo_in_lanes(argv) -> None:
+    """Runs one `train --model <lane>` process per lane and waits for all; fails if any fails."""
+    started = time.time()
+    workers = [subprocess.Popen([sys.executable, '-m', 'training.train', '--model', ','.join(lane), *argv],
+                                cwd=data.PACKAGE_DIR) for lane in LANES]
+    codes = [worker.wait() for worker in workers]
+    if any(codes):
+        raise SystemExit(f'a training lane failed (exit codes {codes})')
+    print(f'zoo trained in {(time.time() - started) / 60:.1f} min wall', flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--model', default='all', help="'all' or comma-separated ids: " + ', '.join(MODELS))
+    parser.add_argument('--model', default='all', help="'all' (two lanes in parallel) or comma-separated ids: " + ', '.join(MODELS))
     parser.add_argument('--epochs', type=int, default=None, help='override the recipe (for quick checks)')
     parser.add_argument('--threads', type=int, default=1,
                         help='torch threads; the zoo trains as two 1-thread processes side by side on 2 cores')
-    parser.add_argument('--continue-epochs', type=int, default=0,
-                        help='fine-tune the saved checkpoints for this many more epochs instead of training from scratch')
-    parser.add_argument('--continue-lr', type=float, default=3e-4)
     parser.add_argument('--distill', type=float, default=None,
                         help='probe: train with this self-distillation weight, saved as <id>+distill<value>.pt')
     args = parser.parse_args(argv)
+    if args.model == 'all':
+        passed = [] if args.epochs is None else ['--epochs', str(args.epochs)]
+        passed += ['--threads', str(args.threads)] + ([] if args.distill is None else ['--distill', str(args.distill)])
+        train_zoo_in_lanes(passed)
+        return
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
-    ids = ['fmnist-vit-large', 'fmnist-cnn-large', 'fmnist-vit-small', 'fmnist-cnn-small'] if args.model == 'all' else args.model.split(',')
     splits = data.load_splits()
-    for model_id in ids:
-        if args.continue_epochs:
-            continue_training(model_id, splits, args.continue_epochs, args.continue_lr)
-        else:
-            train_one(model_id, splits, args.epochs, args.distill)
+    for model_id in args.model.split(','):
+        train_one(model_id, splits, args.epochs, args.distill)
 
 
 if __name__ == '__main__':
