@@ -276,7 +276,7 @@ describe.each(ids)('%s under onnxruntime-node', (id) => {
   it('chains its stages by their bindings to reproduce the test.npz logits of every exit, and full.onnx the last', async () => {
     // Every tensor by its package name: the model input, then what each stage produces.
     const pool = new Map<string, ort.Tensor>([['image', image]]);
-    let lastLogits = new Float32Array(0);
+    let lastLogits: Float32Array = new Float32Array(0);
     for (const [l, stage] of manifest.stages.entries()) {
       const feeds = Object.fromEntries(
         stage.consumes.map((binding) => [onnxName(binding), pool.get(tensorName(binding))!]),
