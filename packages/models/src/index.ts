@@ -18,15 +18,21 @@ export interface ModelInfo {
 }
 
 const MODELS: readonly ModelInfo[] = [
-  { id: 'fmnist-cnn-small', description: 'Small MSDNet-inspired CNN, 4 exits (Fashion-MNIST)' },
-  { id: 'fmnist-cnn-large', description: 'Large MSDNet-inspired CNN, 6 exits (Fashion-MNIST)' },
+  {
+    id: 'fmnist-cnn-small',
+    description: 'Small MSDNet-style CNN (3 scales, dense layers), 4 exits (Fashion-MNIST)',
+  },
+  {
+    id: 'fmnist-cnn-large',
+    description: 'Large MSDNet-style CNN (3 scales, dense layers), 9 exits (Fashion-MNIST)',
+  },
   {
     id: 'fmnist-vit-small',
-    description: 'Small ViT with conv stem (49 patch tokens), 4 blocks / 4 exits (Fashion-MNIST)',
+    description: 'Small ViT, light patch embedding (49 tokens), 6 blocks / 6 exits (Fashion-MNIST)',
   },
   {
     id: 'fmnist-vit-large',
-    description: 'Large ViT with conv stem (49 patch tokens), 8 blocks / 8 exits (Fashion-MNIST)',
+    description: 'Large ViT, light patch embedding (49 tokens), 13 blocks / 13 exits (Fashion-MNIST)',
   },
 ];
 
@@ -70,7 +76,7 @@ export function modelDir(id: string): string {
 /**
  * Absolute path of `data/fashion-mnist-test.npz`: the official Fashion-MNIST test set,
  * `x` uint8 [10000, 28, 28] raw pixels and `labels` int64 [10000]. Preprocess with the
- * model's `input.preprocessing` before stage 0.
+ * model's input `raw.preprocessing` (`model.json` `inputs[0]`) before stage 0.
  */
 export function testInputsPath(): string {
   return join(modelsRoot(), 'data', 'fashion-mnist-test.npz');

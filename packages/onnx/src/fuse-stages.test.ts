@@ -1,14 +1,15 @@
 import { InvalidArgumentError, UnsupportedModelError } from '@pcee/core';
 import { describe, expect, it } from 'vitest';
 import { fuseStages, readModel, writeModel } from './index.js';
-import { bundledTestImages, fuseBundled, readBundled } from './test-support/bundled-models.js';
+import { fuseV1Fixture, readV1Fixture, testImages } from './test-support/bundled-models.js';
 import { relativeError, runModel } from './test-support/ort.js';
 import { probeAndPartition, stageErrors } from './test-support/split-helpers.js';
 import { bertLike, mlpChain, sharedWeight } from './testing/test-models.js';
 
 describe('fuseStages', () => {
+  // The v1 fixture's stages were exported one by one, so their graphs share names.
   it('renames clashing weight and tensor names of separately exported stages', () => {
-    const fused = fuseBundled('fmnist-cnn-small');
+    const fused = fuseV1Fixture();
     const graph = fused.graph!;
     const names = [...graph.initializer.map((t) => t.name), ...graph.node.flatMap((node) => node.output)];
     expect(new Set(names).size).toBe(names.length);
@@ -18,9 +19,9 @@ describe('fuseStages', () => {
   });
 
   it('gives the fused graph the same logits as running the stages one after another', async () => {
-    const { stages } = readBundled('fmnist-cnn-small');
-    const image = bundledTestImages('fmnist-cnn-small', 20);
-    const fused = await runModel(fuseBundled('fmnist-cnn-small'), { image });
+    const { manifest, stages } = readV1Fixture();
+    const image = testImages(manifest, 20);
+    const fused = await runModel(fuseV1Fixture(), { image });
     let features = image;
     for (const [i, bytes] of stages.entries()) {
       const outputs = await runModel(bytes, { [i === 0 ? 'image' : 'features']: features });
@@ -69,7 +70,7 @@ describe('fuseStages', () => {
     [
       'two stages giving the same output name',
       () => {
-        const { stages } = readBundled('fmnist-cnn-small');
+        const { stages } = readV1Fixture();
         return fuseStages([
           { model: readModel(stages[0]!) },
           { model: readModel(stages[1]!), inputs: { features: 'features_out' } },

@@ -1,6 +1,7 @@
 import {
   type FusionPlan,
   InvalidArgumentError,
+  type ModelManifest,
   type ModelPackage,
   parseManifest,
   type StageTensor,
@@ -10,9 +11,9 @@ import {
 } from '@pcee/core';
 import { describe, expect, it } from 'vitest';
 import { fuseModelPackage } from './index.js';
-import { bundledTestImages } from './test-support/bundled-models.js';
+import { bundledPackage, folderPackage, testImages, V1_FIXTURE } from './test-support/bundled-models.js';
 import { ortRuntime } from './test-support/ort-runtime.js';
-import { bundledPackage, splitPackage } from './test-support/split-package.js';
+import { splitPackage } from './test-support/split-package.js';
 import { bertLike, mlpChain, multiScale, skipAcrossExit } from './testing/test-models.js';
 
 /** A plan from groups of stages (each group's last stage is its live exit). */
@@ -66,10 +67,23 @@ async function checkFused(modelPackage: ModelPackage, groups: number[][], inputs
   return fused;
 }
 
-describe('fuseModelPackage on a bundled version 1 package', () => {
-  const modelPackage = bundledPackage('fmnist-cnn-small');
-  const images = bundledTestImages('fmnist-cnn-small', 16);
-  const inputs: StageTensor = { dtype: 'float32', data: images.data as Float32Array, dims: images.shape };
+/** What a (fused) stage carries is exactly what later stages read. */
+function expectCarriesWhatLaterStagesRead(manifest: ModelManifest): void {
+  manifest.stages.forEach((stage, g) => {
+    const later = manifest.stages.slice(g + 1).flatMap((next) => next.consumes.map((tensor) => tensor.name));
+    for (const { name } of stage.produces) expect(later).toContain(name);
+  });
+}
+
+/** The first `count` test images as the single model input of `modelPackage`. */
+function imageInputs(modelPackage: ModelPackage, count: number): StageTensor {
+  const images = testImages(modelPackage.manifest, count);
+  return { dtype: 'float32', data: images.data as Float32Array, dims: images.shape };
+}
+
+describe('fuseModelPackage on a version 1 package (the v1 fixture)', () => {
+  const modelPackage = folderPackage(V1_FIXTURE);
+  const inputs = imageInputs(modelPackage, 16);
 
   it.each([
     ['one group fused in the middle', [[0], [1, 2], [3]]],
@@ -129,6 +143,27 @@ describe('fuseModelPackage on a bundled version 1 package', () => {
   });
 });
 
+describe.each(['fmnist-cnn-small', 'fmnist-vit-small'])(
+  'fuseModelPackage on bundled version 2 package %s',
+  (id) => {
+    const modelPackage = bundledPackage(id);
+    const inputs = imageInputs(modelPackage, 16);
+    const stages = modelPackage.manifest.stages.map((stage) => stage.index);
+    const last = stages.length - 1;
+
+    it.each([
+      ['the middle stages into one', [[0], stages.slice(1, last), [last]]],
+      ['everything into one stage', [stages]],
+    ])(
+      'fuses %s, giving the live exits the same logits and carrying what later stages read',
+      async (_, groups) => {
+        const fused = await checkFused(modelPackage, groups, inputs);
+        expectCarriesWhatLaterStagesRead(fused.modelPackage.manifest);
+      },
+    );
+  },
+);
+
 describe.each([
   ['a plain chain', mlpChain, [[[0, 1], [2]], [[0], [1, 2]], [[0, 1, 2]]]],
   ['a residual across an exit', skipAcrossExit, [[[0, 1]]]],
@@ -144,20 +179,13 @@ describe.each([
     async (__, groups) => {
       const { modelPackage, inputs } = await splitPackage(make());
       const fused = await checkFused(modelPackage, groups, inputs);
-      // What a fused stage carries is exactly what later stages read.
-      const { manifest } = fused.modelPackage;
-      manifest.stages.forEach((stage, g) => {
-        const later = manifest.stages
-          .slice(g + 1)
-          .flatMap((next) => next.consumes.map((tensor) => tensor.name));
-        for (const { name } of stage.produces) expect(later).toContain(name);
-      });
+      expectCarriesWhatLaterStagesRead(fused.modelPackage.manifest);
     },
   );
 });
 
 describe('fuseModelPackage refuses a plan of another model', () => {
-  const modelPackage = bundledPackage('fmnist-cnn-small');
+  const modelPackage = folderPackage(V1_FIXTURE);
   it.each([
     ['too few stages', plan([[0, 1, 2]])],
     [

@@ -1,24 +1,25 @@
 import { InvalidArgumentError, type StageTensor } from '@pcee/core';
 import { describe, expect, it } from 'vitest';
 import { measureExitOverhead } from './index.js';
-import { bundledTestImages } from './test-support/bundled-models.js';
+import { bundledPackage, testImages } from './test-support/bundled-models.js';
 import { ortRuntime } from './test-support/ort-runtime.js';
-import { bundledPackage, splitPackage } from './test-support/split-package.js';
+import { splitPackage } from './test-support/split-package.js';
 import { bertLike } from './testing/test-models.js';
 
 // Timings are not asserted (the machine is shared); what they add up to is.
 describe('measureExitOverhead', () => {
   it.each([
     [
-      'a bundled version 1 CNN',
+      'a bundled multi-scale CNN',
       async () => {
-        const images = bundledTestImages('fmnist-cnn-small', 8);
+        const modelPackage = bundledPackage('fmnist-cnn-small');
+        const images = testImages(modelPackage.manifest, 8);
         const inputs: StageTensor = {
           dtype: 'float32',
           data: images.data as Float32Array,
           dims: images.shape,
         };
-        return { modelPackage: bundledPackage('fmnist-cnn-small'), inputs };
+        return { modelPackage, inputs };
       },
     ],
     ['a split BERT-style model', () => splitPackage(bertLike(), 8)],

@@ -21,11 +21,11 @@ describe('readModel / writeModel', () => {
   });
 
   it('keeps raw weight bytes as views into the file, without copying them', () => {
-    const bytes = new Uint8Array(readFileSync(join(modelDir('fmnist-cnn-large'), 'stage-5.onnx')));
+    const bytes = new Uint8Array(readFileSync(join(modelDir('fmnist-cnn-large'), 'full.onnx')));
     const largest = readModel(bytes)
       .graph!.initializer.map((tensor) => tensor.rawData)
       .sort((a, b) => b.byteLength - a.byteLength)[0]!;
-    expect(largest.byteLength).toBeGreaterThan(100_000);
+    expect(largest.byteLength).toBeGreaterThan(10_000);
     expect(largest.buffer).toBe(bytes.buffer);
   });
 

@@ -11,6 +11,7 @@ import {
 import { FusedRunner } from '@pcee/onnx';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeRuntime } from './node-runtime.js';
+import { fusionDeltas, liveExitsOf } from './test-support/fusion-deltas.js';
 import { loadReferenceModel } from './test-support/reference-models.js';
 
 /** The policy with the tables of `drop` never exiting: what the fused model runs after `alsoDrop`. */
@@ -36,18 +37,6 @@ function countingRuntime(): Runtime & { loads: number } {
   return runtime;
 }
 
-// δ 0.9: every exit is live (nothing fuses); 0.995: some exits are dead; 1 with the remaining
-// intermediate exits dropped too: everything runs as one stage.
-const cases = [
-  { id: 'fmnist-cnn-large', delta: 0.9, alsoDrop: [], live: [0, 1, 2, 3, 4, 5] },
-  { id: 'fmnist-cnn-large', delta: 0.995, alsoDrop: [], live: [0, 1, 2, 5] },
-  { id: 'fmnist-cnn-large', delta: 1, alsoDrop: [], live: [5] },
-  { id: 'fmnist-vit-large', delta: 0.9, alsoDrop: [], live: [0, 1, 2, 3, 4, 5, 6, 7] },
-  { id: 'fmnist-vit-large', delta: 0.995, alsoDrop: [], live: [4, 7] },
-  { id: 'fmnist-vit-large', delta: 0.995, alsoDrop: [4], live: [7] },
-  { id: 'fmnist-cnn-large', delta: 0.9, alsoDrop: [1, 3], live: [0, 2, 4, 5] },
-] as const;
-
 describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])(
   'FusedRunner on %s (onnxruntime-node, cpu)',
   async (id) => {
@@ -63,13 +52,27 @@ describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])(
       await unfused.dispose();
     });
 
-    const rows = cases
-      .filter((testCase) => testCase.id === id)
-      .flatMap((testCase) => [1, 64].map((batch) => ({ ...testCase, batch })));
+    // δs from the profile, so the cases hold for any weights: every exit live (nothing fuses);
+    // some exit dead; δ 1 with every remaining intermediate exit dropped too (one stage); and
+    // every exit live but two dropped by hand.
+    const { allLive, fuses } = fusionDeltas(profile);
+    const last = profile.diagrams.length - 1;
+    const intermediate = Array.from({ length: last }, (_, exit) => exit);
+    const cases = [
+      { name: 'every exit live', delta: allLive, alsoDrop: [] },
+      { name: 'some exit dead', delta: fuses, alsoDrop: [] },
+      { name: 'one stage', delta: 1, alsoDrop: intermediate },
+      { name: 'exits 1 and 3 dropped', delta: allLive, alsoDrop: [1, 3] },
+    ];
+    const rows = cases.flatMap((testCase) => [1, 64].map((batch) => ({ ...testCase, batch })));
     it.each(rows)(
-      'δ $delta, also dropping $alsoDrop, batch $batch: live exits $live, same exit and prediction for every sample',
-      async ({ delta, alsoDrop, live, batch }) => {
+      '$name (δ $delta, also dropping $alsoDrop), batch $batch: same exit and prediction for every sample',
+      async ({ name, delta, alsoDrop, batch }) => {
         const policy = compilePolicy(profile, 'pcee', delta);
+        const live = liveExitsOf(policy, alsoDrop);
+        if (name === 'every exit live') expect(live).toEqual([...intermediate, last]);
+        if (name === 'some exit dead') expect(live.length).toBeLessThan(last + 1);
+        if (name === 'one stage') expect(live).toEqual([last]);
         const count = batch === 1 ? 96 : 256;
         const some = {
           ...inputs,
@@ -92,7 +95,7 @@ describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])(
         const heads = headOverheads(modelPackage.manifest);
         fused.exit.forEach((exit, n) => {
           let saved = 0;
-          for (let l = 0; l < exit; l++) if (!live.includes(l as never)) saved += heads[l]!;
+          for (let l = 0; l < exit; l++) if (!live.includes(l)) saved += heads[l]!;
           expect(fused.cost[n]).toBe(costs.exits[exit]! - saved);
         });
       },
@@ -104,8 +107,8 @@ describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])(
       const some = { ...inputs, dims: [8, ...inputs.dims.slice(1)], data: inputs.data.subarray(0, 8 * 784) };
       const run = { confidence: profile.confidence, costs };
       try {
-        // δ 0.9 and 0.95 keep every exit (the unfused package); 0.995 fuses.
-        for (const delta of [0.9, 0.95, 0.995, 0.995, 0.9])
+        // δ 0 and allLive keep every exit (the unfused package); `fuses` fuses.
+        for (const delta of [allLive, 0, fuses, fuses, allLive])
           await fresh.run(some, { ...run, policy: compilePolicy(profile, 'pcee', delta) });
         expect(counted.loads).toBe(2);
       } finally {

@@ -1,19 +1,22 @@
 import { copyFile, mkdtemp, readdir, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   DeviceUnavailableError,
   InvalidInputError,
   InvalidManifestError,
+  preprocessInput,
   RuntimeFailureError,
   sliceRows,
+  type TensorMap,
 } from '@pcee/core';
 import { modelDir } from '@pcee/models';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadFullModel } from './full-model.js';
 import { openModelPackage } from './model-package.js';
 import { nodeRuntime } from './node-runtime.js';
-import { loadReferenceModel } from './test-support/reference-models.js';
+import { loadReferenceModel, referenceInputs } from './test-support/reference-models.js';
 
 const reference = await loadReferenceModel('fmnist-cnn-small', 8);
 const capabilities = await nodeRuntime.capabilities();
@@ -136,13 +139,21 @@ describe('inputs', () => {
   });
 
   it('refuses a stage run without the tensors it consumes, naming them', async () => {
+    const { stages } = reference.model.manifest;
     const model = await nodeRuntime.load(reference.model);
     const { tensors } = await model.runStage(0, { image: sliceRows(reference.inputs, 0, 2) });
-    expect(Object.keys(tensors)).toEqual(['features@1']);
-    await expect(model.runStage(2, tensors)).rejects.toThrow(
-      /needs tensor "features@2" but got "features@1"/,
+    const produced = stages[0]!.produces.map((tensor) => tensor.name);
+    expect(Object.keys(tensors)).toEqual(produced);
+    // The first later stage that reads a tensor stage 0 does not make.
+    const later = stages.find((stage) => stage.consumes.some((tensor) => !produced.includes(tensor.name)))!;
+    const missing = later.consumes.find((tensor) => !produced.includes(tensor.name))!.name;
+    const given = produced.map((name) => `"${name}"`).join(', ');
+    await expect(model.runStage(later.index, tensors)).rejects.toThrow(
+      `needs tensor "${missing}" but got ${given}`,
     );
-    await expect(model.runStage(9, tensors)).rejects.toThrow(/stage 9 does not exist/);
+    await expect(model.runStage(stages.length, tensors)).rejects.toThrow(
+      `stage ${stages.length} does not exist`,
+    );
     await model.dispose();
   });
 
@@ -168,5 +179,39 @@ describe('full model baseline', () => {
     await full.dispose();
     await full.dispose();
     await expect(full.run(reference.inputs)).rejects.toThrow(/was disposed/);
+  });
+});
+
+describe('a version 1 package (the v1 fixture: fmnist-cnn-small as shipped before the v2 zoo)', () => {
+  const folder = fileURLToPath(new URL('../../onnx/fixtures/v1/fmnist-cnn-small-v1/', import.meta.url));
+
+  it('carries features@i between stages and reproduces its full.onnx', async () => {
+    const modelPackage = await openModelPackage(folder);
+    const image = preprocessInput(modelPackage.manifest.inputs[0]!, referenceInputs(8));
+    const model = await nodeRuntime.load(modelPackage);
+    const full = await loadFullModel(modelPackage, { device: 'cpu', threads: 1 });
+    try {
+      let tensors: TensorMap = { image };
+      let logits: Float32Array = new Float32Array(0);
+      for (let stage = 0; stage < model.stages; stage++) {
+        const output = await model.runStage(stage, tensors);
+        const next = stage + 1 < model.stages ? [`features@${stage + 1}`] : [];
+        expect(Object.keys(output.tensors)).toEqual(next);
+        if (stage === 0) {
+          await expect(model.runStage(2, output.tensors)).rejects.toThrow(
+            /needs tensor "features@2" but got "features@1"/,
+          );
+        }
+        ({ tensors } = output);
+        logits = output.logits.data;
+      }
+      const reference = await full.run(image);
+      for (let k = 0; k < logits.length; k++) {
+        expect(Math.abs(logits[k]! - reference.data[k]!)).toBeLessThan(1e-4);
+      }
+    } finally {
+      await model.dispose();
+      await full.dispose();
+    }
   });
 });

@@ -76,7 +76,8 @@ describe('model packages from URLs (real HTTP)', () => {
     const modelPackage = await openModelPackageFromUrl(`${baseUrl}/good`);
     expect(modelPackage.location).toBe(`${baseUrl}/good/`);
     const model = await webRuntime.load(modelPackage, { device: 'wasm' });
-    expect(model.stages).toBe(4);
+    expect(model.stages).toBe(modelPackage.manifest.stages.length);
+    expect(model.stages).toBeGreaterThan(1);
     await model.dispose();
   });
 

@@ -62,7 +62,8 @@ describe('full model', () => {
     for (let stage = 0; stage < staged.stages; stage++) {
       const output = await staged.runStage(stage, carried);
       last = output.logits;
-      carried = output.tensors;
+      // A later stage may read a tensor an earlier one made (multi-scale CNNs do): keep them all.
+      carried = { ...carried, ...output.tensors };
     }
     const argmax = (data: Float32Array, row: number) => {
       const slice = Array.from(data.subarray(row * 10, row * 10 + 10));

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { modelDir } from '@pcee/models';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { fusionDeltas, liveExits } from '../test-support/fusion-deltas.js';
 import { writeReferenceInputs } from '../test-support/reference-model.js';
 import { expectOneLineError, runCli, temporaryFolder } from '../test-support/run-cli.js';
+import { bundledManifest } from '../test-support/split-models.js';
 
 // Real model, real onnxruntime-node: fusion in `pcee run` and `pcee bench`.
 const model = modelDir('fmnist-cnn-small');
@@ -12,14 +14,23 @@ const inputs = writeReferenceInputs(folder, 'inputs.npz', 96);
 const traces = join(folder, 'val.npz');
 const otherTraces = join(otherModel, 'val.npz');
 const profile = join(folder, 'profile.json');
+const exits = bundledManifest('fmnist-cnn-small').stages.length;
+const otherExits = bundledManifest('fmnist-cnn-large').stages.length;
+/** δ where every exit is live, δ where some exit is dead (from the profile), and the live exits. */
+let allLive = 0;
+let fuses = 0;
+let liveWhenFused: readonly number[] = [];
 
 beforeAll(async () => {
-  // The shipped validation traces: with 10000 samples every exit of this model has a bin
-  // accurate enough to be live below δ 0.99; above, some exits are dead.
+  // The shipped validation traces; the δs come from the profile, so they fit any weights.
   expect((await runCli('calibrate', join(model, 'val.npz'), '--model', model, '--out', profile)).code).toBe(
     0,
   );
   expect((await runCli('trace', model, inputs, '--out', traces, '--batch', '32')).code).toBe(0);
+  ({ allLive, fuses } = fusionDeltas(profile));
+  expect(liveExits(profile, allLive)).toHaveLength(exits);
+  liveWhenFused = liveExits(profile, fuses);
+  expect(liveWhenFused.length).toBeLessThan(exits);
 });
 
 const predictions = (stdout: string) =>
@@ -27,11 +38,13 @@ const predictions = (stdout: string) =>
 
 describe('pcee run fuses by default', () => {
   it.each([
-    ['0.9', /live exits at δ 0\.9: 0 1 2 3 \(nothing to fuse\)/],
-    ['0.995', /live exits at δ 0\.995: 0 3 \(stages 1–3 fused\)/],
+    ['every exit is live', () => allLive, () => / \(nothing to fuse\)$/m],
+    ['some exit is dead', () => fuses, () => / \(stages \d+–\d+( and \d+–\d+)* fused\)$/m],
   ])(
-    'at δ %s says which exits are live, with the exits and predictions of --no-fuse',
-    async (delta, live) => {
+    'where %s, says which exits are live, with the exits and predictions of --no-fuse',
+    async (_, chosen, words) => {
+      const delta = String(chosen());
+      const live = `live exits at δ ${delta}: ${liveExits(profile, chosen()).join(' ')} `;
       const fused = await runCli('run', model, inputs, '--profile', profile, '--delta', delta, '--json');
       const unfused = await runCli(
         'run',
@@ -47,7 +60,8 @@ describe('pcee run fuses by default', () => {
         '5',
       );
       expect(fused.code).toBe(0);
-      expect(fused.stderr).toMatch(live);
+      expect(fused.stderr).toContain(live);
+      expect(fused.stderr).toMatch(words());
       expect(unfused.stderr).toMatch(/\(--no-fuse\)/);
       expect(predictions(fused.stdout)).toEqual(predictions(unfused.stdout));
       // Fused costs do not pay the dropped heads.
@@ -65,7 +79,7 @@ describe('pcee run fuses by default', () => {
       '--profile',
       profile,
       '--delta',
-      '0.9',
+      String(allLive),
       '--drop-slow-exits',
       traces,
     );
@@ -81,7 +95,9 @@ describe('pcee run fuses by default', () => {
     [
       '--drop-slow-exits with traces of another model',
       ['--drop-slow-exits', otherTraces],
-      /val\.npz has 6 exits but model "fmnist-cnn-small" has 4; give validation traces of this model/,
+      new RegExp(
+        `val\\.npz has ${otherExits} exits but model "fmnist-cnn-small" has ${exits}; give validation traces of this model`,
+      ),
     ],
   ])('refuses %s in one line', async (_, extra, message) => {
     expectOneLineError(
@@ -100,7 +116,7 @@ describe('pcee bench fuses by default', () => {
       '--profile',
       profile,
       '--delta',
-      '0.9,0.995',
+      `${allLive},${fuses}`,
       '--batch',
       '32',
       '--repeat',
@@ -111,16 +127,17 @@ describe('pcee bench fuses by default', () => {
     expect(result.code).toBe(0);
     const rows = JSON.parse(result.stdout).rows;
     expect(rows.map((row: { delta: number; fused: boolean }) => [row.delta, row.fused])).toEqual([
-      [0.9, false],
-      [0.9, true],
-      [0.995, false],
-      [0.995, true],
+      [allLive, false],
+      [allLive, true],
+      [fuses, false],
+      [fuses, true],
     ]);
+    const every = Array.from({ length: exits }, (_, exit) => exit);
     expect(rows.map((row: { liveExits: number[] }) => row.liveExits)).toEqual([
-      [0, 1, 2, 3],
-      [0, 1, 2, 3],
-      [0, 1, 2, 3],
-      [0, 3],
+      every,
+      every,
+      every,
+      liveWhenFused,
     ]);
     expect(rows[3].accuracy).toBe(rows[2].accuracy);
   });
@@ -133,7 +150,7 @@ describe('pcee bench fuses by default', () => {
       '--profile',
       profile,
       '--delta',
-      '0.995',
+      String(fuses),
       '--batch',
       '16',
       '--repeat',
@@ -142,7 +159,8 @@ describe('pcee bench fuses by default', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/ms\/batch\s+live exits$/);
-    expect(lines[2]).toMatch(/^pcee\s+0\.995\s+16 .* 0 3$/);
+    expect(lines[2]).toMatch(/^pcee\s+\S+\s+16 /);
+    expect(lines[2]).toMatch(new RegExp(` ${liveWhenFused.join(' ')}$`));
   });
 
   it('--drop-slow-exits says per batch what it dropped, and reports the live exits it ran', async () => {
@@ -153,7 +171,7 @@ describe('pcee bench fuses by default', () => {
       '--profile',
       profile,
       '--delta',
-      '0.9',
+      String(allLive),
       '--batch',
       '16',
       '--repeat',
@@ -166,7 +184,7 @@ describe('pcee bench fuses by default', () => {
     expect(result.stderr).toMatch(/batch 16: (dropped exits [\d ]+ too|no live exit is slower)/);
     const [row] = JSON.parse(result.stdout).rows;
     expect(row.fused).toBe(true);
-    expect(row.liveExits.at(-1)).toBe(3);
+    expect(row.liveExits.at(-1)).toBe(exits - 1);
   });
 
   it('refuses --fuse-compare with --no-fuse in one line', async () => {

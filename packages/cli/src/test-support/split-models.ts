@@ -1,41 +1,51 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTensor, readNpz, type Tensor } from '@pcee/core';
+import { fileURLToPath } from 'node:url';
+import {
+  createTensor,
+  type ModelManifest,
+  parseManifest,
+  readNpz,
+  type Tensor,
+  type TensorBinding,
+} from '@pcee/core';
 import { modelDir, testInputsPath } from '@pcee/models';
 import { type FuseStage, fuseStages, type ModelProto, readModel, writeModel } from '@pcee/onnx';
 
-/** The parts of a bundled v1 manifest the split tests compare against. */
-export interface BundledManifest {
-  readonly input: { readonly preprocessing: { scale: number; mean: number[]; std: number[] } };
-  readonly stages: readonly { readonly file: string; readonly flops: { backbone: number; head: number } }[];
-  readonly exitCosts: readonly number[];
-  readonly fullModelCost: number;
-}
-
-/** A bundled model's v1 manifest. */
-export function bundledManifest(id: string): BundledManifest {
-  return JSON.parse(readFileSync(join(modelDir(id), 'model.json'), 'utf8'));
+/** A bundled model's manifest (version 2), as `parseManifest` reads it. */
+export function bundledManifest(id: string): ModelManifest {
+  const path = join(modelDir(id), 'model.json');
+  return parseManifest(readFileSync(path, 'utf8'), path);
 }
 
 /**
- * A bundled model as one multi-exit ONNX (its shipped stages fused: outputs `exit_0`, …),
- * what one torch.onnx.export of the whole model with an output per exit gives.
+ * A bundled model as one multi-exit ONNX: its shipped stages fused by their consumes/produces
+ * bindings, with every exit's logits (`exit_0`, …) as outputs in order. What one
+ * torch.onnx.export of the whole model with an output per exit gives.
  */
 export function fusedBundledModel(id: string): ModelProto {
   const manifest = bundledManifest(id);
-  const last = manifest.stages.length - 1;
+  const rename = (bindings: readonly TensorBinding[]) =>
+    Object.fromEntries(bindings.map((binding) => [binding.onnxName, binding.name]));
   return fuseStages(
     manifest.stages.map(
-      (stage, i): FuseStage => ({
+      (stage): FuseStage => ({
         model: readModel(new Uint8Array(readFileSync(join(modelDir(id), stage.file)))),
-        inputs: i === 0 ? {} : { features: `features_${i}` },
-        outputs:
-          i === last ? { logits: `exit_${i}` } : { features_out: `features_${i + 1}`, logits: `exit_${i}` },
+        inputs: rename(stage.consumes),
+        outputs: rename(stage.produces),
       }),
     ),
-    { outputs: manifest.stages.map((_, i) => `exit_${i}`), name: id },
+    { outputs: manifest.stages.map((stage) => stage.logits), name: id },
   );
 }
+
+/**
+ * The version 1 package the project shipped as `fmnist-cnn-small` before the v2 zoo
+ * (packages/onnx/fixtures/v1/README.md), for the tests of version 1 support.
+ */
+export const V1_FIXTURE = fileURLToPath(
+  new URL('../../../onnx/fixtures/v1/fmnist-cnn-small-v1/', import.meta.url),
+);
 
 /** Writes a model to `folder/name` and returns the path. */
 export function writeOnnx(folder: string, name: string, model: ModelProto): string {
@@ -47,7 +57,7 @@ export function writeOnnx(folder: string, name: string, model: ModelProto): stri
 /** The first `count` test images preprocessed as bundled model `id` expects: float32 [count, 1, 28, 28]. */
 export function preprocessedImages(id: string, count: number): Tensor {
   const x = readNpz(new Uint8Array(readFileSync(testInputsPath()))).get('x')!;
-  const { scale, mean, std } = bundledManifest(id).input.preprocessing;
+  const { scale, mean, std } = bundledManifest(id).inputs[0]!.raw!.preprocessing;
   const data = new Float32Array(count * 784);
   for (let k = 0; k < data.length; k++) data[k] = (Number(x.data[k]) * scale - mean[0]!) / std[0]!;
   return createTensor('float32', [count, 1, 28, 28], data);

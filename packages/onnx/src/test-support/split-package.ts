@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type ModelPackage, parseManifest, type StageTensor, sha256Hex, type TensorMap } from '@pcee/core';
-import { modelDir } from '@pcee/models';
 import { indexLimits, type ModelProto, partitionCosts, randomInputs, writeModel } from '../index.js';
 import { CLASSES } from '../testing/test-models.js';
 import { probeAndPartition } from './split-helpers.js';
@@ -63,15 +60,5 @@ export async function splitPackage(
       readFile: async (name) => files.get(name)!,
     },
     inputs,
-  };
-}
-
-/** A bundled (version 1) model package read from disk, as a runtime gets it. */
-export function bundledPackage(id: string): ModelPackage {
-  const folder = modelDir(id);
-  return {
-    manifest: parseManifest(readFileSync(join(folder, 'model.json'), 'utf8')),
-    location: folder,
-    readFile: async (name) => new Uint8Array(readFileSync(join(folder, name))),
   };
 }

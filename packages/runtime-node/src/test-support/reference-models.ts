@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -6,6 +7,7 @@ import {
   readNpz,
   readTraces,
   type StageTensor,
+  type Tensor,
   type Traces,
 } from '@pcee/core';
 import { modelDir, testInputsPath } from '@pcee/models';
@@ -26,14 +28,18 @@ export interface ReferenceModel {
 export async function loadReferenceModel(id: string, samples = 128): Promise<ReferenceModel> {
   const folder = modelDir(id);
   const model = await openModelPackage(folder);
-  const raw = readNpz(new Uint8Array(await readFile(testInputsPath()))).get('x')!;
+  const inputs = preprocessInput(model.manifest.inputs[0]!, referenceInputs(samples));
+  const traces = async (name: string) => readTraces(new Uint8Array(await readFile(join(folder, name))), name);
+  return { model, inputs, testTraces: await traces('test.npz'), validationTraces: await traces('val.npz') };
+}
+
+/** The first `samples` raw Fashion-MNIST test images (`x`, uint8 [samples, 28, 28]). */
+export function referenceInputs(samples: number): Tensor {
+  const raw = readNpz(new Uint8Array(readFileSync(testInputsPath()))).get('x')!;
   const perSample = raw.data.length / raw.shape[0]!;
-  const first = {
+  return {
     ...raw,
     shape: [samples, ...raw.shape.slice(1)],
     data: raw.data.subarray(0, samples * perSample),
-  };
-  const inputs = preprocessInput(model.manifest.inputs[0]!, first as typeof raw);
-  const traces = async (name: string) => readTraces(new Uint8Array(await readFile(join(folder, name))), name);
-  return { model, inputs, testTraces: await traces('test.npz'), validationTraces: await traces('val.npz') };
+  } as Tensor;
 }
