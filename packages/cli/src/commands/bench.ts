@@ -1,8 +1,10 @@
 import {
   batchSizeOf,
   compilePolicy,
+  costsWithoutExits,
   describeMeasurementMismatch,
   type ExitCosts,
+  headOverheads,
   manifestCosts,
   predictWithFullModel,
 } from '@pcee/core';
@@ -183,7 +185,18 @@ export function registerBench(program: Command, io: CliIo): Command {
               throughput,
               speedup: throughput / fullThroughput,
               predictedSpeedup: costs.fullModel / summary.meanCost,
-              flopPredictedSpeedup: flopCosts.fullModel / meanExitCost(run.result.exit, flopCosts),
+              // The heads of exits the plan dropped are not run: the FLOP figure subtracts them as
+              // the runner's own cost (predictedSpeedup) does, so both agree when the unit is FLOPs.
+              flopPredictedSpeedup:
+                flopCosts.fullModel /
+                meanExitCost(
+                  run.result.exit,
+                  costsWithoutExits(
+                    flopCosts,
+                    droppedExits(run.plan.liveExits, flopCosts),
+                    headOverheads(modelPackage.manifest),
+                  ),
+                ),
               latencyMs: medianMs / batchesOf(batch),
               ...(point.abstain
                 ? { coverage: summary.coverage!, selectiveAccuracy: summary.selectiveAccuracy! }
@@ -269,6 +282,12 @@ export function registerBench(program: Command, io: CliIo): Command {
       }
     },
   );
+}
+
+/** The exits a fusion plan leaves out (none when every exit is live). */
+function droppedExits(liveExits: readonly number[], costs: ExitCosts): number[] {
+  const live = new Set(liveExits);
+  return costs.exits.map((_, exit) => exit).filter((exit) => !live.has(exit));
 }
 
 /** Mean cumulative cost of the exits taken, in `costs`' unit. */
