@@ -4,24 +4,33 @@
 // (after `npm run build`). Ratios are measured in one run, so machine load cancels out
 // as far as it can; absolute numbers depend on the machine.
 //
-// δ per model: the smallest-cost δ whose TEST accuracy is within 0.5 pt of the full
-// model's (swept on the shipped test traces with sweepDeltas; calibration on val traces).
+// δ per model: the cheapest δ whose VALIDATION accuracy (val.npz, the calibration data) is
+// within PCEE_BENCH_ACCURACY_SLACK (default 0.005) of the final exit's there, searched over
+// every δ at which the policy can change (the profile's bin accuracies); the test images only
+// measure it. Models are read through @pcee/models (PCEE_MODELS_DIR for another export), with
+// their inputs, bindings and exit counts from each model.json.
+//
+// Environment: PCEE_BENCH_MODELS=id,… (default every model), PCEE_BENCH_THREADS (2),
+// PCEE_BENCH_REPETITIONS (5), PCEE_BENCH_SAMPLES=N caps the test images per batch size
+// (default 2048 at batch 64, 512 at batch 1), PCEE_BENCH_ACCURACY_SLACK (0.005).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  batchSizeOf,
   calibrate,
+  cheapestDeltaForAccuracy,
   compilePolicy,
   evaluateFullModel,
   manifestCosts,
   modelFingerprint,
   now,
-  preprocessInput,
+  predictWithFullModel,
+  preprocessModelInputs,
   readNpz,
   readTraces,
-  rowArgmax,
   runEarlyExit,
   scoreExits,
-  sliceRows,
+  sliceTensorMap,
   sweepDeltas,
 } from '@pcee/core';
 import { listModels, modelDir, testInputsPath } from '@pcee/models';
@@ -29,8 +38,11 @@ import { loadFullModel, nodeRuntime, openModelPackage } from '../dist/index.js';
 
 const THREADS = Number(process.env.PCEE_BENCH_THREADS ?? 2); // this machine has 2 cores
 const REPETITIONS = Number(process.env.PCEE_BENCH_REPETITIONS ?? 5);
-const SAMPLES = { 64: 2048, 1: 512 }; // per batch size: enough batches for a stable median
-const ACCURACY_SLACK = 0.005;
+const SAMPLE_CAP = Number(process.env.PCEE_BENCH_SAMPLES ?? Number.POSITIVE_INFINITY);
+// per batch size: enough batches for a stable median
+const SAMPLES = { 64: Math.min(2048, SAMPLE_CAP), 1: Math.min(512, SAMPLE_CAP) };
+const ACCURACY_SLACK = Number(process.env.PCEE_BENCH_ACCURACY_SLACK ?? 0.005);
+const MODELS = process.env.PCEE_BENCH_MODELS?.split(',') ?? listModels().map((model) => model.id);
 
 const folderOf = modelDir;
 const rawInputs = readNpz(new Uint8Array(readFileSync(testInputsPath())));
@@ -49,14 +61,18 @@ async function median(action) {
   return { ms: runs[runs.length >> 1].ms, runs };
 }
 
-function pickDelta(scores, profile, costs) {
+/**
+ * The cheapest δ within ACCURACY_SLACK of the final exit's accuracy on `scores` (validation),
+ * over every δ where the policy can change. Calibrated on these same traces, some δ always
+ * qualifies (at δ = 1 only bins that were all right on them exit), so null would be a bug.
+ */
+function pickDelta(id, scores, profile, costs) {
   const full = evaluateFullModel(scores, costs).accuracy;
-  const deltas = Array.from({ length: 201 }, (_, index) => index / 200);
-  const rows = sweepDeltas(scores, profile, 'pcee', deltas, costs).filter(
-    (row) => row.accuracy >= full - ACCURACY_SLACK,
-  );
-  rows.sort((a, b) => a.meanCost - b.meanCost || b.delta - a.delta);
-  return { choice: rows[0] };
+  const choice = cheapestDeltaForAccuracy(scores, profile, 'pcee', Math.max(0, full - ACCURACY_SLACK), {
+    costs,
+  });
+  if (!choice) throw new Error(`no δ of ${id} reaches ${full - ACCURACY_SLACK} on validation`);
+  return { choice };
 }
 
 async function benchModel(id) {
@@ -71,7 +87,7 @@ async function benchModel(id) {
   });
   // δ is chosen on the validation traces (the profile's own data), never on the test set;
   // the accuracies reported below are measured on test images.
-  const { choice } = pickDelta(scoreExits(traces('val.npz'), profile.confidence), profile, costs);
+  const { choice } = pickDelta(id, scoreExits(traces('val.npz'), profile.confidence), profile, costs);
   const testScores = scoreExits(traces('test.npz'), profile.confidence);
   const fullAccuracy = evaluateFullModel(testScores, costs).accuracy;
   const [onTest] = sweepDeltas(testScores, profile, 'pcee', [choice.delta], costs);
@@ -80,24 +96,12 @@ async function benchModel(id) {
   const staged = await nodeRuntime.load(modelPackage, options);
   const full = await loadFullModel(modelPackage, options);
   const results = [];
+  // Every model input by name (the test .npz's `x` for a one-input model), preprocessed once.
+  const allInputs = preprocessModelInputs(manifest, rawInputs);
   for (const batch of [64, 1]) {
-    const count = SAMPLES[batch];
-    const perSample = rawInputs.get('x').data.length / rawInputs.get('x').shape[0];
-    const raw = {
-      ...rawInputs.get('x'),
-      shape: [count, 28, 28],
-      data: rawInputs.get('x').data.subarray(0, count * perSample),
-    };
-    const inputs = preprocessInput(manifest.inputs[0], raw);
-    const fullRun = await median(async () => {
-      const predictions = new Int32Array(count);
-      for (let start = 0; start < count; start += batch) {
-        const logits = await full.run(sliceRows(inputs, start, Math.min(count, start + batch)));
-        for (let row = 0; row < logits.dims[0]; row++)
-          predictions[start + row] = rowArgmax(logits.data, row * 10, 10);
-      }
-      return predictions;
-    });
+    const count = Math.min(SAMPLES[batch], batchSizeOf(allInputs));
+    const inputs = sliceTensorMap(allInputs, 0, count);
+    const fullRun = await median(() => predictWithFullModel(full.run, inputs, batch));
     const earlyRun = await median(() =>
       runEarlyExit(staged, inputs, { policy, confidence: profile.confidence, costs, batchSize: batch }),
     );
@@ -129,18 +133,16 @@ async function benchModel(id) {
   }
   // Where the time goes when measured lags predicted: every stage on the whole first batch of
   // 64 (no exits), as a share of the full model's time, next to its share of the FLOPs.
-  const batch = preprocessInput(manifest.inputs[0], {
-    ...rawInputs.get('x'),
-    shape: [64, 28, 28],
-    data: rawInputs.get('x').data.subarray(0, 64 * 784),
-  });
+  const batch = sliceTensorMap(allInputs, 0, Math.min(64, batchSizeOf(allInputs)));
   const fullMs = (await median(() => full.run(batch))).ms;
   const stageMs = [];
-  let carried = { [manifest.inputs[0].name]: batch };
+  // A stage may consume model inputs and tensors of any earlier stage, so everything produced
+  // so far rides along (runStage takes what the stage consumes and ignores the rest).
+  let carried = batch;
   for (let stage = 0; stage < staged.stages; stage++) {
     const current = carried;
     stageMs.push((await median(() => staged.runStage(stage, current))).ms);
-    carried = (await staged.runStage(stage, current)).tensors;
+    carried = { ...current, ...(await staged.runStage(stage, current)).tensors };
   }
   const stageFlops = manifest.stages.map((stage) => stage.flops.backbone + stage.flops.head);
   breakdowns.push({
@@ -158,7 +160,7 @@ async function benchModel(id) {
 
 const rows = [];
 const breakdowns = [];
-for (const { id } of listModels()) {
+for (const id of MODELS) {
   if (!existsSync(join(folderOf(id), 'model.json'))) {
     console.error(`skipping ${id}: not exported yet`);
     continue;
