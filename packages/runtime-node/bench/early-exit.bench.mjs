@@ -12,7 +12,7 @@
 //
 // Environment: PCEE_BENCH_MODELS=id,… (default every model), PCEE_BENCH_THREADS (2),
 // PCEE_BENCH_REPETITIONS (5), PCEE_BENCH_SAMPLES=N caps the test images per batch size
-// (default 2048 at batch 64, 512 at batch 1), PCEE_BENCH_ACCURACY_SLACK (0.005).
+// (default 2048 at batch 64, 512 at batch 1), PCEE_BENCH_ACCURACY_SLACK (0.005), PCEE_BENCH_DELTA=δ fixes δ instead of choosing it.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -42,6 +42,8 @@ const SAMPLE_CAP = Number(process.env.PCEE_BENCH_SAMPLES ?? Number.POSITIVE_INFI
 // per batch size: enough batches for a stable median
 const SAMPLES = { 64: Math.min(2048, SAMPLE_CAP), 1: Math.min(512, SAMPLE_CAP) };
 const ACCURACY_SLACK = Number(process.env.PCEE_BENCH_ACCURACY_SLACK ?? 0.005);
+// A fixed δ instead of the choice on validation (e.g. to exercise fusion on untrained weights).
+const FIXED_DELTA = process.env.PCEE_BENCH_DELTA ? Number(process.env.PCEE_BENCH_DELTA) : undefined;
 const MODELS = process.env.PCEE_BENCH_MODELS?.split(',') ?? listModels().map((model) => model.id);
 
 const folderOf = modelDir;
@@ -68,6 +70,12 @@ async function median(action) {
  */
 function pickDelta(id, scores, profile, costs) {
   const full = evaluateFullModel(scores, costs).accuracy;
+  if (FIXED_DELTA !== undefined) {
+    return {
+      validationAccuracyFull: full,
+      choice: sweepDeltas(scores, profile, 'pcee', [FIXED_DELTA], costs)[0],
+    };
+  }
   const choice = cheapestDeltaForAccuracy(scores, profile, 'pcee', Math.max(0, full - ACCURACY_SLACK), {
     costs,
   });

@@ -1,7 +1,12 @@
 // Fused early exit vs unfused early exit vs the full model (full.onnx), onnxruntime-node, CPU:
 // throughput, accuracy on the Fashion-MNIST test images, and which exits stay live. Prints a
 // table, then JSON. Run: node bench/fused.bench.mjs (after building @pcee/core, @pcee/onnx and
-// this package). PCEE_BENCH_MODELS=fmnist-cnn-large,… picks models.
+// this package). Environment: PCEE_BENCH_MODELS=fmnist-cnn-large,… picks models (models come
+// from @pcee/models, PCEE_MODELS_DIR for another export; inputs and stage bindings from each
+// model.json); PCEE_BENCH_THREADS (2); PCEE_BENCH_REPETITIONS (9 rounds); PCEE_BENCH_SAMPLES=N
+// caps the timed images per batch size (default 2048 at batch 64, 512 at batch 1);
+// PCEE_BENCH_TEST_SAMPLES=N caps the test images of the accuracy pass (default all 10,000);
+// PCEE_BENCH_ACCURACY_SLACK (0.005); PCEE_BENCH_DELTA=δ fixes δ instead of choosing it.
 //
 // Variants, at one δ per model:
 //   full      full.onnx, no exit
@@ -11,15 +16,17 @@
 //             (chooseExitDrops on the validation traces; overhead measured at this batch)
 //
 // Nothing is chosen on the test set: the profile is calibrated on the validation traces, δ is
-// the cheapest whose accuracy on the validation traces is within 0.5 pt of the full model's
-// there, and the exits to drop are chosen on the validation traces too. The test images give
+// the cheapest (over every δ where the policy can change: the profile's bin accuracies) whose
+// accuracy on the validation traces is within 0.5 pt of the final exit's there, and the exits to drop are chosen on the validation traces too. The test images give
 // the accuracies and the timings. The variants are timed in interleaved rounds (one of each
 // per round, median over rounds) so that load from other processes on a shared CPU hits all
 // of them alike; absolute numbers depend on the machine, ratios less so.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  batchSizeOf,
   calibrate,
+  cheapestDeltaForAccuracy,
   chooseExitDrops,
   compilePolicy,
   evaluateFullModel,
@@ -31,12 +38,12 @@ import {
   now,
   planFusion,
   predictWithFullModel,
-  preprocessInput,
+  preprocessModelInputs,
   readNpz,
   readTraces,
   runEarlyExit,
   scoreExits,
-  sliceRows,
+  sliceTensorMap,
   sweepDeltas,
 } from '@pcee/core';
 import { modelDir, testInputsPath } from '@pcee/models';
@@ -45,26 +52,43 @@ import { loadFullModel, nodeRuntime, openModelPackage } from '../dist/index.js';
 
 const THREADS = Number(process.env.PCEE_BENCH_THREADS ?? 2);
 const ROUNDS = Number(process.env.PCEE_BENCH_REPETITIONS ?? 9);
-const SAMPLES = { 64: 2048, 1: 512 };
-const ACCURACY_SLACK = 0.005;
+const SAMPLE_CAP = Number(process.env.PCEE_BENCH_SAMPLES ?? Number.POSITIVE_INFINITY);
+const SAMPLES = { 64: Math.min(2048, SAMPLE_CAP), 1: Math.min(512, SAMPLE_CAP) };
+const TEST_SAMPLES = Number(process.env.PCEE_BENCH_TEST_SAMPLES ?? Number.POSITIVE_INFINITY);
+const ACCURACY_SLACK = Number(process.env.PCEE_BENCH_ACCURACY_SLACK ?? 0.005);
+// A fixed δ instead of the choice on validation (e.g. to exercise fusion on untrained weights).
+const FIXED_DELTA = process.env.PCEE_BENCH_DELTA ? Number(process.env.PCEE_BENCH_DELTA) : undefined;
 const MODELS = (process.env.PCEE_BENCH_MODELS ?? 'fmnist-cnn-large,fmnist-vit-large').split(',');
 
 const rawInputs = readNpz(new Uint8Array(readFileSync(testInputsPath())));
-const labels = Int32Array.from(rawInputs.get('labels').data, Number);
+const labels = Int32Array.from(rawInputs.get('labels').data, Number).subarray(
+  0,
+  Math.min(TEST_SAMPLES, rawInputs.get('labels').shape[0]),
+);
 
-function pickDelta(scores, profile, costs) {
+/**
+ * The cheapest δ within ACCURACY_SLACK of the final exit's accuracy on `scores` (validation),
+ * over every δ where the policy can change. Calibrated on these same traces, some δ always
+ * qualifies (at δ = 1 only bins that were all right on them exit), so null would be a bug.
+ */
+function pickDelta(id, scores, profile, costs) {
   const full = evaluateFullModel(scores, costs).accuracy;
-  const deltas = Array.from({ length: 201 }, (_, index) => index / 200);
-  const rows = sweepDeltas(scores, profile, 'pcee', deltas, costs).filter(
-    (row) => row.accuracy >= full - ACCURACY_SLACK,
-  );
-  rows.sort((a, b) => a.meanCost - b.meanCost || b.delta - a.delta);
-  return { validationAccuracyFull: full, choice: rows[0] };
+  if (FIXED_DELTA !== undefined) {
+    return {
+      validationAccuracyFull: full,
+      choice: sweepDeltas(scores, profile, 'pcee', [FIXED_DELTA], costs)[0],
+    };
+  }
+  const choice = cheapestDeltaForAccuracy(scores, profile, 'pcee', Math.max(0, full - ACCURACY_SLACK), {
+    costs,
+  });
+  if (!choice) throw new Error(`no δ of ${id} reaches ${full - ACCURACY_SLACK} on validation`);
+  return { validationAccuracyFull: full, choice };
 }
 
 const accuracyOf = (predictions) =>
   predictions.reduce((sum, p, n) => sum + (p === labels[n] ? 1 : 0), 0) / predictions.length;
-const firstRows = (inputs, count) => sliceRows(inputs, 0, count);
+const firstRows = (inputs, count) => sliceTensorMap(inputs, 0, Math.min(count, batchSizeOf(inputs)));
 const medianOf = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 /**
@@ -98,10 +122,11 @@ async function benchModel(id) {
     model: { id: manifest.id, fingerprint: modelFingerprint(manifest) },
   });
   const validationScores = scoreExits(validation, profile.confidence);
-  const { validationAccuracyFull, choice } = pickDelta(validationScores, profile, costs);
+  const { validationAccuracyFull, choice } = pickDelta(id, validationScores, profile, costs);
   const policy = compilePolicy(profile, 'pcee', choice.delta);
   const options = { device: 'cpu', threads: THREADS };
-  const allInputs = preprocessInput(manifest.inputs[0], rawInputs.get('x'));
+  // Every model input by name (the test .npz's `x` for a one-input model), preprocessed once.
+  const allInputs = firstRows(preprocessModelInputs(manifest, rawInputs), labels.length);
   const full = await loadFullModel(modelPackage, options);
   const unfused = await nodeRuntime.load(modelPackage, options);
   const runner = new FusedRunner(nodeRuntime, modelPackage, options);
@@ -133,8 +158,8 @@ async function benchModel(id) {
 
   const rows = [];
   for (const batch of [64, 1]) {
-    const count = SAMPLES[batch];
-    const inputs = firstRows(allInputs, count);
+    const inputs = firstRows(allInputs, SAMPLES[batch]);
+    const count = batchSizeOf(inputs);
     const measurement = await measureExitOverhead(nodeRuntime, modelPackage, allInputs, {
       batch,
       load: options,
