@@ -9,6 +9,10 @@
 //      the time outside onnxruntime (the binding's output copy, tensor wrapping, promises);
 //   3. the same chain through @pcee/runtime-node's `runStage` (its checks and wrappers).
 //
+// Stages are chained by their model.json bindings (version 2: each stage consumes model inputs
+// and tensors of any earlier stage by name, and may produce several); the input batch is the
+// first test images (@pcee/models' test set, preprocessed per the manifest's inputs).
+//
 // Then one JSON object with every number. Run after `npm run build`:
 //   node packages/runtime-node/bench/boundary.bench.mjs [--model fmnist-cnn-large] [--batch 64]
 //        [--threads 2] [--rounds 30] [--variants default,arena-off,…]
@@ -19,7 +23,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { modelDir } from '@pcee/models';
+import { parseManifest, preprocessModelInputs, readNpz, sliceTensorMap } from '@pcee/core';
+import { modelDir, testInputsPath } from '@pcee/models';
 import { nodeRuntime, openModelPackage } from '../dist/index.js';
 
 const require = createRequire(import.meta.url);
@@ -75,25 +80,41 @@ for (const name of chosen) {
 }
 
 const folder = modelDir(values.model);
-const manifest = JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8'));
+// parseManifest gives the version 2 shape for either version: stage bindings
+// (consumes/produces as { name, onnxName }, logits) and the full model's input bindings.
+const manifest = parseManifest(readFileSync(join(folder, 'model.json'), 'utf8'));
 if (!manifest.full) throw new Error(`${values.model} ships no full.onnx`);
 
-/** Graph input and output names of stage i, for v1 manifests (input/outputs) and v2 (consumes/produces/logits). */
-function stageNames(stage, index, last) {
-  const onnxName = (entry) => (typeof entry === 'string' ? entry : entry.onnxName);
-  if (stage.consumes) {
-    return { input: onnxName(stage.consumes[0]), features: last ? undefined : onnxName(stage.produces[0]) };
-  }
-  return { input: stage.input, features: index === last ? undefined : stage.outputs.features };
-}
-const stageCount = manifest.stages.length;
-const names = manifest.stages.map((stage, index) => stageNames(stage, index, stageCount - 1));
-const fullInput = manifest.full.input ?? manifest.full.inputs?.[0];
-const inputDims = [BATCH, ...(manifest.input?.shape ?? manifest.inputs[0].shape).slice(1)];
-const inputData = Float32Array.from({ length: inputDims.reduce((a, b) => a * b, 1) }, (_, i) =>
-  Math.sin(i * 0.37),
+// The model inputs of one batch, by tensor name: the first BATCH test images, preprocessed.
+const test = readNpz(new Uint8Array(readFileSync(testInputsPath())));
+const allInputs = preprocessModelInputs(manifest, test);
+const available = Object.values(allInputs)[0].dims[0];
+if (BATCH > available) throw new Error(`--batch ${BATCH} needs ${BATCH} test images; there are ${available}`);
+const modelInputs = sliceTensorMap(allInputs, 0, BATCH);
+const inputTensors = Object.fromEntries(
+  Object.entries(modelInputs).map(([name, tensor]) => [
+    name,
+    new ort.Tensor(tensor.dtype, tensor.data, tensor.dims),
+  ]),
 );
-const inputTensor = new ort.Tensor('float32', inputData, inputDims);
+const fullFeeds = Object.fromEntries(
+  manifest.full.inputs.map(({ name, onnxName }) => [onnxName, inputTensors[name]]),
+);
+
+/**
+ * Runs stage `index` on raw onnxruntime: feeds what it consumes from `carried` (tensors by
+ * name) under its graph names, adds what it produces to `carried`, returns every output.
+ */
+async function runRawStage(session, index, carried, fetches) {
+  const stage = manifest.stages[index];
+  const feeds = Object.fromEntries(stage.consumes.map(({ name, onnxName }) => [onnxName, carried[name]]));
+  const outputs = fetches ? await session.run(feeds, fetches) : await session.run(feeds);
+  for (const { name, onnxName } of stage.produces) carried[name] = outputs[onnxName];
+  return outputs;
+}
+/** Bytes of the tensors stage `index` hands on to later stages (0 for the last stage). */
+const producedBytes = (index, outputs) =>
+  manifest.stages[index].produces.reduce((sum, { onnxName }) => sum + outputs[onnxName].data.byteLength, 0);
 const fileBytes = (name) => new Uint8Array(readFileSync(join(folder, name)));
 const stageBytes = manifest.stages.map((stage) => fileBytes(stage.file));
 const fullBytes = fileBytes(manifest.full.file);
@@ -106,29 +127,26 @@ async function createVariant(variant) {
   if (variant.preallocate) {
     // One run to learn every output's shape, then one buffer per output, reused on every run.
     fetches = [];
-    let input = inputTensor;
+    const carried = { ...inputTensors };
     for (const [index, session] of stages.entries()) {
-      const outputs = await session.run({ [names[index].input]: input });
+      const outputs = await runRawStage(session, index, carried);
       fetches.push(
         Object.fromEntries(
           Object.entries(outputs).map(([name, tensor]) => [
             name,
-            new ort.Tensor('float32', new Float32Array(tensor.data.length), tensor.dims),
+            new ort.Tensor(tensor.type, new tensor.data.constructor(tensor.data.length), tensor.dims),
           ]),
         ),
       );
-      input = outputs[names[index].features];
     }
   }
   return {
-    full: () => full.run({ [fullInput]: inputTensor }),
+    full: () => full.run(fullFeeds),
     chain: async () => {
-      let input = inputTensor;
+      const carried = { ...inputTensors };
       let outputs;
       for (const [index, session] of stages.entries()) {
-        const feeds = { [names[index].input]: input };
-        outputs = fetches ? await session.run(feeds, fetches[index]) : await session.run(feeds);
-        input = outputs[names[index].features];
+        outputs = await runRawStage(session, index, carried, fetches?.[index]);
       }
       return outputs;
     },
@@ -234,15 +252,15 @@ const wall = { full: [], chain: [], stages: profiledStages.map(() => []) };
 const featureBytes = [];
 for (let round = 0; round < PROFILE_ROUNDS + 2; round++) {
   let started = performance.now();
-  await profiledFull.run({ [fullInput]: inputTensor });
+  await profiledFull.run(fullFeeds);
   if (round >= 2) wall.full.push(performance.now() - started);
   started = performance.now();
-  let input = inputTensor;
+  const carried = { ...inputTensors };
   for (const [index, session] of profiledStages.entries()) {
     const stageStarted = performance.now();
-    input = (await session.run({ [names[index].input]: input }))[names[index].features];
+    const outputs = await runRawStage(session, index, carried);
     if (round >= 2) wall.stages[index].push(performance.now() - stageStarted);
-    featureBytes[index] = input ? input.data.byteLength : 0;
+    featureBytes[index] = producedBytes(index, outputs);
   }
   if (round >= 2) wall.chain.push(performance.now() - started);
 }
@@ -300,7 +318,8 @@ const breakdown = [
 
 // Per stage: what its boundary costs — the layout reorders onnxruntime adds at the stage's
 // input and output, its run overhead, and the time outside onnxruntime (the binding copies
-// every output into a new ArrayBuffer), next to the size of the features it hands on.
+// every output into a new ArrayBuffer), next to the size of the tensors it hands on (all of
+// them: "features" is the version 1 name; a multi-scale stage produces several).
 const perStage = stageProfiles.map((profile, index) => {
   const pick = (choose) => medianOf(profile.map(choose));
   const runMs = pick((run) => run.runMs);
@@ -320,9 +339,7 @@ const modelPackage = await openModelPackage(folder);
 const staged = await nodeRuntime.load(modelPackage, { device: 'cpu', threads: THREADS });
 // The model's inputs by name, as the runner passes them; each stage's outputs are carried on
 // (runStage ignores entries a stage does not consume).
-const stageInputs = {
-  [modelPackage.manifest.inputs[0].name]: { dtype: 'float32', data: inputData, dims: inputDims },
-};
+const stageInputs = modelInputs;
 const pceeTimes = await interleaved(
   {
     full: baseline.full,
