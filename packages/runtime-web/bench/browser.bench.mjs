@@ -6,12 +6,17 @@
 // weighed on the validation traces). Prints a table and JSON.
 //
 //   node bench/browser.bench.mjs [--model fmnist-cnn-large] [--policy pcee] [--samples 2000] [--rounds 3]
+//        [--max-drop 0.005] [--delta δ (fixed instead of chosen)] [--batch 1,16]
+//
+// Models and test images come from @pcee/models (PCEE_MODELS_DIR for another export); the
+// page reads every model input by name and the stage bindings from model.json (version 2).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   calibrate,
+  cheapestDeltaForAccuracy,
   evaluateFullModel,
   manifestCosts,
   parseManifest,
@@ -34,12 +39,15 @@ const { values: options } = parseArgs({
     samples: { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '3' },
     'max-drop': { type: 'string', default: '0.005' },
+    delta: { type: 'string' },
+    batch: { type: 'string', default: '1,16' },
   },
 });
 const samples = Number(options.samples);
 const maxDrop = Number(options['max-drop']);
 
-// 1. Choose δ in Node from the shipped traces: the cheapest δ within `maxDrop` of the full model.
+// 1. Choose δ in Node from the shipped validation traces: the cheapest δ within `maxDrop` of the
+// final exit there, over every δ at which the policy can change (the profile's bin accuracies).
 const folder = join(modelsFolder(), options.model);
 const manifest = parseManifest(await readFile(join(folder, 'model.json'), 'utf8'));
 const traces = async (name) => readTraces(new Uint8Array(await readFile(join(folder, name))), name);
@@ -47,12 +55,24 @@ const profile = calibrate(await traces('val.npz'));
 const validationScores = scoreExits(await traces('val.npz'), profile.confidence);
 const costs = manifestCosts(manifest);
 const fullAccuracy = evaluateFullModel(validationScores, costs).accuracy;
-const grid = Array.from({ length: 1001 }, (_, index) => index / 1000);
-const sweep = sweepDeltas(validationScores, profile, options.policy, grid, costs);
-const eligible = sweep.filter((evaluation) => evaluation.accuracy >= fullAccuracy - maxDrop);
-const chosen = eligible.reduce((best, evaluation) =>
-  evaluation.relativeCost < best.relativeCost ? evaluation : best,
-);
+const chosen =
+  options.delta === undefined
+    ? cheapestDeltaForAccuracy(
+        validationScores,
+        profile,
+        options.policy,
+        Math.max(0, fullAccuracy - maxDrop),
+        { costs },
+      )
+    : sweepDeltas(validationScores, profile, options.policy, [Number(options.delta)], costs)[0];
+// Calibrated on these same traces, δ = 1 exits only where every sample was right, so some δ
+// always qualifies for pcee; for pcee-ws or confidence it may not.
+if (!chosen) {
+  console.error(
+    `error: no ${options.policy} δ of ${options.model} is within ${maxDrop} of the final exit on val.npz; raise --max-drop or pass --delta`,
+  );
+  process.exit(1);
+}
 
 // 2. Measure in the page.
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
@@ -68,7 +88,7 @@ try {
     policy: options.policy,
     delta: chosen.delta,
     samples,
-    batchSizes: [1, 16],
+    batchSizes: options.batch.split(',').map(Number),
     rounds: Number(options.rounds),
   });
 } finally {
@@ -78,10 +98,10 @@ try {
 
 const percent = (value) => `${(100 * value).toFixed(2)}%`;
 console.log(
-  `\n${options.model} on wasm in headless Chromium (${measured.hardwareConcurrency} hardware threads), ${samples} test images, ${options.policy} δ=${chosen.delta}`,
+  `\n${options.model} on wasm in headless Chromium (${measured.hardwareConcurrency} hardware threads), ${measured.samples} test images, ${options.policy} δ=${chosen.delta}`,
 );
 console.log(
-  `  δ chosen on val.npz: accuracy there ${percent(chosen.accuracy)} vs full ${percent(fullAccuracy)}, relative cost ${chosen.relativeCost.toFixed(3)} (FLOPs)\n`,
+  `  δ ${options.delta === undefined ? 'chosen' : 'fixed'} on val.npz: accuracy there ${percent(chosen.accuracy)} vs full ${percent(fullAccuracy)}, relative cost ${chosen.relativeCost.toFixed(3)} (FLOPs)\n`,
 );
 console.log(
   '  batch | early exit img/s | full img/s | speedup | EE acc  | full acc | mean exit | fused img/s (×, live) | fused+ img/s (×, live, acc)',
@@ -101,7 +121,7 @@ console.log(
     validationAccuracy: chosen.accuracy,
     fullValidationAccuracy: fullAccuracy,
     relativeCost: chosen.relativeCost,
-    samples,
+    samples: measured.samples,
     hardwareConcurrency: measured.hardwareConcurrency,
     rows: measured.rows,
   }),

@@ -1,18 +1,20 @@
 // The browser benchmark page: early exit vs full.onnx throughput on one device, measured in
 // the page, through `@pcee/runtime-web/wasm`. Driven by browser.bench.mjs.
 import {
+  batchSizeOf,
   calibrate,
   chooseExitDrops,
   compilePolicy,
   manifestCosts,
   measuredExitOverheads,
   planFusion,
-  preprocessInput,
+  predictWithFullModel,
+  preprocessModelInputs,
   readNpz,
   readTraces,
   runEarlyExit,
   scoreExits,
-  sliceRows,
+  sliceTensorMap,
   type ThresholdPolicyName,
 } from '@pcee/core';
 import { FusedRunner, measureExitOverhead } from '@pcee/onnx';
@@ -52,19 +54,18 @@ interface BenchRow {
 
 const runtime = createWebRuntime({ wasmPaths: '/ort/' });
 
-async function runBenchmark(config: BenchConfig): Promise<{ rows: BenchRow[]; hardwareConcurrency: number }> {
+async function runBenchmark(
+  requested: BenchConfig,
+): Promise<{ rows: BenchRow[]; hardwareConcurrency: number; samples: number }> {
   const bytes = async (url: string) => new Uint8Array(await (await fetch(url)).arrayBuffer());
-  const modelPackage = await openModelPackageFromUrl(`/models/${config.model}/`);
+  const modelPackage = await openModelPackageFromUrl(`/models/${requested.model}/`);
   const { manifest } = modelPackage;
   const data = readNpz(await bytes('/data/fashion-mnist-test.npz'));
-  const raw = data.get('x')!;
   const labels = data.get('labels')!.data as ArrayLike<number | bigint>;
-  const perSample = raw.data.length / raw.shape[0]!;
-  const inputs = preprocessInput(manifest.inputs[0]!, {
-    ...raw,
-    shape: [config.samples, ...raw.shape.slice(1)],
-    data: raw.data.subarray(0, config.samples * perSample),
-  } as typeof raw);
+  // Every model input by name (the .npz's `x` for a one-input model), the first `samples` rows.
+  const all = preprocessModelInputs(manifest, data);
+  const config = { ...requested, samples: Math.min(requested.samples, batchSizeOf(all)) };
+  const inputs = sliceTensorMap(all, 0, config.samples);
   const validation = readTraces(await bytes(`/models/${config.model}/val.npz`), 'val.npz');
   const profile = calibrate(validation);
   const policy = compilePolicy(profile, config.policy, config.delta);
@@ -90,17 +91,8 @@ async function runBenchmark(config: BenchConfig): Promise<{ rows: BenchRow[]; ha
     return { seconds: (performance.now() - start) / 1000, prediction: result.prediction, exit: result.exit };
   };
   const fullModel = async (batchSize: number) => {
-    const prediction = new Int32Array(config.samples);
-    const classes = manifest.classes.length;
     const start = performance.now();
-    for (let from = 0; from < config.samples; from += batchSize) {
-      const to = Math.min(from + batchSize, config.samples);
-      const logits = await full.run(sliceRows(inputs, from, to));
-      for (let row = 0; row < to - from; row++) {
-        const slice = logits.data.subarray(row * classes, (row + 1) * classes);
-        prediction[from + row] = slice.indexOf(Math.max(...slice));
-      }
-    }
+    const prediction = await predictWithFullModel(full.run, inputs, batchSize);
     return { seconds: (performance.now() - start) / 1000, prediction };
   };
 
@@ -181,7 +173,7 @@ async function runBenchmark(config: BenchConfig): Promise<{ rows: BenchRow[]; ha
   await staged.dispose();
   await full.dispose();
   await runner.dispose();
-  return { rows, hardwareConcurrency: navigator.hardwareConcurrency };
+  return { rows, hardwareConcurrency: navigator.hardwareConcurrency, samples: config.samples };
 }
 
 function median(values: number[]): number {
