@@ -12,7 +12,8 @@
 //
 // Environment: PCEE_BENCH_MODELS=id,… (default every model), PCEE_BENCH_THREADS (2),
 // PCEE_BENCH_REPETITIONS (5), PCEE_BENCH_SAMPLES=N caps the test images per batch size
-// (default 2048 at batch 64, 512 at batch 1), PCEE_BENCH_ACCURACY_SLACK (0.005), PCEE_BENCH_DELTA=δ fixes δ instead of choosing it.
+// (default 2048 at batch 64, 512 at batch 1), PCEE_BENCH_ACCURACY_SLACK (0.005),
+// PCEE_BENCH_DELTA=δ fixes δ instead of choosing it (e.g. on untrained weights).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
