@@ -25,43 +25,36 @@ from .zoo import MODELS, loss_weights
 
 CHECKPOINT_DIR = os.environ.get('PCEE_CHECKPOINT_DIR', os.path.join(data.PACKAGE_DIR, '.checkpoints'))
 DISTILL_TEMPERATURE = 2.0
-# oneDNN gradients differ from PyTorch's native convolution by float rounding (1e-6 to 1e-4 relative, seen);
-# the fault this guards against gave differences of the order of the gradients themselves.
-ONEDNN_TOLERANCE = 1e-3
+# The fault this guards against gave gradients off by the order of the gradients themselves; float32
+# rounding through these BatchNorm chains gives up to ~3e-3 relative (native convolution, measured).
+ONEDNN_TOLERANCE = 1e-2
 
 
 def onednn_gradient_error(model, images: torch.Tensor, labels: torch.Tensor) -> float:
-    """Largest relative difference between oneDNN's and PyTorch's native parameter gradients on one batch.
+    """Relative error of oneDNN's parameter gradients on one batch against a float64 reference, or inf
+    when two oneDNN backward passes differ.
 
     In Debian's PyTorch 1.13 (oneDNN 2.6.3) the convolution backward pass once returned different weight
     gradients on every call (up to 0.9 apart, on the earlier ViT's four-conv stem with 2 threads), which
-    made training erratic. Native convolution is exact but ~7x slower on these small maps, so each run
-    checks its own model: oneDNN is used only if two oneDNN backward passes both match native.
+    made training erratic. Native convolution is ~7x slower on these small maps, so each run checks its
+    own model: oneDNN is used only if it is deterministic and close to float64 (it is closer than native
+    float32 convolution on the shipped models: 2.8e-4 against 2.1e-3 relative on the large CNN).
     """
     probe = copy.deepcopy(model).train()
 
-    def gradients(onednn: bool):
+    def gradients(module, onednn: bool, x):
         torch.backends.mkldnn.enabled = onednn
-        probe.zero_grad(set_to_none=True)
-        torch.manual_seed(0)
-        sum(F.cross_entropy(l, labels) for l in probe(images)).backward()
-        return [p.grad.clone() for p in probe.parameters() if p.grad is not None]
+        module.zero_grad(set_to_none=True)
+        sum(F.cross_entropy(l, labels) for l in module(x)).backward()
+        return [p.grad.detach().clone().float() for p in module.parameters() if p.grad is not None]
 
-    native = gradients(False)
-    scale = max(g.abs().max().item() for g in native)
-    error = max(max((a - b).abs().max().item() for a, b in zip(gradients(True), native)) for _ in range(2))
+    reference = gradients(copy.deepcopy(probe).double(), False, images.double())
+    first, second = gradients(probe, True, images), gradients(probe, True, images)
     torch.backends.mkldnn.enabled = False
-    return error / scale
-
-
-def evaluate(model, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
-    """Logits of every exit, float32 [N, L, C], with the model in eval mode."""
-    model.eval()
-    outputs = []
-    with torch.no_grad():
-        for start in range(0, len(images), batch_size):
-            outputs.append(torch.stack(model(images[start:start + batch_size]), dim=1))
-    return torch.cat(outputs).numpy()
+    if any(not torch.equal(a, b) for a, b in zip(first, second)):
+        return 1.0  # not deterministic: the fault itself
+    scale = max(g.abs().max().item() for g in reference)
+    return max((a - b).abs().max().item() for a, b in zip(first, reference)) / scale
 
 
 def multi_exit_loss(logits, labels, weights, distill: float, temperature: float = DISTILL_TEMPERATURE):
@@ -138,14 +131,14 @@ def train_one(model_id: str, splits, epochs_override=None, distill=None) -> dict
     probe_y = torch.from_numpy(splits['train'][1][:128])
     onednn_error = onednn_gradient_error(model, probe_x, probe_y)
     torch.backends.mkldnn.enabled = onednn_error <= ONEDNN_TOLERANCE
-    print(model_id, f'oneDNN gradient check: relative difference {onednn_error:.1e} ->',
+    print(model_id, f'oneDNN gradient check: relative error {onednn_error:.1e} against float64 ->',
           'oneDNN on' if torch.backends.mkldnn.enabled else 'native convolution', flush=True)
     wall = run_epochs(model, name, recipe, splits, epochs, optimizer, schedule, generator, history)
     meta = dict(id=model_id, seed=recipe['seed'], epochs=epochs, optimizer=recipe['optimizer'], lr=recipe['lr'],
                 weightDecay=recipe['weight_decay'], batchSize=recipe['batch_size'], schedule='OneCycle (cosine, 15% warm-up)',
                 augmentation='random crop (2 px padding) + horizontal flip', lossWeights=loss_weights(len(model.heads)),
                 clipGradNorm=recipe['clip_grad_norm'], distill=recipe.get('distill', 0.0), distillTemperature=DISTILL_TEMPERATURE,
-                onednn=dict(enabled=bool(torch.backends.mkldnn.enabled), gradientRelativeDifference=float(f'{onednn_error:.2e}')),
+                onednn=dict(enabled=bool(torch.backends.mkldnn.enabled), gradientRelativeError=float(f'{onednn_error:.2e}')),
                 trainingWallSeconds=round(wall, 1),
                 torchThreads=torch.get_num_threads(), history=history)
     save(name, model, meta)
