@@ -57,8 +57,18 @@ def onednn_gradient_error(model, images: torch.Tensor, labels: torch.Tensor) -> 
     return max((a - b).abs().max().item() for a, b in zip(first, reference)) / scale
 
 
+def evaluate(model, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
+    """Logits of every exit, float32 [N, L, C], with the model in eval mode."""
+    model.eval()
+    outputs = []
+    with torch.no_grad():
+        for start in range(0, len(images), batch_size):
+            outputs.append(torch.stack(model(images[start:start + batch_size]), dim=1))
+    return torch.cat(outputs).numpy()
+
+
 def multi_exit_loss(logits, labels, weights, distill: float, temperature: float = DISTILL_TEMPERATURE):
-    """Weighted sum of every exit's cross-entropy; with `distill` > 0, each earlier exit also learns
+    """Sum of every exit's cross-entropy (times its weight); with `distill` > 0, each earlier exit also learns
     the last exit's (detached) softened prediction: + distill * T^2 * KL(last || exit), summed over exits."""
     loss = sum(w * F.cross_entropy(l, labels) for w, l in zip(weights, logits))
     if distill > 0:
