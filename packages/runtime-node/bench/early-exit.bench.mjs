@@ -19,7 +19,6 @@ import { join } from 'node:path';
 import {
   batchSizeOf,
   calibrate,
-  cheapestDeltaForAccuracy,
   compilePolicy,
   evaluateFullModel,
   manifestCosts,
@@ -36,15 +35,13 @@ import {
 } from '@pcee/core';
 import { listModels, modelDir, testInputsPath } from '@pcee/models';
 import { loadFullModel, nodeRuntime, openModelPackage } from '../dist/index.js';
+import { pickDelta } from './pick-delta.mjs';
 
 const THREADS = Number(process.env.PCEE_BENCH_THREADS ?? 2); // this machine has 2 cores
 const REPETITIONS = Number(process.env.PCEE_BENCH_REPETITIONS ?? 5);
 const SAMPLE_CAP = Number(process.env.PCEE_BENCH_SAMPLES ?? Number.POSITIVE_INFINITY);
 // per batch size: enough batches for a stable median
 const SAMPLES = { 64: Math.min(2048, SAMPLE_CAP), 1: Math.min(512, SAMPLE_CAP) };
-const ACCURACY_SLACK = Number(process.env.PCEE_BENCH_ACCURACY_SLACK ?? 0.005);
-// A fixed δ instead of the choice on validation (e.g. to exercise fusion on untrained weights).
-const FIXED_DELTA = process.env.PCEE_BENCH_DELTA ? Number(process.env.PCEE_BENCH_DELTA) : undefined;
 const MODELS = process.env.PCEE_BENCH_MODELS?.split(',') ?? listModels().map((model) => model.id);
 
 const folderOf = modelDir;
@@ -62,26 +59,6 @@ async function median(action) {
   }
   runs.sort((a, b) => a.ms - b.ms);
   return { ms: runs[runs.length >> 1].ms, runs };
-}
-
-/**
- * The cheapest δ within ACCURACY_SLACK of the final exit's accuracy on `scores` (validation),
- * over every δ where the policy can change. Calibrated on these same traces, some δ always
- * qualifies (at δ = 1 only bins that were all right on them exit), so null would be a bug.
- */
-function pickDelta(id, scores, profile, costs) {
-  const full = evaluateFullModel(scores, costs).accuracy;
-  if (FIXED_DELTA !== undefined) {
-    return {
-      validationAccuracyFull: full,
-      choice: sweepDeltas(scores, profile, 'pcee', [FIXED_DELTA], costs)[0],
-    };
-  }
-  const choice = cheapestDeltaForAccuracy(scores, profile, 'pcee', Math.max(0, full - ACCURACY_SLACK), {
-    costs,
-  });
-  if (!choice) throw new Error(`no δ of ${id} reaches ${full - ACCURACY_SLACK} on validation`);
-  return { choice };
 }
 
 async function benchModel(id) {

@@ -26,10 +26,8 @@ import { join } from 'node:path';
 import {
   batchSizeOf,
   calibrate,
-  cheapestDeltaForAccuracy,
   chooseExitDrops,
   compilePolicy,
-  evaluateFullModel,
   fusedExitCosts,
   headOverheads,
   manifestCosts,
@@ -44,20 +42,17 @@ import {
   runEarlyExit,
   scoreExits,
   sliceTensorMap,
-  sweepDeltas,
 } from '@pcee/core';
 import { modelDir, testInputsPath } from '@pcee/models';
 import { FusedRunner, measureExitOverhead } from '@pcee/onnx';
 import { loadFullModel, nodeRuntime, openModelPackage } from '../dist/index.js';
+import { pickDelta } from './pick-delta.mjs';
 
 const THREADS = Number(process.env.PCEE_BENCH_THREADS ?? 2);
 const ROUNDS = Number(process.env.PCEE_BENCH_REPETITIONS ?? 9);
 const SAMPLE_CAP = Number(process.env.PCEE_BENCH_SAMPLES ?? Number.POSITIVE_INFINITY);
 const SAMPLES = { 64: Math.min(2048, SAMPLE_CAP), 1: Math.min(512, SAMPLE_CAP) };
 const TEST_SAMPLES = Number(process.env.PCEE_BENCH_TEST_SAMPLES ?? Number.POSITIVE_INFINITY);
-const ACCURACY_SLACK = Number(process.env.PCEE_BENCH_ACCURACY_SLACK ?? 0.005);
-// A fixed δ instead of the choice on validation (e.g. to exercise fusion on untrained weights).
-const FIXED_DELTA = process.env.PCEE_BENCH_DELTA ? Number(process.env.PCEE_BENCH_DELTA) : undefined;
 const MODELS = (process.env.PCEE_BENCH_MODELS ?? 'fmnist-cnn-large,fmnist-vit-large').split(',');
 
 const rawInputs = readNpz(new Uint8Array(readFileSync(testInputsPath())));
@@ -65,26 +60,6 @@ const labels = Int32Array.from(rawInputs.get('labels').data, Number).subarray(
   0,
   Math.min(TEST_SAMPLES, rawInputs.get('labels').shape[0]),
 );
-
-/**
- * The cheapest δ within ACCURACY_SLACK of the final exit's accuracy on `scores` (validation),
- * over every δ where the policy can change. Calibrated on these same traces, some δ always
- * qualifies (at δ = 1 only bins that were all right on them exit), so null would be a bug.
- */
-function pickDelta(id, scores, profile, costs) {
-  const full = evaluateFullModel(scores, costs).accuracy;
-  if (FIXED_DELTA !== undefined) {
-    return {
-      validationAccuracyFull: full,
-      choice: sweepDeltas(scores, profile, 'pcee', [FIXED_DELTA], costs)[0],
-    };
-  }
-  const choice = cheapestDeltaForAccuracy(scores, profile, 'pcee', Math.max(0, full - ACCURACY_SLACK), {
-    costs,
-  });
-  if (!choice) throw new Error(`no δ of ${id} reaches ${full - ACCURACY_SLACK} on validation`);
-  return { validationAccuracyFull: full, choice };
-}
 
 const accuracyOf = (predictions) =>
   predictions.reduce((sum, p, n) => sum + (p === labels[n] ? 1 : 0), 0) / predictions.length;
