@@ -29,9 +29,9 @@ import {
   evaluateFullModel,
   evaluateOracle,
   evaluatePolicy,
-  InvalidArgumentError,
   manifestCosts,
   modelFingerprint,
+  mostAccurateWithinBudget,
   parseManifest,
   readNpz,
   readTraces,
@@ -39,7 +39,6 @@ import {
   serializeProfile,
   summarizeDiagram,
   sweepDeltas,
-  tuneForBudget,
   writeNpz,
 } from '@pcee/core';
 import { listModels, modelDir, testInputsPath } from '@pcee/models';
@@ -341,7 +340,11 @@ function figures(models) {
     for (const policy of ['pcee', 'pcee-ws']) {
       // δ is chosen on validation traces, as `pcee tune --budget` and `pcee report --compare`
       // choose it; the accuracy reported is on test.
-      const chosen = chooseWithinBudget(big, policy, smallFull.cost);
+      const chosen = mostAccurateWithinBudget(big.valScores, big.profile, {
+        policy,
+        maxMeanCost: smallFull.cost,
+        costs: big.costs,
+      });
       if (!chosen) {
         pairRows.push(
           `| \`${largeId}\` + ${POLICY_LABEL[policy]} | — | no δ fits ${mflops(smallFull.cost)} MFLOPs | | |`,
@@ -404,16 +407,6 @@ function figures(models) {
     );
   }
   log(`figures and tables written (${models.map((m) => m.id).join(', ')})`);
-}
-
-/** The most accurate δ whose mean validation cost fits `maxMeanCost`; null when none does. */
-function chooseWithinBudget(model, policy, maxMeanCost) {
-  try {
-    return tuneForBudget(model.valScores, model.profile, { policy, maxMeanCost, costs: model.costs }).chosen;
-  } catch (error) {
-    if (error instanceof InvalidArgumentError) return null;
-    throw error;
-  }
 }
 
 // ---------------------------------------------------------------------------------------

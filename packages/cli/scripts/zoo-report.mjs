@@ -15,15 +15,14 @@ import {
   evaluateFullModel,
   evaluateOracle,
   evaluatePolicy,
-  InvalidArgumentError,
   manifestCosts,
   modelFingerprint,
+  mostAccurateWithinBudget,
   parseManifest,
   readTraces,
   scoreExits,
   summarizeDiagram,
   sweepDeltas,
-  tuneForBudget,
 } from '@pcee/core';
 import { listModels, modelDir } from '@pcee/models';
 
@@ -180,25 +179,18 @@ function controllability(model, upper) {
 /**
  * The paper's headline for one family, chosen as `pcee report --compare` chooses it: the
  * large model's most accurate δ whose mean VALIDATION cost fits the small model's full cost
- * (`tuneForBudget`, as `pcee tune --budget`), then that δ on the TEST traces.
+ * (`mostAccurateWithinBudget`, the single-δ search of `pcee tune --budget`), then that δ on the TEST traces.
  */
 function headline([small, large]) {
   const budget = small.costs.fullModel;
   const smallFull = evaluateFullModel(small.testScores, small.costs);
   const largeFull = evaluateFullModel(large.testScores, large.costs);
   const oracle = evaluateOracle(large.testScores, large.costs);
-  let chosen = null;
-  if (large.costs.exits[0] <= budget) {
-    try {
-      chosen = tuneForBudget(large.validationScores, large.profile, {
-        policy: 'pcee',
-        maxMeanCost: budget,
-        costs: large.costs,
-      }).chosen;
-    } catch (error) {
-      if (!(error instanceof InvalidArgumentError)) throw error;
-    }
-  }
+  const chosen = mostAccurateWithinBudget(large.validationScores, large.profile, {
+    policy: 'pcee',
+    maxMeanCost: budget,
+    costs: large.costs,
+  });
   let pcee = null;
   if (chosen) {
     const test = evaluatePolicy(

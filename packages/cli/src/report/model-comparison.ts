@@ -4,8 +4,8 @@ import {
   type ExitScores,
   evaluatePolicy,
   InvalidArgumentError,
+  mostAccurateWithinBudget,
   type PolicyEvaluation,
-  tuneForBudget,
 } from '@pcee/core';
 import type { ModelReport } from './report-data.js';
 import { formatDelta, formatFlops, formatPercent, formatPoints } from './report-format.js';
@@ -100,23 +100,19 @@ export function compareModels(first: ComparedModel, second: ComparedModel): Mode
   };
 }
 
-/** `tuneForBudget` on validation, then the same δ on test; null when no δ fits on validation. */
+/** The most accurate δ within budget on validation (as `pcee tune --budget`), then that δ on test; null when none fits. */
 function chooseAtBudget(
   model: ComparedModel,
   validation: ExitScores,
   budget: number,
 ): BudgetOperatingPoint | null {
   const { costs } = model.report;
-  // No δ can be cheaper than stopping every sample at the first exit.
-  if (costs.exits[0]! > budget) return null;
-  let chosen: PolicyEvaluation;
-  try {
-    chosen = tuneForBudget(validation, model.profile, { policy: 'pcee', maxMeanCost: budget, costs }).chosen;
-  } catch (error) {
-    // Its only refusal: no δ fits (samples in empty first-exit bins never exit there).
-    if (error instanceof InvalidArgumentError) return null;
-    throw error;
-  }
+  const chosen = mostAccurateWithinBudget(validation, model.profile, {
+    policy: 'pcee',
+    maxMeanCost: budget,
+    costs,
+  });
+  if (chosen === null) return null;
   const delta = chosen.delta!;
   const test = evaluatePolicy(model.testScores, compilePolicy(model.profile, 'pcee', delta), costs);
   return { delta, validation: chosen, test, overBudgetOnTest: test.meanCost > budget };

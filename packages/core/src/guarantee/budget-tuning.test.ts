@@ -7,7 +7,7 @@ import { PceeError } from '../errors.js';
 import { evaluatePolicy } from '../evaluation.js';
 import { binExitScores, compilePolicy } from '../policy.js';
 import { syntheticTraces } from '../test-support/random-traces.js';
-import { tuneForBudget } from './budget-tuning.js';
+import { mostAccurateWithinBudget, tuneForBudget } from './budget-tuning.js';
 import { parseCostBudget } from './cost-budget.js';
 import { evaluateThresholds, searchExitThresholds } from './per-exit-search.js';
 
@@ -115,5 +115,23 @@ describe('searchExitThresholds', () => {
       const found = searchExitThresholds(data, { candidates, maxMeanCost, start: [0, 0] });
       expect(evaluateThresholds(data, found)).toEqual(optimum);
     }
+  });
+});
+
+describe('mostAccurateWithinBudget', () => {
+  const profile = calibrate(syntheticTraces(3000, 4, 5, 21), { costs: flops });
+  const holdout = scoreExits(syntheticTraces(3000, 4, 5, 22));
+
+  it.each(['pcee', 'confidence'] as const)("is tuneForBudget's single δ (%s)", (policy) => {
+    const maxMeanCost = 0.5 * flops.fullModel;
+    expect(mostAccurateWithinBudget(holdout, profile, { policy, maxMeanCost })).toEqual(
+      tuneForBudget(holdout, profile, { policy, maxMeanCost }).single,
+    );
+  });
+
+  it('is null where tuneForBudget refuses: a budget below the first exit', () => {
+    const maxMeanCost = 0.5 * flops.exits[0]!;
+    expect(mostAccurateWithinBudget(holdout, profile, { maxMeanCost })).toBeNull();
+    expect(() => tuneForBudget(holdout, profile, { maxMeanCost })).toThrow(/no δ of policy pcee fits/);
   });
 });

@@ -52,18 +52,13 @@ export function tuneForBudget(
   const { maxMeanCost } = options;
   const deltas = candidateDeltas(profile, policy);
   const rows = sweepDeltas(holdout, profile, policy, deltas, costs);
-  const within = rows.filter((row) => row.meanCost <= maxMeanCost * (1 + 1e-12));
-  if (within.length === 0) {
+  const single = mostAccurateRowWithin(rows, maxMeanCost);
+  if (single === null) {
     const cheapest = rows.reduce((winner, row) => (row.meanCost < winner.meanCost ? row : winner));
     throw new InvalidArgumentError(
       `no δ of policy ${policy} fits a mean cost of ${Number(maxMeanCost.toPrecision(4))} ${costs.unit}: the cheapest (δ=${cheapest.delta}) costs ${Number(cheapest.meanCost.toPrecision(4))} on the holdout; raise the budget`,
     );
   }
-  const single = within.reduce((winner, row) =>
-    row.accuracy > winner.accuracy || (row.accuracy === winner.accuracy && row.meanCost < winner.meanCost)
-      ? row
-      : winner,
-  );
   if (!options.perExit) return { policy, single, chosen: single };
   const exits = profile.diagrams.length;
   const candidates = profile.diagrams.slice(0, -1).map((diagram) => {
@@ -91,4 +86,40 @@ export function tuneForBudget(
   const exitDeltas = [...thresholds, single.delta!];
   const evaluation = evaluatePolicy(holdout, compilePolicy(profile, policy, exitDeltas), costs);
   return { policy, single, perExit: { exitDeltas, evaluation }, chosen: evaluation, exitDeltas };
+}
+
+/**
+ * The most accurate single δ whose mean cost on `holdout` fits `options.maxMeanCost` (ties:
+ * the cheaper), over every δ where the policy can change; null when no δ fits (e.g. the first
+ * exit alone costs more). `tuneForBudget`'s single-δ search, for callers that compare models
+ * and treat "nothing fits" as an answer rather than a user error.
+ */
+export function mostAccurateWithinBudget(
+  holdout: ExitScores,
+  profile: CalibrationProfile,
+  options: Omit<BudgetTuningOptions, 'perExit'>,
+): PolicyEvaluation | null {
+  const policy = options.policy ?? 'pcee';
+  const rows = sweepDeltas(
+    holdout,
+    profile,
+    policy,
+    candidateDeltas(profile, policy),
+    options.costs ?? profile.costs,
+  );
+  return mostAccurateRowWithin(rows, options.maxMeanCost);
+}
+
+/** The most accurate row whose mean cost fits `maxMeanCost` (ties: the cheaper); null when none. */
+function mostAccurateRowWithin(
+  rows: readonly PolicyEvaluation[],
+  maxMeanCost: number,
+): PolicyEvaluation | null {
+  const within = rows.filter((row) => row.meanCost <= maxMeanCost * (1 + 1e-12));
+  if (within.length === 0) return null;
+  return within.reduce((winner, row) =>
+    row.accuracy > winner.accuracy || (row.accuracy === winner.accuracy && row.meanCost < winner.meanCost)
+      ? row
+      : winner,
+  );
 }
