@@ -146,9 +146,10 @@ def export_one(model_id: str, splits, root: str) -> dict:
 def results_markdown(manifests) -> str:
     """The README results section, generated from the manifests (never typed by hand)."""
     total = sum(m['training']['wallTimeSeconds'] for m in manifests)
-    lanes = {}
+    lanes = {}  # lane -> its models' wall time summed: the lanes run side by side
     for m in manifests:
-        lanes[m['training'].get('lane', 0)] = lanes.get(m['training'].get('lane', 0), 0) + m['training']['wallTimeSeconds']
+        lane = m['training'].get('lane', 0)
+        lanes[lane] = lanes.get(lane, 0) + m['training']['wallTimeSeconds']
     lines = [f"Training wall time of the whole zoo: {max(lanes.values()) / 60:.1f} min on 2 cores, two 1-thread lanes side by side "
              f"({', '.join(f'lane {k}: {v / 60:.1f} min' for k, v in sorted(lanes.items()))}); {total / 60:.1f} min summed over the "
              f"{len(manifests)} models.", '']
