@@ -46,6 +46,10 @@ export interface ServeOptions {
   /** Drift monitor window (samples) and PSI alert threshold. */
   readonly driftWindow?: number;
   readonly driftThreshold?: number;
+  /** Answered samples held for label feedback; the oldest expire beyond it. */
+  readonly feedbackCapacity?: number;
+  /** Labelled samples in the live reliability diagrams (a sliding window). */
+  readonly window?: number;
   /** Longest a SIGTERM drain waits for admitted requests, ms. */
   readonly drainTimeoutMs?: number;
   /** fastify logger option (pino); default off. */
@@ -68,6 +72,8 @@ export const SERVE_DEFAULTS = {
   deltaRange: [0, 1] as readonly [number, number],
   driftWindow: 2000,
   driftThreshold: 0.25,
+  feedbackCapacity: 100_000,
+  window: 20_000,
   drainTimeoutMs: 30_000,
 } as const;
 
@@ -117,6 +123,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           batching: settings.batching,
         },
         drift: { window: settings.driftWindow, threshold: settings.driftThreshold },
+        feedback: { capacity: settings.feedbackCapacity, window: settings.window },
         metrics,
         log: (level, details, message) => log(level, details, message),
       });
@@ -139,6 +146,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       queueDepth: (stage: number) => model.scheduler.queueDepth(stage),
       inFlight: () => model.scheduler.inFlight,
       drift: () => model.drift.snapshot(),
+      liveAccuracy: () => model.feedback.liveAccuracy(),
     })),
   );
   let draining = false;

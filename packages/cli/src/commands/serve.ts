@@ -30,6 +30,8 @@ interface ServeFlags extends ModelFlags {
   allowedPolicies: string;
   deltaRange: string;
   driftWindow: number;
+  feedbackCapacity: number;
+  window: number;
   driftThreshold: number;
   logLevel: string;
 }
@@ -123,6 +125,18 @@ export function registerServe(program: Command, io: CliIo): Command {
       nonNegative('--drift-threshold'),
       SERVE_DEFAULTS.driftThreshold,
     )
+    .option(
+      '--feedback-capacity <samples>',
+      'answered samples held for label feedback (POST /v2/models/{name}/feedback); the oldest expire',
+      positiveInteger('--feedback-capacity'),
+      SERVE_DEFAULTS.feedbackCapacity,
+    )
+    .option(
+      '--window <samples>',
+      'live reliability diagrams (GET /v2/models/{name}/calibration): the most recent labelled samples kept',
+      positiveInteger('--window'),
+      SERVE_DEFAULTS.window,
+    )
     .addOption(
       new Option(
         '--batching <mode>',
@@ -163,6 +177,8 @@ export function registerServe(program: Command, io: CliIo): Command {
       deltaRange,
       driftWindow: flags.driftWindow,
       driftThreshold: flags.driftThreshold,
+      feedbackCapacity: flags.feedbackCapacity,
+      window: flags.window,
       logger: { level: flags.logLevel, stream: { write: (line: string) => io.stdout(line) } },
     });
     // Runs until a signal; a second one gets Node's default (immediate exit).

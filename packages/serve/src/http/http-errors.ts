@@ -56,3 +56,10 @@ export class UnavailableError extends HttpError {
     super(503, 'RUNTIME_FAILURE', message, { retryAfterSeconds });
   }
 }
+
+/** 409: the request conflicts with what the server already holds (feedback sent twice for one request). */
+export class ConflictError extends HttpError {
+  constructor(message: string) {
+    super(409, 'INVALID_ARGUMENT', message);
+  }
+}

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { serializeProfile } from '@pcee/core';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { ServeMetrics } from '../metrics/serve-metrics.js';
 import type { ServedModel } from '../models/served-model.js';
+import { parseFeedbackRequest } from '../oip/feedback-request.js';
 import { defaultOutputs, parseInferRequest, type RequestLimits } from '../oip/infer-request.js';
 import { buildInferResponse } from '../oip/infer-response.js';
 import { modelMetadata } from '../oip/model-metadata.js';
@@ -55,7 +57,7 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply, bodyLimitBytes));
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({
-      error: `no route ${request.method} ${request.url.slice(0, 100)}; the API is /v2/health/{live,ready}, /v2/models/{name}[/ready|/infer] and /metrics`,
+      error: `no route ${request.method} ${request.url.slice(0, 100)}; the API is /v2/health/{live,ready}, /v2/models/{name}[/ready|/infer|/feedback|/calibration] and /metrics`,
     }),
   );
 
@@ -100,7 +102,24 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
       const outcome = await model.infer(parsed);
       reply.header('content-type', 'application/json; charset=utf-8');
       const outputs = parsed.outputs ?? defaultOutputs(outcome.abstain);
-      return buildInferResponse(model.info, parsed.id ?? randomUUID(), outputs, outcome);
+      // Every response carries an id, so its labels can come back through /feedback.
+      const id = parsed.id ?? randomUUID();
+      const { prediction, exit, confidence, abstained } = outcome.result;
+      // Only what feedback needs (not the logits a request may have asked for).
+      model.feedback.record(id, { prediction, exit, confidence, abstained });
+      return buildInferResponse(model.info, id, outputs, outcome);
+    });
+    app.post<{ Params: ModelParams }>(`${prefix}/feedback`, async (request) => {
+      const model = lookUp(request.params.name, request.params.version);
+      const { id, labels } = parseFeedbackRequest(request.body);
+      return { id, labelled: model.feedback.label(id, labels) };
+    });
+    app.get<{ Params: ModelParams }>(`${prefix}/calibration`, async (request, reply) => {
+      const model = lookUp(request.params.name, request.params.version);
+      // The profile's own JSON with one more key: pcee evaluate, report and tune ignore it.
+      const profile = JSON.parse(serializeProfile(model.feedback.liveProfile())) as Record<string, unknown>;
+      reply.header('content-type', 'application/json; charset=utf-8');
+      return { ...profile, operatingPoint: model.feedback.operatingPoint(model.serving) };
     });
   }
 
@@ -113,7 +132,8 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
   // requests are refused, and parsing bodies only to drop them would steal the compute.
   app.addHook('onRequest', async (request) => {
     const name = (request.params as { name?: string } | undefined)?.name;
-    if (request.method !== 'POST' || name === undefined) return;
+    if (request.method !== 'POST' || name === undefined || !request.routeOptions.url?.endsWith('/infer'))
+      return;
     models.get(name)?.scheduler.assertAccepting();
   });
 

@@ -8,6 +8,8 @@ export interface MetricsSource {
   queueDepth(stage: number): number;
   inFlight(): number;
   drift(): DriftSnapshot;
+  /** Live accuracy per exit over the feedback window (NaN where no labelled sample exited), and the window's sample count. */
+  liveAccuracy(): { readonly perExit: Float64Array; readonly samples: number };
 }
 
 /** Latency buckets in seconds: 1 ms to 10 s. */
@@ -36,6 +38,10 @@ export class ServeMetrics {
   readonly computeCost: Counter<'model' | 'unit'>;
   /** What the same samples would have cost on the full model, same unit. */
   readonly fullModelCost: Counter<'model' | 'unit'>;
+  /** Samples that received label feedback. */
+  readonly feedbackSamples: Counter<'model'>;
+  /** Answered samples that left the feedback store before their labels came. */
+  readonly feedbackExpired: Counter<'model'>;
   private sources: readonly MetricsSource[] = [];
 
   constructor() {
@@ -90,6 +96,18 @@ export class ServeMetrics {
       name: 'pcee_full_model_cost_total',
       help: 'What the same samples would have cost on the full model without early exit.',
       labelNames: ['model', 'unit'],
+      registers,
+    });
+    this.feedbackSamples = new Counter({
+      name: 'pcee_feedback_samples_total',
+      help: 'Answered samples whose true label came back through POST /v2/models/{name}/feedback.',
+      labelNames: ['model'],
+      registers,
+    });
+    this.feedbackExpired = new Counter({
+      name: 'pcee_feedback_expired_samples_total',
+      help: 'Answered samples dropped from the feedback store (--feedback-capacity) before their labels came.',
+      labelNames: ['model'],
       registers,
     });
     const sources = () => this.sources;
@@ -182,6 +200,30 @@ export class ServeMetrics {
       collect() {
         this.reset();
         for (const source of sources()) this.set({ model: source.name }, source.drift().samples);
+      },
+    });
+    new Gauge({
+      name: 'pcee_live_accuracy',
+      help: 'Accuracy of the labelled samples that exited at each exit, over the live window (--window).',
+      labelNames: ['model', 'exit'],
+      registers,
+      collect() {
+        this.reset();
+        for (const source of sources()) {
+          source.liveAccuracy().perExit.forEach((accuracy, exit) => {
+            if (!Number.isNaN(accuracy)) this.set({ model: source.name, exit: String(exit) }, accuracy);
+          });
+        }
+      },
+    });
+    new Gauge({
+      name: 'pcee_live_window_samples',
+      help: 'Labelled samples in the live calibration window.',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        this.reset();
+        for (const source of sources()) this.set({ model: source.name }, source.liveAccuracy().samples);
       },
     });
   }

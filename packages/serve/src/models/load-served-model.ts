@@ -14,6 +14,7 @@ import {
 import { loadFullModel, nodeRuntime, openModelPackage } from '@pcee/runtime-node';
 import { DriftMonitor, type DriftOptions } from '../drift/drift-monitor.js';
 import { driftReference } from '../drift/drift-reference.js';
+import { type FeedbackSettings, ModelFeedback } from '../feedback/model-feedback.js';
 import type { ServeMetrics } from '../metrics/serve-metrics.js';
 import type { ServePolicyName } from '../oip/infer-request.js';
 import { type SchedulerOptions, StageScheduler } from '../scheduler/stage-scheduler.js';
@@ -47,6 +48,7 @@ export interface ModelServeSettings {
   readonly load: LoadOptions;
   readonly scheduler: SchedulerOptions;
   readonly drift: Omit<DriftOptions, 'onDrift'>;
+  readonly feedback: FeedbackSettings;
   readonly metrics: ServeMetrics;
   /** Receives drift alerts and notes (a skipped drift reference). */
   readonly log: (level: 'info' | 'warn', details: Record<string, unknown>, message: string) => void;
@@ -112,6 +114,7 @@ export async function loadServedModel(
     serving,
     prepare: (inputs: Parameters<typeof prepareInputs>[1]) => prepareInputs(manifest, inputs),
     drift,
+    feedback: new ModelFeedback(name, source.profile, settings.feedback, settings.metrics),
     metrics: settings.metrics,
   };
   if (baseline) {

@@ -6,6 +6,7 @@ import {
   type Tensor,
 } from '@pcee/core';
 import type { DriftMonitor } from '../drift/drift-monitor.js';
+import type { ModelFeedback } from '../feedback/model-feedback.js';
 import type { ServeMetrics } from '../metrics/serve-metrics.js';
 import type { InferRequest, ServePolicyName } from '../oip/infer-request.js';
 import type { ScheduledResult } from '../scheduler/pending-request.js';
@@ -36,6 +37,8 @@ export interface ServedModelParts<Carried> {
   /** Request tensors (as sent) → what stage 0 takes; throws `InvalidInputError` on bad data. */
   readonly prepare: (inputs: Readonly<Record<string, Tensor>>) => Carried;
   readonly drift: DriftMonitor;
+  /** Label feedback: answers held by request id, and the live reliability diagrams. */
+  readonly feedback: ModelFeedback;
   readonly metrics: ServeMetrics;
   /** Releases the model's sessions. */
   readonly dispose: () => Promise<void>;
@@ -53,6 +56,7 @@ export class ServedModel<Carried = CarriedBatch> {
   readonly serving: ServingPolicy;
   readonly scheduler: StageScheduler<Carried>;
   readonly drift: DriftMonitor;
+  readonly feedback: ModelFeedback;
   private readonly policies = new Map<string, CompiledPolicy>();
 
   constructor(private readonly parts: ServedModelParts<Carried>) {
@@ -60,6 +64,7 @@ export class ServedModel<Carried = CarriedBatch> {
     this.serving = parts.serving;
     this.scheduler = parts.scheduler;
     this.drift = parts.drift;
+    this.feedback = parts.feedback;
     this.compiled(parts.serving.policy, parts.serving.exitDeltas ?? parts.serving.delta);
   }
 

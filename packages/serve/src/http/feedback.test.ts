@@ -1,0 +1,123 @@
+import { parseProfile } from '@pcee/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../serve-server.js';
+import { inferBody, testImages } from '../test-support/bundled-models.js';
+import { outputData, postInfer, startTestServer } from '../test-support/test-server.js';
+
+const ID = 'fmnist-cnn-small';
+const { pixels, labels } = testImages(64);
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startTestServer(ID, { feedbackCapacity: 40, window: 30 });
+});
+afterAll(() => server?.close());
+
+const feedback = async (body: unknown, model = ID) => {
+  const response = await fetch(`${server.url}/v2/models/${model}/feedback`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+};
+const calibration = async () => {
+  const response = await fetch(`${server.url}/v2/models/${ID}/calibration`);
+  return { status: response.status, text: await response.text() };
+};
+const metric = async (name: string) => {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = text.split('\n').find((row) => row.startsWith(`${name}{model="${ID}"}`));
+  return line === undefined ? 0 : Number(line.split(' ').pop());
+};
+
+describe('label feedback', () => {
+  it('echoes the request id, or assigns one', async () => {
+    const given = await postInfer(server, ID, inferBody(pixels, 0, 2, { id: 'client-id-1' }));
+    expect(given.json.id).toBe('client-id-1');
+    const assigned = await postInfer(server, ID, inferBody(pixels, 0, 2));
+    expect(assigned.json.id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('takes labels for an answered request into the live reliability diagrams', async () => {
+    expect(parseProfile((await calibration()).text).samples).toBe(0);
+    const { json } = await postInfer(server, ID, inferBody(pixels, 0, 8, { id: 'eight' }));
+    const answer = await feedback({ id: 'eight', labels: Array.from(labels.subarray(0, 8)) });
+    expect(answer).toEqual({ status: 200, json: { id: 'eight', labelled: 8 } });
+
+    const { status, text } = await calibration();
+    expect(status).toBe(200);
+    const live = parseProfile(text, 'GET /calibration');
+    expect(live.samples).toBe(8);
+    // Each sample counts at the exit it took; the correct ones are those predicted right.
+    const exits = outputData(json, 'exit');
+    const predictions = outputData(json, 'prediction');
+    const counts = live.diagrams.map((diagram) => diagram.count.reduce((sum, value) => sum + value, 0));
+    expect(counts.reduce((sum, value) => sum + value, 0)).toBe(live.samples);
+    const right = predictions.filter((prediction, sample) => prediction === labels[sample]).length;
+    const correct = live.diagrams.reduce(
+      (sum, diagram) => sum + diagram.correct.reduce((a, b) => a + b, 0),
+      0,
+    );
+    expect(correct).toBe(right);
+    expect(Math.max(...exits)).toBeLessThan(live.diagrams.length);
+    const point = (JSON.parse(text) as { operatingPoint: Record<string, unknown> }).operatingPoint;
+    expect(point).toMatchObject({ policy: 'pcee', delta: 0.9, window: 30, feedbackCapacity: 40 });
+    expect(point.profileHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(await metric('pcee_feedback_samples_total')).toBeGreaterThanOrEqual(8);
+  });
+
+  it('keeps only the last --window labelled samples', async () => {
+    for (let round = 0; round < 5; round++) {
+      const id = `window-${round}`;
+      await postInfer(server, ID, inferBody(pixels, 8 * round, 8 * round + 8, { id }));
+      expect(
+        (await feedback({ id, labels: Array.from(labels.subarray(8 * round, 8 * round + 8)) })).status,
+      ).toBe(200);
+    }
+    expect(parseProfile((await calibration()).text).samples).toBe(30);
+    expect(await metric('pcee_live_window_samples')).toBe(30);
+  });
+
+  it.each([
+    ['an unknown id', { id: 'never-sent', labels: [0] }, 404, /unknown or expired/],
+    ['a wrong label count', { id: 'bad', labels: [0] }, 400, /had 2 samples but the feedback has 1 labels/],
+    ['a label out of range', { id: 'bad', labels: [0, 10] }, 400, /not a class index in \[0, 9\]/],
+    ['no labels', { id: 'bad' }, 400, /"labels" must be a non-empty array/],
+    ['no id', { labels: [1, 2] }, 400, /"id" must be a non-empty string/],
+    ['an unknown field', { id: 'bad', labels: [1, 2], extra: 1 }, 400, /unknown feedback field "extra"/],
+  ])('answers %s with %i and one line, and changes nothing', async (_name, body, status, message) => {
+    await postInfer(server, ID, inferBody(pixels, 0, 2, { id: 'bad' }));
+    const before = (await calibration()).text;
+    const answer = await feedback(body);
+    expect(answer.status).toBe(status);
+    expect(String(answer.json.error)).toMatch(message);
+    expect(String(answer.json.error)).not.toContain('\n');
+    expect((await calibration()).text).toBe(before);
+  });
+
+  it('answers feedback twice for one id with 409', async () => {
+    await postInfer(server, ID, inferBody(pixels, 0, 1, { id: 'twice' }));
+    expect((await feedback({ id: 'twice', labels: [0] })).status).toBe(200);
+    const again = await feedback({ id: 'twice', labels: [0] });
+    expect(again.status).toBe(409);
+    expect(String(again.json.error)).toMatch(/already had feedback/);
+  });
+
+  it('expires the oldest answers past --feedback-capacity, and counts them', async () => {
+    const expiredBefore = await metric('pcee_feedback_expired_samples_total');
+    await postInfer(server, ID, inferBody(pixels, 0, 30, { id: 'old' }));
+    await postInfer(server, ID, inferBody(pixels, 0, 30, { id: 'new' }));
+    expect((await feedback({ id: 'old', labels: Array.from(labels.subarray(0, 30)) })).status).toBe(404);
+    expect(await metric('pcee_feedback_expired_samples_total')).toBeGreaterThanOrEqual(expiredBefore + 30);
+    const point = (JSON.parse((await calibration()).text) as { operatingPoint: { feedbackHeld: number } })
+      .operatingPoint;
+    expect(point.feedbackHeld).toBeLessThanOrEqual(40);
+  });
+
+  it('names the served models for an unknown one', async () => {
+    const answer = await feedback({ id: 'x', labels: [0] }, 'nope');
+    expect(answer.status).toBe(404);
+    expect(String(answer.json.error)).toMatch(/the models are: fmnist-cnn-small/);
+  });
+});
