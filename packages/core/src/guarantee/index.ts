@@ -3,6 +3,7 @@
  * tuning (single δ or per exit), abstention, and the content hashes that keep the holdout
  * apart from the calibration data.
  */
+export * from './accuracy-monitor.js';
 export * from './binomial-tail.js';
 export * from './budget-tuning.js';
 export * from './content-hash.js';
