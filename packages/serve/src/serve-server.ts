@@ -50,6 +50,13 @@ export interface ServeOptions {
   readonly feedbackCapacity?: number;
   /** Labelled samples in the live reliability diagrams (a sliding window). */
   readonly window?: number;
+  /**
+   * Accuracy the answered samples must keep (the anytime-valid monitor over label feedback);
+   * default: the target of each profile's tuned guarantee, else no monitor.
+   */
+  readonly targetAccuracy?: number;
+  /** The monitor's false-alarm risk α; default the tuned profile's, else 0.05. */
+  readonly risk?: number;
   /** Longest a SIGTERM drain waits for admitted requests, ms. */
   readonly drainTimeoutMs?: number;
   /** fastify logger option (pino); default off. */
@@ -123,7 +130,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           batching: settings.batching,
         },
         drift: { window: settings.driftWindow, threshold: settings.driftThreshold },
-        feedback: { capacity: settings.feedbackCapacity, window: settings.window },
+        feedback: {
+          capacity: settings.feedbackCapacity,
+          window: settings.window,
+          targetAccuracy: settings.targetAccuracy,
+          risk: settings.risk,
+        },
         metrics,
         log: (level, details, message) => log(level, details, message),
       });
@@ -147,6 +159,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       inFlight: () => model.scheduler.inFlight,
       drift: () => model.drift.snapshot(),
       liveAccuracy: () => model.feedback.liveAccuracy(),
+      monitor: () => model.feedback.monitorStatus(),
     })),
   );
   let draining = false;

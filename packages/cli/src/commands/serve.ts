@@ -32,6 +32,8 @@ interface ServeFlags extends ModelFlags {
   driftWindow: number;
   feedbackCapacity: number;
   window: number;
+  targetAccuracy?: number;
+  risk?: number;
   driftThreshold: number;
   logLevel: string;
 }
@@ -137,6 +139,16 @@ export function registerServe(program: Command, io: CliIo): Command {
       positiveInteger('--window'),
       SERVE_DEFAULTS.window,
     )
+    .option(
+      '--target-accuracy <a>',
+      "accuracy monitor: the accuracy answered samples must keep, in (0, 1), tested on label feedback at every sample (default: the tuned profile's target, else no monitor)",
+      openUnitInterval('--target-accuracy'),
+    )
+    .option(
+      '--risk <α>',
+      "accuracy monitor: chance of a false alarm over the whole run, in (0, 1) (default: the tuned profile's, else 0.05)",
+      openUnitInterval('--risk'),
+    )
     .addOption(
       new Option(
         '--batching <mode>',
@@ -179,6 +191,8 @@ export function registerServe(program: Command, io: CliIo): Command {
       driftThreshold: flags.driftThreshold,
       feedbackCapacity: flags.feedbackCapacity,
       window: flags.window,
+      targetAccuracy: flags.targetAccuracy,
+      risk: flags.risk,
       logger: { level: flags.logLevel, stream: { write: (line: string) => io.stdout(line) } },
     });
     // Runs until a signal; a second one gets Node's default (immediate exit).
@@ -201,6 +215,16 @@ function port(value: string): number {
     throw new CommanderInvalidArgument(`--port must be an integer in [0, 65535], got "${value}"`);
   }
   return parsed;
+}
+
+function openUnitInterval(name: string): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!(parsed > 0 && parsed < 1)) {
+      throw new CommanderInvalidArgument(`${name} must be a number in (0, 1), got "${value}"`);
+    }
+    return parsed;
+  };
 }
 
 function nonNegative(name: string): (value: string) => number {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type CalibrationProfile, serializeProfile } from '@pcee/core';
+import { AccuracyMonitor, type CalibrationProfile, serializeProfile } from '@pcee/core';
 import type { ServeMetrics } from '../metrics/serve-metrics.js';
 import type { ServingPolicy } from '../models/serving-policy.js';
 import { FeedbackStore, type ServedAnswers } from './feedback-store.js';
@@ -11,7 +11,35 @@ export interface FeedbackSettings {
   readonly capacity: number;
   /** Labelled samples in the live reliability diagrams (`--window`), ≥ 1. */
   readonly window: number;
+  /**
+   * The accuracy the answered samples must keep, and the risk of a false alarm: turns on the
+   * anytime-valid monitor (`AccuracyMonitor`) over the labelled, answered samples.
+   */
+  readonly monitor?: { readonly targetAccuracy: number; readonly risk: number };
+  /** Called once when the monitor finds evidence that accuracy fell below the target. */
+  readonly onViolation?: (status: ActiveMonitorStatus) => void;
 }
+
+/** The monitor's state when it runs. */
+export type ActiveMonitorStatus = Exclude<MonitorStatus, { readonly state: 'off' }>;
+
+/** The accuracy monitor's state as the server reports it. */
+export type MonitorStatus =
+  | { readonly state: 'off' }
+  | {
+      readonly state: 'ok' | 'violated';
+      readonly targetAccuracy: number;
+      readonly risk: number;
+      /** Labelled answered samples tested (abstentions are not answers). */
+      readonly samples: number;
+      /** Their accuracy; null before the first. */
+      readonly accuracy: number | null;
+      /** ln of the betting wealth, and ln(1/α) where it fires. */
+      readonly logWealth: number;
+      readonly threshold: number;
+      /** Labelled answered samples at firing, or null. */
+      readonly firedAt: number | null;
+    };
 
 /** The operating point `GET /v2/models/{name}/calibration` reports beside the live diagrams. */
 export interface LiveOperatingPoint {
@@ -28,6 +56,7 @@ export interface LiveOperatingPoint {
   /** Answered samples waiting for labels now, and the store's capacity. */
   readonly feedbackHeld: number;
   readonly feedbackCapacity: number;
+  readonly monitor: MonitorStatus;
 }
 
 /**
@@ -39,6 +68,7 @@ export class ModelFeedback {
   private readonly store: FeedbackStore;
   private readonly accuracy: LiveReliability;
   private readonly profileHash: string;
+  private readonly monitor: AccuracyMonitor | undefined;
 
   constructor(
     private readonly modelName: string,
@@ -53,6 +83,7 @@ export class ModelFeedback {
       profile.diagrams.map((diagram) => diagram.edges),
       settings.window,
     );
+    this.monitor = settings.monitor && new AccuracyMonitor(settings.monitor);
     this.profileHash = createHash('sha256').update(serializeProfile(profile)).digest('hex');
   }
 
@@ -69,13 +100,15 @@ export class ModelFeedback {
    */
   label(id: string, labels: readonly number[]): number {
     const answers = this.store.label(id, labels, this.profile.model.classes);
+    const wasViolated = this.monitor?.state().violated ?? false;
     for (let sample = 0; sample < labels.length; sample++) {
-      this.accuracy.add(
-        answers.exit[sample]!,
-        answers.confidence[sample]!,
-        answers.prediction[sample] === labels[sample],
-      );
+      const correct = answers.prediction[sample] === labels[sample];
+      this.accuracy.add(answers.exit[sample]!, answers.confidence[sample]!, correct);
+      // The promise is about answered samples: an abstention is no answer.
+      if (answers.abstained[sample] !== 1) this.monitor?.observe(correct);
     }
+    const status = this.monitorStatus();
+    if (!wasViolated && status.state === 'violated') this.settings.onViolation?.(status);
     this.metrics.feedbackSamples.inc({ model: this.modelName }, labels.length);
     return labels.length;
   }
@@ -112,6 +145,22 @@ export class ModelFeedback {
       windowSamples: this.accuracy.samples,
       feedbackHeld: this.store.size,
       feedbackCapacity: this.store.capacity,
+      monitor: this.monitorStatus(),
+    };
+  }
+
+  /** The accuracy monitor's state: off without a target. */
+  monitorStatus(): MonitorStatus {
+    if (!this.monitor || !this.settings.monitor) return { state: 'off' };
+    const state = this.monitor.state();
+    return {
+      state: state.violated ? 'violated' : 'ok',
+      ...this.settings.monitor,
+      samples: state.samples,
+      accuracy: state.samples > 0 ? state.accuracy : null,
+      logWealth: state.logWealth,
+      threshold: state.threshold,
+      firedAt: state.firedAt,
     };
   }
 }

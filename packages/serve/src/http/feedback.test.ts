@@ -121,3 +121,70 @@ describe('label feedback', () => {
     expect(String(answer.json.error)).toMatch(/the models are: fmnist-cnn-small/);
   });
 });
+
+describe('accuracy monitor on label feedback', () => {
+  const { pixels: images, labels: truth } = testImages(1024);
+  let monitored: RunningServer;
+  const warnings: string[] = [];
+  beforeAll(async () => {
+    monitored = await startTestServer(ID, {
+      targetAccuracy: 0.99,
+      risk: 0.05,
+      logger: { level: 'warn', stream: { write: (line: string) => warnings.push(line) } },
+    });
+  });
+  afterAll(() => monitored?.close());
+  const status = async () =>
+    (
+      (await (await fetch(`${monitored.url}/v2/models/${ID}/calibration`)).json()) as {
+        operatingPoint: { monitor: Record<string, unknown> };
+      }
+    ).operatingPoint.monitor;
+  const send = async (
+    id: string,
+    from: number,
+    to: number,
+    labelsOf: (json: Record<string, unknown>) => number[],
+  ) => {
+    const { json } = await postInfer(monitored, ID, inferBody(images, from, to, { id }));
+    const response = await fetch(`${monitored.url}/v2/models/${ID}/feedback`, {
+      method: 'POST',
+      body: JSON.stringify({ id, labels: labelsOf(json) }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(response.status).toBe(200);
+  };
+
+  it('is off without a target', async () => {
+    const response = await fetch(`${server.url}/v2/models/${ID}/calibration`);
+    expect(
+      ((await response.json()) as { operatingPoint: { monitor: unknown } }).operatingPoint.monitor,
+    ).toEqual({
+      state: 'off',
+    });
+  });
+
+  it('stays quiet while every answer is right', async () => {
+    for (let batch = 0; batch < 4; batch++) {
+      await send(`right-${batch}`, batch * 64, batch * 64 + 64, (json) => outputData(json, 'prediction'));
+    }
+    expect(await status()).toMatchObject({ state: 'ok', samples: 256, accuracy: 1, targetAccuracy: 0.99 });
+  });
+
+  it('fires, logs one line and sets the gauge once the true labels show accuracy below the target', async () => {
+    for (let batch = 4; batch < 16; batch++) {
+      await send(`true-${batch}`, batch * 64, batch * 64 + 64, () =>
+        Array.from(truth.subarray(batch * 64, batch * 64 + 64)),
+      );
+    }
+    const monitor = await status();
+    expect(monitor.state).toBe('violated');
+    expect(monitor.firedAt).toBeGreaterThan(256);
+    expect(monitor.logWealth as number).toBeGreaterThanOrEqual(Math.log(1 / 0.05));
+    const fired = warnings.filter((line) => line.includes('accuracy monitor'));
+    expect(fired).toHaveLength(1);
+    expect(fired[0]).toMatch(/below the target 0.99/);
+    const metrics = await (await fetch(`${monitored.url}/metrics`)).text();
+    expect(metrics).toContain(`pcee_accuracy_monitor_violated{model="${ID}"} 1`);
+  });
+});

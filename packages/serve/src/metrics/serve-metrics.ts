@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DriftSnapshot } from '../drift/drift-monitor.js';
+import type { MonitorStatus } from '../feedback/model-feedback.js';
 
 /** What the metrics read from each served model when Prometheus scrapes. */
 export interface MetricsSource {
@@ -10,6 +11,7 @@ export interface MetricsSource {
   drift(): DriftSnapshot;
   /** Live accuracy per exit over the feedback window (NaN where no labelled sample exited), and the window's sample count. */
   liveAccuracy(): { readonly perExit: Float64Array; readonly samples: number };
+  monitor(): MonitorStatus;
 }
 
 /** Latency buckets in seconds: 1 ms to 10 s. */
@@ -213,6 +215,32 @@ export class ServeMetrics {
           source.liveAccuracy().perExit.forEach((accuracy, exit) => {
             if (!Number.isNaN(accuracy)) this.set({ model: source.name, exit: String(exit) }, accuracy);
           });
+        }
+      },
+    });
+    new Gauge({
+      name: 'pcee_accuracy_monitor_violated',
+      help: 'Accuracy monitor (--target-accuracy): 1 once the labelled answered samples show, at level --risk, accuracy below the target; 0 while not.',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        this.reset();
+        for (const source of sources()) {
+          const status = source.monitor();
+          if (status.state !== 'off') this.set({ model: source.name }, status.state === 'violated' ? 1 : 0);
+        }
+      },
+    });
+    new Gauge({
+      name: 'pcee_accuracy_monitor_log_wealth',
+      help: 'Accuracy monitor: ln of the betting wealth against "accuracy ≥ target"; it fires at ln(1/risk).',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        this.reset();
+        for (const source of sources()) {
+          const status = source.monitor();
+          if (status.state !== 'off') this.set({ model: source.name }, status.logWealth);
         }
       },
     });

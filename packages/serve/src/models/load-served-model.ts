@@ -48,7 +48,11 @@ export interface ModelServeSettings {
   readonly load: LoadOptions;
   readonly scheduler: SchedulerOptions;
   readonly drift: Omit<DriftOptions, 'onDrift'>;
-  readonly feedback: FeedbackSettings;
+  readonly feedback: Omit<FeedbackSettings, 'monitor' | 'onViolation'> & {
+    /** Overrides the tuned profile's target (see `resolveMonitor`). */
+    readonly targetAccuracy?: number;
+    readonly risk?: number;
+  };
   readonly metrics: ServeMetrics;
   /** Receives drift alerts and notes (a skipped drift reference). */
   readonly log: (level: 'info' | 'warn', details: Record<string, unknown>, message: string) => void;
@@ -114,7 +118,21 @@ export async function loadServedModel(
     serving,
     prepare: (inputs: Parameters<typeof prepareInputs>[1]) => prepareInputs(manifest, inputs),
     drift,
-    feedback: new ModelFeedback(name, source.profile, settings.feedback, settings.metrics),
+    feedback: new ModelFeedback(
+      name,
+      source.profile,
+      {
+        ...settings.feedback,
+        monitor: resolveMonitor(source.profile, settings.feedback),
+        onViolation: (status) =>
+          settings.log(
+            'warn',
+            { model: name, monitor: status },
+            `accuracy monitor: the labelled answers of model "${name}" show accuracy below the target ${status.targetAccuracy} (risk ${status.risk}, after ${status.samples} labelled answers); the promise no longer holds: recalibrate on recent labelled data (GET /v2/models/${name}/calibration)`,
+          ),
+      },
+      settings.metrics,
+    ),
     metrics: settings.metrics,
   };
   if (baseline) {
@@ -131,6 +149,20 @@ export async function loadServedModel(
     scheduler: new StageScheduler(stagedPipeline(staged), settings.scheduler, observe),
     dispose: () => staged.dispose(),
   });
+}
+
+/**
+ * The monitor's target and risk: the options where given, else the profile's tuned guarantee
+ * (`pcee tune --target-accuracy`), else none (no monitor).
+ */
+function resolveMonitor(
+  profile: CalibrationProfile,
+  options: { readonly targetAccuracy?: number; readonly risk?: number },
+): FeedbackSettings['monitor'] {
+  const guarantee = profile.tuned?.guarantee;
+  const targetAccuracy = options.targetAccuracy ?? guarantee?.targetAccuracy;
+  if (targetAccuracy === undefined) return undefined;
+  return { targetAccuracy, risk: options.risk ?? guarantee?.risk ?? 0.05 };
 }
 
 async function readReference(
