@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AccuracyMonitor, type CalibrationProfile, serializeProfile } from '@pcee/core';
+import { AccuracyMonitor, type CalibrationProfile, serializeProfile, summarizeDiagram } from '@pcee/core';
 import type { ServeMetrics } from '../metrics/serve-metrics.js';
 import type { ServingPolicy } from '../models/serving-policy.js';
 import { FeedbackStore, type ServedAnswers } from './feedback-store.js';
@@ -100,7 +100,7 @@ export class ModelFeedback {
    */
   label(id: string, labels: readonly number[]): number {
     const answers = this.store.label(id, labels, this.profile.model.classes);
-    const wasViolated = this.monitor?.state().violated ?? false;
+    const wasViolated = this.monitor?.violated ?? false;
     for (let sample = 0; sample < labels.length; sample++) {
       const correct = answers.prediction[sample] === labels[sample];
       this.accuracy.add(answers.exit[sample]!, answers.confidence[sample]!, correct);
@@ -127,8 +127,8 @@ export class ModelFeedback {
   /** Live accuracy per exit over the window (NaN where no labelled sample exited) and the window's size. */
   liveAccuracy(): { perExit: Float64Array; samples: number } {
     const perExit = Float64Array.from(this.accuracy.diagrams(), (diagram) => {
-      const count = diagram.count.reduce((sum, value) => sum + value, 0);
-      return count > 0 ? diagram.correct.reduce((sum, value) => sum + value, 0) / count : Number.NaN;
+      const summary = summarizeDiagram(diagram);
+      return summary.samples > 0 ? summary.accuracy : Number.NaN;
     });
     return { perExit, samples: this.accuracy.samples };
   }
@@ -151,11 +151,12 @@ export class ModelFeedback {
 
   /** The accuracy monitor's state: off without a target. */
   monitorStatus(): MonitorStatus {
-    if (!this.monitor || !this.settings.monitor) return { state: 'off' };
+    if (!this.monitor) return { state: 'off' };
     const state = this.monitor.state();
     return {
       state: state.violated ? 'violated' : 'ok',
-      ...this.settings.monitor,
+      targetAccuracy: this.monitor.targetAccuracy,
+      risk: this.monitor.risk,
       samples: state.samples,
       accuracy: state.samples > 0 ? state.accuracy : null,
       logWealth: state.logWealth,

@@ -113,6 +113,21 @@ export class ServeMetrics {
       registers,
     });
     const sources = () => this.sources;
+    /** A gauge with one value per model, read at scrape time; undefined leaves the model out. */
+    const perModel = (name: string, help: string, value: (source: MetricsSource) => number | undefined) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['model'],
+        registers,
+        collect() {
+          this.reset();
+          for (const source of sources()) {
+            const current = value(source);
+            if (current !== undefined) this.set({ model: source.name }, current);
+          }
+        },
+      });
     const { computeCost, fullModelCost } = this;
     new Gauge({
       name: 'pcee_compute_saved_ratio',
@@ -145,16 +160,11 @@ export class ServeMetrics {
         }
       },
     });
-    new Gauge({
-      name: 'pcee_in_flight_samples',
-      help: 'Samples admitted and not yet answered (queued or running).',
-      labelNames: ['model'],
-      registers,
-      collect() {
-        this.reset();
-        for (const source of sources()) this.set({ model: source.name }, source.inFlight());
-      },
-    });
+    perModel(
+      'pcee_in_flight_samples',
+      'Samples admitted and not yet answered (queued or running).',
+      (source) => source.inFlight(),
+    );
     new Gauge({
       name: 'pcee_drift_psi',
       help: 'Population stability index vs calibration over the sliding window (signal: first_confidence, exit_share, exit_confidence); above 0.25 is a significant shift.',
@@ -194,16 +204,11 @@ export class ServeMetrics {
         }
       },
     });
-    new Gauge({
-      name: 'pcee_drift_window_samples',
-      help: 'Samples in the drift monitor window.',
-      labelNames: ['model'],
-      registers,
-      collect() {
-        this.reset();
-        for (const source of sources()) this.set({ model: source.name }, source.drift().samples);
-      },
-    });
+    perModel(
+      'pcee_drift_window_samples',
+      'Samples in the drift monitor window.',
+      (source) => source.drift().samples,
+    );
     new Gauge({
       name: 'pcee_live_accuracy',
       help: 'Accuracy of the labelled samples that exited at each exit, over the live window (--window).',
@@ -218,42 +223,27 @@ export class ServeMetrics {
         }
       },
     });
-    new Gauge({
-      name: 'pcee_accuracy_monitor_violated',
-      help: 'Accuracy monitor (--target-accuracy): 1 once the labelled answered samples show, at level --risk, accuracy below the target; 0 while not.',
-      labelNames: ['model'],
-      registers,
-      collect() {
-        this.reset();
-        for (const source of sources()) {
-          const status = source.monitor();
-          if (status.state !== 'off') this.set({ model: source.name }, status.state === 'violated' ? 1 : 0);
-        }
+    perModel(
+      'pcee_accuracy_monitor_violated',
+      'Accuracy monitor (--target-accuracy): 1 once the labelled answered samples show, at level --risk, accuracy below the target; 0 while not.',
+      (source) => {
+        const status = source.monitor();
+        return status.state === 'off' ? undefined : status.state === 'violated' ? 1 : 0;
       },
-    });
-    new Gauge({
-      name: 'pcee_accuracy_monitor_log_wealth',
-      help: 'Accuracy monitor: ln of the betting wealth against "accuracy ≥ target"; it fires at ln(1/risk).',
-      labelNames: ['model'],
-      registers,
-      collect() {
-        this.reset();
-        for (const source of sources()) {
-          const status = source.monitor();
-          if (status.state !== 'off') this.set({ model: source.name }, status.logWealth);
-        }
+    );
+    perModel(
+      'pcee_accuracy_monitor_log_wealth',
+      'Accuracy monitor: ln of the betting wealth against "accuracy ≥ target"; it fires at ln(1/risk).',
+      (source) => {
+        const status = source.monitor();
+        return status.state === 'off' ? undefined : status.logWealth;
       },
-    });
-    new Gauge({
-      name: 'pcee_live_window_samples',
-      help: 'Labelled samples in the live calibration window.',
-      labelNames: ['model'],
-      registers,
-      collect() {
-        this.reset();
-        for (const source of sources()) this.set({ model: source.name }, source.liveAccuracy().samples);
-      },
-    });
+    );
+    perModel(
+      'pcee_live_window_samples',
+      'Labelled samples in the live calibration window.',
+      (source) => source.liveAccuracy().samples,
+    );
   }
 
   /** The models whose queues, in-flight counts and drift the gauges read. */
