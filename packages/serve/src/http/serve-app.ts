@@ -39,7 +39,9 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
     bodyLimit: bodyLimitBytes,
     // Per-request lines would dominate the log under load; the onResponse hook logs at debug.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Our routes refuse with "the server is shutting down…" while draining; fastify's own closing
+    // 503 ("Service Unavailable") would race with them for keep-alive requests during close.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
   // Plain JSON.parse: the body is only read field by field (unknown keys, `__proto__`
