@@ -1,7 +1,9 @@
 /**
  * `@pcee/serve`: an early-exit inference server on the Open Inference Protocol v2 (REST):
  * per-stage dynamic batching (samples that continue from different requests share the next
- * stage's batch), bounded queues, Prometheus metrics and a calibration drift monitor.
+ * stage's batch), bounded queues, Prometheus metrics, a calibration drift monitor, label
+ * feedback with live reliability diagrams, audit sampling, and an anytime-valid accuracy
+ * monitor whose violations switch the model to a safe mode and recalibrate it.
  *
  * @packageDocumentation
  */
@@ -13,6 +15,18 @@ export {
 } from './drift/drift-monitor.js';
 export { type DriftReference, driftReference } from './drift/drift-reference.js';
 export { populationStabilityIndex } from './drift/population-stability.js';
+export {
+  recalibrateOnWindow,
+  type WindowRecalibration,
+  type WindowRecalibrationOptions,
+} from './feedback/recalibrate-on-window.js';
+export {
+  type ServingMode,
+  VIOLATION_ACTIONS,
+  type ViolationAction,
+  ViolationResponse,
+  type ViolationResponseStatus,
+} from './feedback/violation-response.js';
 export {
   BadRequestError,
   HttpError,
@@ -26,7 +40,7 @@ export { ServeMetrics } from './metrics/serve-metrics.js';
 export { loadServedModel, type ModelServeSettings, type ModelSource } from './models/load-served-model.js';
 export { pairProfiles } from './models/pair-profiles.js';
 export { type ProfileFile, readProfileFile } from './models/profile-file.js';
-export { type InferOutcome, ServedModel } from './models/served-model.js';
+export { type InferOutcome, ServedModel, type ServedModelGuard } from './models/served-model.js';
 export type { ServedInputSpec, ServedModelInfo } from './models/served-model-info.js';
 export {
   compileServing,

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type LoadOptions } from '@pcee/core';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { VIOLATION_ACTIONS, type ViolationAction } from './feedback/violation-response.js';
 import { UnavailableError } from './http/http-errors.js';
 import { createServeApp } from './http/serve-app.js';
 import { ServeMetrics } from './metrics/serve-metrics.js';
@@ -57,6 +58,14 @@ export interface ServeOptions {
   readonly targetAccuracy?: number;
   /** The monitor's false-alarm risk α; default the tuned profile's, else 0.05. */
   readonly risk?: number;
+  /** Share of samples, in [0, 1], run to the final exit to audit the early exits (label-free consistency). */
+  readonly auditRate?: number;
+  /** What a fired accuracy monitor does; default `recalibrate`. */
+  readonly onViolation?: ViolationAction;
+  /** Labelled traces a recalibration uses: half to calibrate, half to certify. */
+  readonly recalibrationSamples?: number;
+  /** Seed of the audit draw (default: the clock). */
+  readonly seed?: number;
   /** Longest a SIGTERM drain waits for admitted requests, ms. */
   readonly drainTimeoutMs?: number;
   /** fastify logger option (pino); default off. */
@@ -81,6 +90,9 @@ export const SERVE_DEFAULTS = {
   driftThreshold: 0.25,
   feedbackCapacity: 100_000,
   window: 20_000,
+  auditRate: 0,
+  onViolation: 'recalibrate' as ViolationAction,
+  recalibrationSamples: 2000,
   drainTimeoutMs: 30_000,
 } as const;
 
@@ -109,6 +121,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       `--max-request-samples (${settings.maxRequestSamples}) is over --max-queue (${settings.maxQueue}): such a request could never be admitted; lower it or raise --max-queue`,
     );
   }
+  checkGuardSettings(settings);
   if (options.models.length === 0)
     throw new InvalidArgumentError('no model to serve; give at least one model folder');
   const metrics = new ServeMetrics();
@@ -136,6 +149,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           targetAccuracy: settings.targetAccuracy,
           risk: settings.risk,
         },
+        guard: {
+          auditRate: settings.auditRate,
+          onViolation: settings.onViolation,
+          recalibrationSamples: settings.recalibrationSamples,
+          seed: settings.seed,
+        },
         metrics,
         log: (level, details, message) => log(level, details, message),
       });
@@ -160,6 +179,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       drift: () => model.drift.snapshot(),
       liveAccuracy: () => model.feedback.liveAccuracy(),
       monitor: () => model.feedback.monitorStatus(),
+      guard: () => model.guardStatus(),
     })),
   );
   let draining = false;
@@ -230,6 +250,29 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     return closing;
   };
   return { url: `http://${host}:${port}`, app, models, close };
+}
+
+/** Refuses an audit rate, violation action or recalibration size out of range, naming the flag. */
+function checkGuardSettings(settings: {
+  auditRate: number;
+  onViolation: ViolationAction;
+  recalibrationSamples: number;
+}): void {
+  if (!(settings.auditRate >= 0 && settings.auditRate <= 1)) {
+    throw new InvalidArgumentError(
+      `--audit-rate must be a share in [0, 1], got ${settings.auditRate}; e.g. 0.05 audits one sample in 20`,
+    );
+  }
+  if (!VIOLATION_ACTIONS.includes(settings.onViolation)) {
+    throw new InvalidArgumentError(
+      `--on-violation must be one of ${VIOLATION_ACTIONS.join(', ')}, got "${settings.onViolation}"`,
+    );
+  }
+  if (!Number.isInteger(settings.recalibrationSamples) || settings.recalibrationSamples < 100) {
+    throw new InvalidArgumentError(
+      `--recalibration-samples must be an integer ≥ 100 (half calibrates, half certifies), got ${settings.recalibrationSamples}; e.g. 2000`,
+    );
+  }
 }
 
 /** Resolves true when all settle within `milliseconds`, false on timeout. */

@@ -6,6 +6,8 @@ import {
   SERVE_DEFAULTS,
   type ServePolicyName,
   startServer,
+  VIOLATION_ACTIONS,
+  type ViolationAction,
 } from '@pcee/serve';
 import { type Command, InvalidArgumentError as CommanderInvalidArgument, Option } from 'commander';
 import type { CliIo } from '../cli-io.js';
@@ -34,6 +36,9 @@ interface ServeFlags extends ModelFlags {
   window: number;
   targetAccuracy?: number;
   risk?: number;
+  auditRate: number;
+  onViolation: ViolationAction;
+  recalibrationSamples: number;
   driftThreshold: number;
   logLevel: string;
 }
@@ -149,6 +154,26 @@ export function registerServe(program: Command, io: CliIo): Command {
       "accuracy monitor: chance of a false alarm over the whole run, in (0, 1) (default: the tuned profile's, else 0.05)",
       openUnitInterval('--risk'),
     )
+    .option(
+      '--audit-rate <share>',
+      'share of samples in [0, 1] run to the final exit whatever δ says (answered as usual) to record how often each exit agrees with the final one: a label-free consistency diagram',
+      unitInterval('--audit-rate'),
+      SERVE_DEFAULTS.auditRate,
+    )
+    .addOption(
+      new Option(
+        '--on-violation <action>',
+        'when the accuracy monitor fires: recalibrate (answer from the final exit, then re-certify δ on the labelled samples that follow and swap it in), abstain (answer "abstain" until a policy with abstention is re-certified), full (answer from the final exit from then on), alert (log and metrics only)',
+      )
+        .choices([...VIOLATION_ACTIONS])
+        .default(SERVE_DEFAULTS.onViolation),
+    )
+    .option(
+      '--recalibration-samples <samples>',
+      'labelled samples a recalibration uses after a violation: half calibrates, half certifies (Learn-then-Test)',
+      positiveInteger('--recalibration-samples'),
+      SERVE_DEFAULTS.recalibrationSamples,
+    )
     .addOption(
       new Option(
         '--batching <mode>',
@@ -193,6 +218,9 @@ export function registerServe(program: Command, io: CliIo): Command {
       window: flags.window,
       targetAccuracy: flags.targetAccuracy,
       risk: flags.risk,
+      auditRate: flags.auditRate,
+      onViolation: flags.onViolation,
+      recalibrationSamples: flags.recalibrationSamples,
       logger: { level: flags.logLevel, stream: { write: (line: string) => io.stdout(line) } },
     });
     // Runs until a signal; a second one gets Node's default (immediate exit).
@@ -222,6 +250,16 @@ function openUnitInterval(name: string): (value: string) => number {
     const parsed = Number(value);
     if (!(parsed > 0 && parsed < 1)) {
       throw new CommanderInvalidArgument(`${name} must be a number in (0, 1), got "${value}"`);
+    }
+    return parsed;
+  };
+}
+
+function unitInterval(name: string): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!(parsed >= 0 && parsed <= 1)) {
+      throw new CommanderInvalidArgument(`${name} must be a number in [0, 1], got "${value}"`);
     }
     return parsed;
   };

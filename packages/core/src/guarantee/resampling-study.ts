@@ -6,7 +6,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { PolicyEvaluation } from '../evaluation.js';
 import type { ThresholdPolicyName } from '../policy.js';
 import { buildReliabilityDiagrams } from '../reliability-diagram.js';
-import { seededRandom } from '../seeded-random.js';
+import { seededRandom, shuffleInPlace } from '../seeded-random.js';
 import type { Traces } from '../traces.js';
 import { answeredAccuracy, certifyEvaluations, tuningCandidates } from './learn-then-test.js';
 
@@ -103,7 +103,7 @@ export function resampleGuarantee(traces: Traces, options: ResamplingOptions): R
     priced: 0,
   }));
   for (let split = 0; split < splits; split++) {
-    shuffle(order, random);
+    shuffleInPlace(order, random);
     const calibration = subsetScores(all, order.subarray(0, calibrationSize));
     const holdout = subsetScores(all, order.subarray(calibrationSize, calibrationSize + holdoutSize));
     const test = subsetScores(all, order.subarray(calibrationSize + holdoutSize));
@@ -209,14 +209,4 @@ export function subsetScores(scores: ExitScores, samples: Int32Array): ExitScore
     }
   }
   return { samples: samples.length, exits, confidence, prediction, correct };
-}
-
-/** Fisher–Yates shuffle in place. */
-function shuffle(order: Int32Array, random: () => number): void {
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const swap = order[i]!;
-    order[i] = order[j]!;
-    order[j] = swap;
-  }
 }

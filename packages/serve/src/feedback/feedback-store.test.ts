@@ -6,6 +6,7 @@ const answers = (samples: number, prediction = 0): ServedAnswers => ({
   exit: new Int32Array(samples),
   confidence: new Float64Array(samples).fill(0.9),
   abstained: new Uint8Array(samples),
+  epoch: 0,
 });
 
 describe('FeedbackStore', () => {

@@ -10,6 +10,14 @@ export interface ServedAnswers {
   readonly confidence: Float64Array;
   /** 1 where the sample was answered "abstain". */
   readonly abstained: Uint8Array;
+  /** The operating point's epoch when answered (see `ModelFeedback.restart`). */
+  readonly epoch: number;
+  /**
+   * Logits `[samples, exits, classes]` at every exit, where `traced` is 1: samples that ran to
+   * the final exit (audited, or served in a safe mode after a violation).
+   */
+  readonly trace?: Float32Array;
+  readonly traced?: Uint8Array;
 }
 
 interface HeldAnswers {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { AccuracyMonitor, type CalibrationProfile, serializeProfile, summarizeDiagram } from '@pcee/core';
 import type { ServeMetrics } from '../metrics/serve-metrics.js';
 import type { ServingPolicy } from '../models/serving-policy.js';
+import { addConsistency } from './consistency.js';
 import { FeedbackStore, type ServedAnswers } from './feedback-store.js';
 import { LiveReliability } from './live-reliability.js';
 
@@ -16,8 +17,14 @@ export interface FeedbackSettings {
    * anytime-valid monitor (`AccuracyMonitor`) over the labelled, answered samples.
    */
   readonly monitor?: { readonly targetAccuracy: number; readonly risk: number };
-  /** Called once when the monitor finds evidence that accuracy fell below the target. */
-  readonly onViolation?: (status: ActiveMonitorStatus) => void;
+}
+
+/** What the feedback loop tells the model it watches. */
+export interface FeedbackListener {
+  /** The monitor found evidence that accuracy fell below the target (once per epoch). */
+  violated(status: ActiveMonitorStatus): void;
+  /** A labelled sample of the current epoch that ran to the final exit: its logits at every exit from `offset`. */
+  labelledTrace(trace: Float32Array, offset: number, label: number): void;
 }
 
 /** The monitor's state when it runs. */
@@ -49,6 +56,10 @@ export interface LiveOperatingPoint {
   readonly abstain: boolean;
   /** sha256 (hex) of the profile the server decides with, as `pcee calibrate` serialises it. */
   readonly profileHash: string;
+  /** Where the profile came from: loaded at start, or rebuilt from labelled traces while serving. */
+  readonly profileSource: 'loaded' | 'recalibrated';
+  /** Operating points served since start, counting from 0 (each switch starts a new window and monitor). */
+  readonly epoch: number;
   /** `--window`: labelled samples the live diagrams hold at most. */
   readonly window: number;
   /** Labelled samples in the live diagrams now. */
@@ -62,34 +73,79 @@ export interface LiveOperatingPoint {
 /**
  * One model's label feedback loop: answers wait in a bounded store under their request id;
  * labels that come back feed live reliability diagrams (the accuracy, per exit and bin, of
- * the samples that exited there) over the most recent labelled samples.
+ * the samples that exited there) over the most recent labelled samples, and the accuracy
+ * monitor. Traced samples (audited, or served in a safe mode) also feed a label-free
+ * consistency diagram (agreement of each exit with the final one).
+ *
+ * Each change of operating point starts an epoch (`restart`): a new window, consistency
+ * diagram and monitor, since the old ones describe decisions no longer made. Labels of
+ * answers from an earlier epoch are counted but feed nothing.
  */
 export class ModelFeedback {
   private readonly store: FeedbackStore;
-  private readonly accuracy: LiveReliability;
-  private readonly profileHash: string;
-  private readonly monitor: AccuracyMonitor | undefined;
+  private profile: CalibrationProfile;
+  private profileSource: 'loaded' | 'recalibrated' = 'loaded';
+  private accuracy!: LiveReliability;
+  private consistency!: LiveReliability;
+  private profileHash!: string;
+  private monitor: AccuracyMonitor | undefined;
+  private epochValue = -1;
+  private listener: FeedbackListener | undefined;
 
   constructor(
     private readonly modelName: string,
-    private readonly profile: CalibrationProfile,
+    profile: CalibrationProfile,
     private readonly settings: FeedbackSettings,
     private readonly metrics: ServeMetrics,
   ) {
     this.store = new FeedbackStore(settings.capacity, (samples) =>
       metrics.feedbackExpired.inc({ model: modelName }, samples),
     );
-    this.accuracy = new LiveReliability(
-      profile.diagrams.map((diagram) => diagram.edges),
-      settings.window,
-    );
-    this.monitor = settings.monitor && new AccuracyMonitor(settings.monitor);
-    this.profileHash = createHash('sha256').update(serializeProfile(profile)).digest('hex');
+    this.profile = profile;
+    this.restart();
   }
 
-  /** Keeps what one request was answered, until its labels come or it expires. */
+  /** The current operating point's epoch: answers record it, labels of other epochs feed nothing. */
+  get epoch(): number {
+    return this.epochValue;
+  }
+
+  /** Tells `listener` of violations and of labelled traces. */
+  listen(listener: FeedbackListener): void {
+    this.listener = listener;
+  }
+
+  /**
+   * Starts a new epoch, after the model changed how it answers: fresh live diagrams and
+   * monitor, and, with a recalibrated `profile`, that profile's edges and hash.
+   */
+  restart(profile?: CalibrationProfile): void {
+    if (profile) {
+      this.profile = profile;
+      this.profileSource = 'recalibrated';
+    }
+    const edges = this.profile.diagrams.map((diagram) => diagram.edges);
+    this.accuracy = new LiveReliability(edges, this.settings.window);
+    this.consistency = new LiveReliability(edges, this.settings.window);
+    this.monitor = this.settings.monitor && new AccuracyMonitor(this.settings.monitor);
+    this.profileHash = createHash('sha256').update(serializeProfile(this.profile)).digest('hex');
+    this.epochValue++;
+  }
+
+  /** Keeps what one request was answered, until its labels come or it expires; traced samples feed the consistency diagram now. */
   record(id: string, answers: ServedAnswers): void {
     this.store.record(id, answers);
+    if (answers.trace && answers.traced && answers.epoch === this.epochValue) {
+      const { exits, classes } = this.profile.model;
+      addConsistency(
+        this.consistency,
+        answers.trace,
+        answers.traced,
+        exits,
+        classes,
+        this.profile.confidence,
+      );
+    }
   }
 
   /**
@@ -99,17 +155,27 @@ export class ModelFeedback {
    * @throws the store's 404, 400 and 409 errors; nothing changes then.
    */
   label(id: string, labels: readonly number[]): number {
-    const answers = this.store.label(id, labels, this.profile.model.classes);
-    const wasViolated = this.monitor?.violated ?? false;
+    const { exits, classes } = this.profile.model;
+    const answers = this.store.label(id, labels, classes);
+    this.metrics.feedbackSamples.inc({ model: this.modelName }, labels.length);
+    if (answers.epoch !== this.epochValue) return labels.length;
+    const monitor = this.monitor;
+    const wasViolated = monitor?.violated ?? false;
     for (let sample = 0; sample < labels.length; sample++) {
+      // A recalibration triggered by this request's traces ends the epoch its answers belong to.
+      if (answers.epoch !== this.epochValue) break;
       const correct = answers.prediction[sample] === labels[sample];
       this.accuracy.add(answers.exit[sample]!, answers.confidence[sample]!, correct);
       // The promise is about answered samples: an abstention is no answer.
-      if (answers.abstained[sample] !== 1) this.monitor?.observe(correct);
+      if (answers.abstained[sample] !== 1) monitor?.observe(correct);
+      if (answers.traced?.[sample] === 1) {
+        this.listener?.labelledTrace(answers.trace!, sample * exits * classes, labels[sample]!);
+      }
     }
+    // The listener may have started a new epoch (a recalibration): this monitor is then retired.
     const status = this.monitorStatus();
-    if (!wasViolated && status.state === 'violated') this.settings.onViolation?.(status);
-    this.metrics.feedbackSamples.inc({ model: this.modelName }, labels.length);
+    if (monitor === this.monitor && !wasViolated && status.state === 'violated')
+      this.listener?.violated(status);
     return labels.length;
   }
 
@@ -120,8 +186,20 @@ export class ModelFeedback {
    * exited there: a sample's accuracy at exits it did not reach is never observed.
    */
   liveProfile(): CalibrationProfile {
+    return this.windowProfile(this.accuracy);
+  }
+
+  /**
+   * The audit's consistency diagrams in the same format: per exit and bin, how often that
+   * exit's prediction agreed with the final exit's, over the latest traced samples (no labels needed).
+   */
+  consistencyProfile(): CalibrationProfile {
+    return this.windowProfile(this.consistency);
+  }
+
+  private windowProfile(window: LiveReliability): CalibrationProfile {
     const { tuned: _tuned, calibrationData: _calibrationData, ...base } = this.profile;
-    return { ...base, samples: this.accuracy.samples, diagrams: this.accuracy.diagrams() };
+    return { ...base, samples: window.samples, diagrams: window.diagrams() };
   }
 
   /** Live accuracy per exit over the window (NaN where no labelled sample exited) and the window's size. */
@@ -141,6 +219,8 @@ export class ModelFeedback {
       ...(serving.exitDeltas ? { exitDeltas: serving.exitDeltas } : {}),
       abstain: serving.abstain,
       profileHash: this.profileHash,
+      profileSource: this.profileSource,
+      epoch: this.epochValue,
       window: this.settings.window,
       windowSamples: this.accuracy.samples,
       feedbackHeld: this.store.size,

@@ -106,9 +106,7 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
       const outputs = parsed.outputs ?? defaultOutputs(outcome.abstain);
       // Every response carries an id, so its labels can come back through /feedback.
       const id = parsed.id ?? randomUUID();
-      const { prediction, exit, confidence, abstained } = outcome.result;
-      // Only what feedback needs (not the logits a request may have asked for).
-      model.feedback.record(id, { prediction, exit, confidence, abstained });
+      model.recordAnswers(id, outcome);
       return buildInferResponse(model.info, id, outputs, outcome);
     });
     app.post<{ Params: ModelParams }>(`${prefix}/feedback`, async (request) => {
@@ -121,7 +119,11 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
       // The profile's own JSON with one more key: pcee evaluate, report and tune ignore it.
       const profile = JSON.parse(serializeProfile(model.feedback.liveProfile())) as Record<string, unknown>;
       reply.header('content-type', 'application/json; charset=utf-8');
-      return { ...profile, operatingPoint: model.feedback.operatingPoint(model.serving) };
+      return {
+        ...profile,
+        operatingPoint: { ...model.feedback.operatingPoint(model.serving), guard: model.guardStatus() },
+        consistency: JSON.parse(serializeProfile(model.feedback.consistencyProfile())),
+      };
     });
   }
 

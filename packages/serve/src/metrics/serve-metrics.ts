@@ -1,6 +1,10 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DriftSnapshot } from '../drift/drift-monitor.js';
 import type { MonitorStatus } from '../feedback/model-feedback.js';
+import type { ServingMode, ViolationResponseStatus } from '../feedback/violation-response.js';
+
+/** `pcee_serving_mode` values. */
+const SERVING_MODE_CODES: Readonly<Record<ServingMode, number>> = { policy: 0, 'final-exit': 1, abstain: 2 };
 
 /** What the metrics read from each served model when Prometheus scrapes. */
 export interface MetricsSource {
@@ -12,6 +16,8 @@ export interface MetricsSource {
   /** Live accuracy per exit over the feedback window (NaN where no labelled sample exited), and the window's sample count. */
   liveAccuracy(): { readonly perExit: Float64Array; readonly samples: number };
   monitor(): MonitorStatus;
+  /** The response to accuracy violations: serving mode, recalibrations, reachability. */
+  guard(): ViolationResponseStatus;
 }
 
 /** Latency buckets in seconds: 1 ms to 10 s. */
@@ -238,6 +244,26 @@ export class ServeMetrics {
         const status = source.monitor();
         return status.state === 'off' ? undefined : status.logWealth;
       },
+    );
+    perModel(
+      'pcee_serving_mode',
+      'How samples are answered: 0 by the policy (loaded or recalibrated), 1 from the final exit, 2 "abstain" (safe modes after an accuracy violation, --on-violation).',
+      (source) => SERVING_MODE_CODES[source.guard().mode],
+    );
+    perModel(
+      'pcee_recalibrations',
+      'Policies re-certified on labelled traces and swapped in while serving.',
+      (source) => source.guard().recalibrations,
+    );
+    perModel(
+      'pcee_target_unreachable',
+      '1 when the last recalibration could not certify the target on the live window (nor the final exit reach it): the target is out of reach for the data served now.',
+      (source) => (source.guard().unreachable ? 1 : 0),
+    );
+    perModel(
+      'pcee_recalibration_window_samples',
+      'Labelled traces collected towards the next recalibration.',
+      (source) => source.guard().samples,
     );
     perModel(
       'pcee_live_window_samples',

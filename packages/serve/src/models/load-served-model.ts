@@ -19,7 +19,7 @@ import type { ServeMetrics } from '../metrics/serve-metrics.js';
 import type { ServePolicyName } from '../oip/infer-request.js';
 import { type SchedulerOptions, StageScheduler } from '../scheduler/stage-scheduler.js';
 import { fullModelPipeline, prepareInputs, servedInputs, stagedPipeline } from './model-pipeline.js';
-import { ServedModel } from './served-model.js';
+import { ServedModel, type ServedModelGuard } from './served-model.js';
 import { compileServing, resolveServingPolicy } from './serving-policy.js';
 
 /** One model to serve: its package folder and calibration profile. */
@@ -48,13 +48,15 @@ export interface ModelServeSettings {
   readonly load: LoadOptions;
   readonly scheduler: SchedulerOptions;
   readonly drift: Omit<DriftOptions, 'onDrift'>;
-  readonly feedback: Omit<FeedbackSettings, 'monitor' | 'onViolation'> & {
+  readonly feedback: Omit<FeedbackSettings, 'monitor'> & {
     /** Overrides the tuned profile's target (see `resolveMonitor`). */
     readonly targetAccuracy?: number;
     readonly risk?: number;
   };
+  /** Audit sampling and what a fired accuracy monitor does. */
+  readonly guard: ServedModelGuard;
   readonly metrics: ServeMetrics;
-  /** Receives drift alerts and notes (a skipped drift reference). */
+  /** Receives drift and accuracy alerts, recalibrations and notes (a skipped drift reference). */
   readonly log: (level: 'info' | 'warn', details: Record<string, unknown>, message: string) => void;
 }
 
@@ -124,16 +126,12 @@ export async function loadServedModel(
       {
         ...settings.feedback,
         monitor: resolveMonitor(source.profile, settings.feedback),
-        onViolation: (status) =>
-          settings.log(
-            'warn',
-            { model: name, monitor: status },
-            `accuracy monitor: the labelled answers of model "${name}" show accuracy below the target ${status.targetAccuracy} (risk ${status.risk}, after ${status.samples} labelled answers); the promise no longer holds: recalibrate on recent labelled data (GET /v2/models/${name}/calibration)`,
-          ),
       },
       settings.metrics,
     ),
     metrics: settings.metrics,
+    guard: settings.guard,
+    log: settings.log,
   };
   if (baseline) {
     const full = await loadFullModel(modelPackage, settings.load);

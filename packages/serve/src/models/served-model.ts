@@ -3,14 +3,22 @@ import {
   type CompiledPolicy,
   compilePolicy,
   type ExitCosts,
+  seededRandom,
   type Tensor,
 } from '@pcee/core';
 import type { DriftMonitor } from '../drift/drift-monitor.js';
-import type { ModelFeedback } from '../feedback/model-feedback.js';
+import type { ActiveMonitorStatus, ModelFeedback } from '../feedback/model-feedback.js';
+import {
+  type ServingMode,
+  type ViolationAction,
+  ViolationResponse,
+  type ViolationResponseStatus,
+} from '../feedback/violation-response.js';
 import type { ServeMetrics } from '../metrics/serve-metrics.js';
 import type { InferRequest, ServePolicyName } from '../oip/infer-request.js';
 import type { ScheduledResult } from '../scheduler/pending-request.js';
 import type { StageScheduler } from '../scheduler/stage-scheduler.js';
+import { finalExitPolicy } from './fallback-policy.js';
 import type { CarriedBatch } from './model-pipeline.js';
 import type { ServedModelInfo } from './served-model-info.js';
 import type { ServingPolicy } from './serving-policy.js';
@@ -25,6 +33,22 @@ export interface InferOutcome {
   readonly abstain: boolean;
   /** Mean cost of the exits taken / full-model cost (1 for the baseline). */
   readonly relativeCost: number;
+  /** How the model answered: by its policy, or in a safe mode after an accuracy violation. */
+  readonly mode: ServingMode;
+  /** The operating point's epoch (see `ModelFeedback.restart`). */
+  readonly epoch: number;
+}
+
+/** How a served model watches its promise: audit sampling and the response to a violation. */
+export interface ServedModelGuard {
+  /** Share of samples, in [0, 1], run to the final exit to audit the early exits' consistency. */
+  readonly auditRate: number;
+  /** What a fired accuracy monitor does (`--on-violation`). */
+  readonly onViolation: ViolationAction;
+  /** Labelled traces a recalibration uses (`--recalibration-samples`). */
+  readonly recalibrationSamples: number;
+  /** Seed of the audit draw. */
+  readonly seed?: number;
 }
 
 /** Everything a served model is made of (see `loadServedModel`). */
@@ -40,8 +64,22 @@ export interface ServedModelParts<Carried> {
   /** Label feedback: answers held by request id, and the live reliability diagrams. */
   readonly feedback: ModelFeedback;
   readonly metrics: ServeMetrics;
+  readonly guard: ServedModelGuard;
+  readonly log: (level: 'info' | 'warn', details: Record<string, unknown>, message: string) => void;
   /** Releases the model's sessions. */
   readonly dispose: () => Promise<void>;
+}
+
+/** What the model answers with now; replaced whole, so a request sees one consistent point. */
+interface OperatingPoint {
+  readonly profile: CalibrationProfile;
+  readonly serving: ServingPolicy;
+  readonly mode: ServingMode;
+  readonly epoch: number;
+  /** Compiled policies of this profile, by policy and thresholds. */
+  readonly policies: Map<string, CompiledPolicy>;
+  /** In a safe mode: the policy every sample is decided with. */
+  readonly fallback?: CompiledPolicy;
 }
 
 /** Compiled policies kept per model: requests may pick any δ, so the cache is bounded. */
@@ -49,51 +87,116 @@ const POLICY_CACHE_SIZE = 64;
 
 /**
  * A model being served: turns validated requests into scheduled work, keeps the policy
- * cache, and accounts exits, compute and drift.
+ * cache, accounts exits, compute and drift, and keeps its promise: it audits a share of
+ * samples, and when the accuracy monitor fires it switches to a safe mode and recalibrates
+ * (see `ViolationResponse`). The operating point is swapped atomically: a request is decided
+ * wholly by the point in force when it was admitted, and none is failed or reordered.
  */
 export class ServedModel<Carried = CarriedBatch> {
   readonly info: ServedModelInfo;
-  readonly serving: ServingPolicy;
   readonly scheduler: StageScheduler<Carried>;
   readonly drift: DriftMonitor;
   readonly feedback: ModelFeedback;
-  private readonly policies = new Map<string, CompiledPolicy>();
+  private readonly response: ViolationResponse;
+  private readonly audit: () => number;
+  private point: OperatingPoint;
 
   constructor(private readonly parts: ServedModelParts<Carried>) {
     this.info = parts.info;
-    this.serving = parts.serving;
     this.scheduler = parts.scheduler;
     this.drift = parts.drift;
     this.feedback = parts.feedback;
+    this.audit = seededRandom(parts.guard.seed ?? Date.now());
+    this.point = {
+      profile: parts.profile,
+      serving: parts.serving,
+      mode: 'policy',
+      epoch: parts.feedback.epoch,
+      policies: new Map(),
+    };
     this.compiled(parts.serving.policy, parts.serving.exitDeltas ?? parts.serving.delta);
+    // Without a monitor nothing fires, so the target given here is never used.
+    const monitor = parts.feedback.monitorStatus();
+    this.response = new ViolationResponse(
+      {
+        action: parts.guard.onViolation,
+        samples: parts.guard.recalibrationSamples,
+        policy: parts.serving.policy,
+        targetAccuracy: monitor.state === 'off' ? 1 : monitor.targetAccuracy,
+        risk: monitor.state === 'off' ? 0.05 : monitor.risk,
+        profile: parts.profile,
+      },
+      {
+        switchTo: (mode, profile) => this.switchTo(mode, profile),
+        log: (level, details, message) => parts.log(level, { model: this.info.name, ...details }, message),
+      },
+    );
+    parts.feedback.listen({
+      violated: (status) => this.violated(status),
+      labelledTrace: (trace, offset, label) => this.response.addLabelledTrace(trace, offset, label),
+    });
+  }
+
+  /** How the model is served when a request sets nothing (the latest recalibrated point, once there is one). */
+  get serving(): ServingPolicy {
+    return this.point.serving;
+  }
+
+  /** How samples are answered now, and the state of the violation response. */
+  guardStatus(): ViolationResponseStatus & { readonly auditRate: number } {
+    return { ...this.response.status(), auditRate: this.parts.guard.auditRate };
   }
 
   /** Runs a validated request through the stages; rejects with 429/503 `HttpError`s on overload. */
   async infer(request: InferRequest): Promise<InferOutcome> {
-    const { serving } = this;
+    const point = this.point;
+    const { serving } = point;
     const policy = request.policy ?? serving.policy;
-    // A request's own δ replaces per-exit thresholds too.
-    const thresholds = request.delta ?? serving.exitDeltas ?? serving.delta;
-    const abstain = request.abstain ?? serving.abstain;
-    const compiled = this.compiled(policy, thresholds);
+    // A request's own δ replaces per-exit thresholds too; in a safe mode the server decides alone.
+    const compiled =
+      point.fallback ?? this.compiled(policy, request.delta ?? serving.exitDeltas ?? serving.delta);
+    const abstain =
+      point.mode === 'abstain' || (point.mode === 'policy' && (request.abstain ?? serving.abstain));
     const input = this.parts.prepare(request.inputs);
+    const samples = this.scheduler.rows(input);
+    const trace = this.traceFlags(point.mode, samples);
     const result = await this.scheduler.submit(input, {
       policy: compiled,
-      measure: this.parts.profile.confidence,
+      measure: point.profile.confidence,
       wantLogits: request.outputs?.includes('logits') ?? false,
       abstain,
+      ...(trace ? { trace } : {}),
     });
     // Only samples decided as the server decides by default are comparable with the drift reference.
     const asDefault =
-      request.policy === undefined && request.delta === undefined && request.abstain === undefined;
+      point.mode === 'policy' &&
+      request.policy === undefined &&
+      request.delta === undefined &&
+      request.abstain === undefined;
     return {
       result,
-      policy,
+      policy: point.fallback ? serving.policy : policy,
       delta: compiled.delta,
       ...(compiled.exitDeltas ? { exitDeltas: compiled.exitDeltas } : {}),
       abstain,
       relativeCost: this.account(result, asDefault),
+      mode: point.mode,
+      epoch: point.epoch,
     };
+  }
+
+  /** Keeps a request's answers (and traces) under its id, for the labels `POST /feedback` brings. */
+  recordAnswers(id: string, outcome: InferOutcome): void {
+    // Only what feedback needs (not the logits a request may have asked for).
+    const { prediction, exit, confidence, abstained, trace, traced } = outcome.result;
+    this.feedback.record(id, {
+      prediction,
+      exit,
+      confidence,
+      abstained,
+      epoch: outcome.epoch,
+      ...(trace && traced ? { trace, traced } : {}),
+    });
   }
 
   /** Releases the model's sessions (after the scheduler is idle). */
@@ -101,17 +204,74 @@ export class ServedModel<Carried = CarriedBatch> {
     return this.parts.dispose();
   }
 
+  /** Which samples run to the final exit: all in a safe mode (to recalibrate on), else an audit draw. */
+  private traceFlags(mode: ServingMode, samples: number): Uint8Array | undefined {
+    if (this.info.baseline) return undefined;
+    if (mode !== 'policy') return new Uint8Array(samples).fill(1);
+    const rate = this.parts.guard.auditRate;
+    if (rate <= 0) return undefined;
+    const flags = Uint8Array.from({ length: samples }, () => (this.audit() < rate ? 1 : 0));
+    return flags.includes(1) ? flags : undefined;
+  }
+
+  private violated(status: ActiveMonitorStatus): void {
+    const { name } = this.info;
+    const { onViolation } = this.parts.guard;
+    const what =
+      this.point.mode === 'policy'
+        ? {
+            recalibrate: `answering from the final exit until a policy is re-certified on ${this.parts.guard.recalibrationSamples} labelled samples`,
+            abstain: `answering "abstain" until a policy with abstention is re-certified on ${this.parts.guard.recalibrationSamples} labelled samples`,
+            full: 'answering from the final exit from now on',
+            alert:
+              'alert only (--on-violation alert): recalibrate on recent labelled data (GET /v2/models/{name}/calibration)',
+          }[onViolation]
+        : 'even the final exit answers below the target on the data served now';
+    this.parts.log(
+      'warn',
+      { model: name, monitor: status, onViolation, mode: this.point.mode },
+      `accuracy monitor: the labelled answers of model "${name}" show accuracy below the target ${status.targetAccuracy} (risk ${status.risk}, after ${status.samples} labelled answers); ${what}`,
+    );
+    this.response.violated();
+  }
+
+  /** Swaps the operating point: a safe mode over the current profile, or a recalibrated profile's tuned point. */
+  private switchTo(mode: ServingMode, profile?: CalibrationProfile): void {
+    const current = this.point;
+    const nextProfile = profile ?? current.profile;
+    const serving: ServingPolicy = profile?.tuned
+      ? {
+          policy: current.serving.policy,
+          delta: profile.tuned.delta!,
+          abstain: profile.tuned.abstain,
+          source: 'recalibrated',
+        }
+      : current.serving;
+    this.feedback.restart(profile);
+    const policies = profile ? new Map<string, CompiledPolicy>() : current.policies;
+    const base = compilePolicy(nextProfile, serving.policy, serving.exitDeltas ?? serving.delta);
+    this.point = {
+      profile: nextProfile,
+      serving,
+      mode,
+      epoch: this.feedback.epoch,
+      policies,
+      ...(mode === 'policy' ? {} : { fallback: finalExitPolicy(base, mode === 'final-exit') }),
+    };
+  }
+
   private compiled(policy: ServePolicyName, thresholds: number | readonly number[]): CompiledPolicy {
+    const { policies, profile } = this.point;
     const key = `${policy}:${thresholds}`;
-    let compiled = this.policies.get(key);
+    let compiled = policies.get(key);
     if (compiled) {
       // Refresh its place: the Map's insertion order is the eviction order.
-      this.policies.delete(key);
+      policies.delete(key);
     } else {
-      compiled = compilePolicy(this.parts.profile, policy, thresholds);
-      if (this.policies.size >= POLICY_CACHE_SIZE) this.policies.delete(this.policies.keys().next().value!);
+      compiled = compilePolicy(profile, policy, thresholds);
+      if (policies.size >= POLICY_CACHE_SIZE) policies.delete(policies.keys().next().value!);
     }
-    this.policies.set(key, compiled);
+    policies.set(key, compiled);
     return compiled;
   }
 
@@ -120,9 +280,13 @@ export class ServedModel<Carried = CarriedBatch> {
     const { costs, metrics, info } = this.parts;
     const perExit = new Float64Array(info.exits);
     let cost = 0;
-    for (const exit of result.exit) {
+    for (let sample = 0; sample < result.exit.length; sample++) {
+      const exit = result.exit[sample]!;
       perExit[exit]++;
-      cost += info.baseline ? costs.fullModel : costs.exits[exit]!;
+      // A traced sample ran every stage, whatever exit answered it.
+      cost += info.baseline
+        ? costs.fullModel
+        : costs.exits[result.traced?.[sample] === 1 ? info.exits - 1 : exit]!;
     }
     perExit.forEach((count, exit) => {
       if (count > 0) metrics.samples.inc({ model: info.name, exit: String(exit) }, count);

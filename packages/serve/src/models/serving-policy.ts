@@ -15,8 +15,11 @@ export interface ServingPolicy {
   readonly exitDeltas?: readonly number[];
   /** Answer "abstain" for samples that reach the last exit in a bin below δ. */
   readonly abstain: boolean;
-  /** Whether it came from the options or from the profile's tuned operating point. */
-  readonly source: 'options' | 'tuned profile';
+  /**
+   * Whether it came from the options, from the profile's tuned operating point, or from a
+   * recalibration on labelled traces while serving.
+   */
+  readonly source: 'options' | 'tuned profile' | 'recalibrated';
 }
 
 /** What the operator set (CLI flags); everything optional. */

@@ -14,6 +14,8 @@ const OUTCOME = {
   policy: 'pcee' as const,
   delta: 0.9,
   abstain: false,
+  mode: 'policy' as const,
+  epoch: 0,
   relativeCost: 0.5,
   result: {
     prediction: Int32Array.from([1, 0]),

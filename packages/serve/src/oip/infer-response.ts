@@ -8,7 +8,8 @@ import type { OipInferResponse, OipResponseOutput } from './oip-types.js';
  * `[n, classes]`); `estimated_accuracy` is −1 where the sample's calibration bin was empty
  * (JSON has no NaN); `abstained` is BOOL. Response `parameters` say which policy and δ (and
  * per-exit δ, as a comma list) decided, whether abstention was on, and the mean cost of the
- * exits taken relative to the full model.
+ * exits taken relative to the full model, and `serving_mode` when the model answers in a
+ * safe mode after an accuracy violation (`final-exit` or `abstain`).
  */
 export function buildInferResponse(
   model: ServedModelInfo,
@@ -59,6 +60,8 @@ export function buildInferResponse(
       ...(outcome.exitDeltas ? { exit_deltas: outcome.exitDeltas.join(',') } : {}),
       abstain: outcome.abstain,
       relative_cost: outcome.relativeCost,
+      // Only off the policy (a safe mode after an accuracy violation), so clients can tell.
+      ...(outcome.mode === 'policy' ? {} : { serving_mode: outcome.mode }),
     },
     outputs: outputs.map(build),
   };

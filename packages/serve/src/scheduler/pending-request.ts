@@ -16,6 +16,13 @@ export interface ScheduledResult {
   readonly firstConfidence: Float64Array;
   /** Logits `[samples, classes]` at the exit taken, when asked for. */
   readonly logits?: Float32Array;
+  /**
+   * Logits `[samples, exits, classes]` at every exit, for the samples `RequestPolicy.trace`
+   * marks (zeros elsewhere): those samples ran to the final exit whatever their answer.
+   */
+  readonly trace?: Float32Array;
+  /** `RequestPolicy.trace`: 1 for the samples that ran to the final exit. */
+  readonly traced?: Uint8Array;
 }
 
 /** How one request is decided. */
@@ -26,6 +33,12 @@ export interface RequestPolicy {
   readonly wantLogits: boolean;
   /** Mark samples that reach the last exit in an interval below δ (`policy.lastExitAnswers`) as abstained. */
   readonly abstain?: boolean;
+  /**
+   * 1 for samples that run to the final exit whatever the policy decides (audit sampling,
+   * or recording traces to recalibrate on): they are still answered where the policy exits,
+   * and their logits at every exit land in `ScheduledResult.trace`.
+   */
+  readonly trace?: Uint8Array;
 }
 
 /**
@@ -39,6 +52,8 @@ export class PendingRequest {
   remaining: number;
   /** True once resolved or rejected: later work for it is dropped. */
   settled = false;
+  /** 1 for samples already answered (a traced sample is answered before it stops running). */
+  readonly answered: Uint8Array;
   private resolvePromise!: (result: ScheduledResult) => void;
   private rejectPromise!: (error: unknown) => void;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -47,8 +62,10 @@ export class PendingRequest {
     readonly samples: number,
     readonly decision: RequestPolicy,
     classes: number,
+    exits: number,
   ) {
     this.remaining = samples;
+    this.answered = new Uint8Array(samples);
     this.result = {
       prediction: new Int32Array(samples),
       exit: new Int32Array(samples),
@@ -57,6 +74,9 @@ export class PendingRequest {
       abstained: new Uint8Array(samples),
       firstConfidence: new Float64Array(samples),
       ...(decision.wantLogits ? { logits: new Float32Array(samples * classes) } : {}),
+      ...(decision.trace
+        ? { trace: new Float32Array(samples * exits * classes), traced: decision.trace }
+        : {}),
     };
     this.promise = new Promise((resolve, reject) => {
       this.resolvePromise = resolve;

@@ -74,6 +74,11 @@ export class StageScheduler<Carried> {
     return this.held;
   }
 
+  /** Samples in `input` (its batch dimension). */
+  rows(input: Carried): number {
+    return this.pipeline.rows(input);
+  }
+
   /** Samples queued at `stage` (including those of requests that already timed out). */
   queueDepth(stage: number): number {
     return this.queues[stage]!.rows;
@@ -105,7 +110,13 @@ export class StageScheduler<Carried> {
     const rows = this.pipeline.rows(input);
     if (this.held + rows > this.options.maxQueue) throw this.overloaded();
     this.held += rows;
-    const request = new PendingRequest(rows, decision, this.pipeline.classes);
+    const exits = this.pipeline.exitOfStage[this.pipeline.stages - 1]! + 1;
+    if (decision.trace && decision.trace.length !== rows) {
+      throw new InvalidArgumentError(
+        `trace flags cover ${decision.trace.length} samples, the request has ${rows}`,
+      );
+    }
+    const request = new PendingRequest(rows, decision, this.pipeline.classes, exits);
     const { timeoutMs } = this.options;
     request.expireAfter(
       timeoutMs,
@@ -285,25 +296,31 @@ export class StageScheduler<Carried> {
         measure,
         isLast,
       );
+      const { trace } = request.decision;
+      const exits = result.trace ? result.trace.length / (request.samples * classes) : 0;
       let kept = 0;
       for (let row = 0; row < chunkRows; row++) {
         const sample = samples[row]!;
+        const batchRow = offset + row;
+        const logits = output.logits.subarray(batchRow * classes, (batchRow + 1) * classes);
         if (stage === 0) result.firstConfidence[sample] = decided.confidence[row]!;
-        if (decided.exits[row] === 1) {
+        const traced = trace?.[sample] === 1;
+        if (traced) result.trace!.set(logits, (sample * exits + exit) * classes);
+        if (decided.exits[row] === 1 && request.answered[sample] === 0) {
+          request.answered[sample] = 1;
           result.prediction[sample] = decided.prediction[row]!;
           result.exit[sample] = exit;
           result.confidence[sample] = decided.confidence[row]!;
           result.estimatedAccuracy[sample] = decided.estimatedAccuracy[row]!;
           if (answers && answers[decided.interval[row]!] !== 1) result.abstained[sample] = 1;
-          const batchRow = offset + row;
-          result.logits?.set(
-            output.logits.subarray(batchRow * classes, (batchRow + 1) * classes),
-            sample * classes,
-          );
+          result.logits?.set(logits, sample * classes);
+        }
+        // A traced sample runs on to the final exit after its answer.
+        if (isLast || (decided.exits[row] === 1 && !traced)) {
           this.held--;
           request.sampleDone();
         } else {
-          keep[kept++] = offset + row;
+          keep[kept++] = batchRow;
         }
       }
       if (kept > 0 && !output.next) {
