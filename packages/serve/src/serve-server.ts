@@ -96,6 +96,9 @@ export const SERVE_DEFAULTS = {
   drainTimeoutMs: 30_000,
 } as const;
 
+/** How long a closing server keeps answering 503 after the drain before it closes its sockets, ms. */
+const CLOSE_LINGER_MS = 100;
+
 /** A listening server. */
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
@@ -243,6 +246,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           new UnavailableError('the server shut down before this request ran; retry on another replica', 1),
         );
       }
+      // Requests already on the wire when the drain ended still reach a route and get the
+      // shutdown 503: closing at once would reset their keep-alive sockets instead (Node counts
+      // a connection whose next request is not parsed yet as idle).
+      await new Promise((resolve) => setTimeout(resolve, CLOSE_LINGER_MS));
       await app.close();
       await Promise.allSettled(models.map((model) => model.dispose()));
       app.log.info('shut down');

@@ -131,6 +131,24 @@ describe('pcee serve: every user mistake is one error line', () => {
       2,
       /Allowed choices are per-stage, first-stage/,
     ],
+    [
+      'an audit rate over 1',
+      () => [cnnLarge, '--profile', largeProfile, '--audit-rate', '1.5'],
+      2,
+      /--audit-rate must be a number in \[0, 1\], got "1.5"/,
+    ],
+    [
+      'an unknown violation action',
+      () => [cnnLarge, '--profile', largeProfile, '--on-violation', 'panic'],
+      2,
+      /Allowed choices are recalibrate, abstain, full, alert/,
+    ],
+    [
+      'a recalibration window too small to split',
+      () => [cnnLarge, '--profile', largeProfile, '--delta', '0.9', '--recalibration-samples', '10'],
+      1,
+      /--recalibration-samples must be an integer ≥ 100 .*got 10; e.g. 2000/,
+    ],
   ])('%s', async (_name, argv, code, message) => {
     const result = await runCli('serve', ...argv());
     expect(result.code).toBe(code);

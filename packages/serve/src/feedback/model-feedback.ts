@@ -126,7 +126,8 @@ export class ModelFeedback {
     }
     const edges = this.profile.diagrams.map((diagram) => diagram.edges);
     this.accuracy = new LiveReliability(edges, this.settings.window);
-    this.consistency = new LiveReliability(edges, this.settings.window);
+    // An audited sample adds one observation per exit before the last: keep the latest `window` samples.
+    this.consistency = new LiveReliability(edges, this.settings.window * Math.max(1, edges.length - 1));
     this.monitor = this.settings.monitor && new AccuracyMonitor(this.settings.monitor);
     this.profileHash = createHash('sha256').update(serializeProfile(this.profile)).digest('hex');
     this.epochValue++;
@@ -194,12 +195,13 @@ export class ModelFeedback {
    * exit's prediction agreed with the final exit's, over the latest traced samples (no labels needed).
    */
   consistencyProfile(): CalibrationProfile {
-    return this.windowProfile(this.consistency);
+    const observationsPerSample = Math.max(1, this.profile.model.exits - 1);
+    return this.windowProfile(this.consistency, this.consistency.samples / observationsPerSample);
   }
 
-  private windowProfile(window: LiveReliability): CalibrationProfile {
+  private windowProfile(window: LiveReliability, samples = window.samples): CalibrationProfile {
     const { tuned: _tuned, calibrationData: _calibrationData, ...base } = this.profile;
-    return { ...base, samples: window.samples, diagrams: window.diagrams() };
+    return { ...base, samples, diagrams: window.diagrams() };
   }
 
   /** Live accuracy per exit over the window (NaN where no labelled sample exited) and the window's size. */

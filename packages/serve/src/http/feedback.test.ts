@@ -130,6 +130,8 @@ describe('accuracy monitor on label feedback', () => {
     monitored = await startTestServer(ID, {
       targetAccuracy: 0.99,
       risk: 0.05,
+      // The monitor alone; the safe modes and recalibration are tested in violation-response.test.ts.
+      onViolation: 'alert',
       logger: { level: 'warn', stream: { write: (line: string) => warnings.push(line) } },
     });
   });

@@ -7,6 +7,7 @@ import {
   type StagedModel,
   sliceTensorMap,
   type TensorMap,
+  traceModel,
 } from '@pcee/core';
 import { modelDir } from '@pcee/models';
 import { nodeRuntime, openModelPackage } from '@pcee/runtime-node';
@@ -28,6 +29,7 @@ describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])('%s: scheduled results e
   let images: TensorMap;
   let policies: CompiledPolicy[];
   const reference: RunResult[] = [];
+  let traces: Awaited<ReturnType<typeof traceModel>>;
   const profile = bundledProfile(id);
 
   beforeAll(async () => {
@@ -46,6 +48,7 @@ describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])('%s: scheduled results e
         }),
       );
     }
+    traces = await traceModel(model, images);
   });
   afterAll(() => model?.dispose());
 
@@ -87,11 +90,16 @@ describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])('%s: scheduled results e
       // at different δ.
       const policy = index % 2;
       const abstain = index % 4 < 2;
+      // Every third sample of every other request is traced (audited): it runs to the final
+      // exit but must be answered exactly as if it were not.
+      const trace =
+        index % 2 === 0 ? Uint8Array.from({ length: size }, (_, row) => (row % 3 === 0 ? 1 : 0)) : undefined;
       const result = scheduler.submit(sliceTensorMap(images, start, start + size), {
         policy: policies[policy]!,
         measure: profile.confidence,
         wantLogits: index % 3 === 0,
         abstain,
+        ...(trace ? { trace } : {}),
       });
       pending.push({ start, size, policy, abstain, result });
       start += size;
@@ -110,6 +118,15 @@ describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])('%s: scheduled results e
         ? Array.from(want.abstained.subarray(first, first + size))
         : new Array(size).fill(0);
       expect(Array.from(got.abstained)).toEqual(abstained);
+      // A traced sample's logits at every exit are the ones core's trace mode records.
+      const { exits, classes } = traces;
+      got.traced?.forEach((flag, row) => {
+        const rowValues = exits * classes;
+        const want =
+          flag === 1 ? traces.logits.subarray((first + row) * rowValues, (first + row + 1) * rowValues) : [];
+        const have = flag === 1 ? got.trace!.subarray(row * rowValues, (row + 1) * rowValues) : [];
+        expect(Array.from(have)).toEqual(Array.from(want));
+      });
     }
     expect(scheduler.inFlight).toBe(0);
     // The policies exit at several depths and abstain on some samples, or the test would not
