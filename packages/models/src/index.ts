@@ -81,3 +81,11 @@ export function modelDir(id: string): string {
 export function testInputsPath(): string {
   return join(modelsRoot(), 'data', 'fashion-mnist-test.npz');
 }
+
+export {
+  type Corruption,
+  type CorruptionKind,
+  corruptImages,
+  corruptionName,
+  SHIFT_CORRUPTIONS,
+} from './corruptions.js';

@@ -1,0 +1,495 @@
+// Keeping the promise under input shift: `pcee serve` answers a stream of clean test images and
+// then the same kind of images corrupted (noise, blur, contrast, pixelation; two severities
+// each), with label feedback coming back after a delay. Per window of samples it records the
+// accuracy of the answers, coverage, mean cost, the δ in force and the monitor's state, for:
+// - static PCEE (the tuned δ, `--on-violation alert`: the monitor only logs);
+// - the confidence baseline at the same δ (same server, `policy: confidence` per request);
+// - online PCEE with `--on-violation recalibrate`, `abstain` and `full`;
+// - `recalibrate` with labels on only 10% of requests;
+// - audit only (`--audit-rate 0.05`, no labels): the label-free consistency of the early exits.
+// Then a throughput check: the server with feedback on every request and a 5% audit against
+// the same server without them, interleaved.
+//
+// Run: npm run bench:shift -w @pcee/serve (after building the CLI: npx turbo run build --filter=@pcee/cli...).
+// Environment: PCEE_SHIFT_MODELS (default fmnist-cnn-large,fmnist-vit-large),
+// PCEE_SHIFT_CORRUPTIONS (names such as contrast-0.4; default all eight), PCEE_SHIFT_CONFIGS,
+// PCEE_SHIFT_CLEAN (2000 samples), PCEE_SHIFT_SHIFTED (6000), PCEE_SHIFT_WINDOW (1000),
+// PCEE_SHIFT_SAMPLES_PER_REQUEST (16), PCEE_SHIFT_FEEDBACK_DELAY (8 requests),
+// PCEE_SHIFT_THROUGHPUT_SAMPLES (4000, 0 skips), PCEE_SHIFT_OUT (folder for JSON and SVG).
+//
+// δ and the accuracy target are chosen on validation data only: the profile is calibrated on
+// the first half of the model's val.npz; the target is the highest whole percent that
+// Learn-then-Test certifies on the second half at risk 0.05, and δ is the one it certifies.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as Plot from '@observablehq/plot';
+import {
+  accuracyOperatingPoint,
+  calibrate,
+  createTraces,
+  manifestCosts,
+  modelFingerprint,
+  parseManifest,
+  readNpz,
+  readTraces,
+  scoreExits,
+  serializeProfile,
+  tuneForAccuracy,
+} from '@pcee/core';
+import { corruptImages, corruptionName, modelDir, SHIFT_CORRUPTIONS, testInputsPath } from '@pcee/models';
+import { parseHTML } from 'linkedom';
+import { requireBuiltCli, startServer, stopServer } from './cli-server.mjs';
+
+const env = (name, fallback) => Number(process.env[name] ?? fallback);
+const MODELS = (process.env.PCEE_SHIFT_MODELS ?? 'fmnist-cnn-large,fmnist-vit-large').split(',');
+const CLEAN = env('PCEE_SHIFT_CLEAN', 2000);
+const SHIFTED = env('PCEE_SHIFT_SHIFTED', 6000);
+const WINDOW = env('PCEE_SHIFT_WINDOW', 1000);
+const SAMPLES_PER_REQUEST = env('PCEE_SHIFT_SAMPLES_PER_REQUEST', 16);
+const FEEDBACK_DELAY = env('PCEE_SHIFT_FEEDBACK_DELAY', 8);
+const THROUGHPUT_SAMPLES = env('PCEE_SHIFT_THROUGHPUT_SAMPLES', 4000);
+const RISK = 0.05;
+const OUT = process.env.PCEE_SHIFT_OUT ?? join(process.cwd(), 'shift-results');
+const CORRUPTIONS = process.env.PCEE_SHIFT_CORRUPTIONS
+  ? SHIFT_CORRUPTIONS.filter((corruption) =>
+      process.env.PCEE_SHIFT_CORRUPTIONS.split(',').includes(corruptionName(corruption)),
+    )
+  : SHIFT_CORRUPTIONS;
+
+/** Each configuration: server flags, request parameters, which requests get labels back, audit. */
+const CONFIGS = {
+  'static PCEE': { flags: ['--on-violation', 'alert'], labels: 1 },
+  confidence: { flags: ['--on-violation', 'alert'], labels: 1, parameters: { policy: 'confidence' } },
+  recalibrate: { flags: ['--on-violation', 'recalibrate'], labels: 1 },
+  abstain: { flags: ['--on-violation', 'abstain'], labels: 1 },
+  full: { flags: ['--on-violation', 'full'], labels: 1 },
+  'recalibrate, 10% labels': { flags: ['--on-violation', 'recalibrate'], labels: 0.1 },
+  'audit only': { flags: ['--on-violation', 'alert', '--audit-rate', '0.05', '--window', '200'], labels: 0 },
+};
+const CONFIG_NAMES = process.env.PCEE_SHIFT_CONFIGS?.split(',') ?? Object.keys(CONFIGS);
+
+requireBuiltCli();
+const work = mkdtempSync(join(tmpdir(), 'pcee-shift-bench-'));
+mkdirSync(OUT, { recursive: true });
+const test = readNpz(new Uint8Array(readFileSync(testInputsPath())));
+const pixels = test.get('x').data;
+const labels = Int32Array.from(test.get('labels').data, Number);
+if (CLEAN + SHIFTED > labels.length)
+  throw new Error(`the stream needs ${CLEAN + SHIFTED} test images; there are ${labels.length}`);
+
+/** Profile on val[0, N/2); target and δ certified on val[N/2, N) (Learn-then-Test, risk 0.05). */
+function tuneOnValidation(id) {
+  const folder = modelDir(id);
+  const manifest = parseManifest(readFileSync(join(folder, 'model.json'), 'utf8'));
+  const traces = readTraces(new Uint8Array(readFileSync(join(folder, 'val.npz'))), 'val.npz');
+  const half = traces.samples >> 1;
+  const row = traces.exits * traces.classes;
+  const part = (from, to) =>
+    createTraces(traces.logits.slice(from * row, to * row), traces.labels.slice(from, to), {
+      samples: to - from,
+      exits: traces.exits,
+      classes: traces.classes,
+    });
+  const profile = calibrate(part(0, half), {
+    costs: manifestCosts(manifest),
+    model: { id: manifest.id, fingerprint: modelFingerprint(manifest) },
+  });
+  const holdout = scoreExits(part(half, traces.samples), profile.confidence);
+  for (let percent = 99; percent >= 50; percent--) {
+    const tuning = tuneForAccuracy(holdout, profile, { targetAccuracy: percent / 100, risk: RISK });
+    if (!tuning.chosen) continue;
+    const tuned = { ...profile, tuned: accuracyOperatingPoint(tuning, null) };
+    const path = join(work, `${id}.json`);
+    writeFileSync(path, serializeProfile(tuned));
+    return {
+      folder,
+      profilePath: path,
+      target: percent / 100,
+      delta: tuning.chosen.delta,
+      exits: traces.exits,
+    };
+  }
+  throw new Error(`${id}: no target ≥ 0.5 is certified on the validation holdout`);
+}
+
+/** The stream's images: test images [0, CLEAN) clean, then [CLEAN, CLEAN + SHIFTED) corrupted. */
+function streamImages(corruption) {
+  const clean = pixels.subarray(0, CLEAN * 784);
+  const shifted = corruptImages(pixels.subarray(CLEAN * 784, (CLEAN + SHIFTED) * 784), corruption);
+  const images = new Uint8Array((CLEAN + SHIFTED) * 784);
+  images.set(clean);
+  images.set(shifted, clean.length);
+  return images;
+}
+
+const post = async (url, body) => {
+  const response = await fetch(url, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
+  const json = await response.json();
+  if (response.status !== 200) throw new Error(`${url}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+};
+const getJson = async (url) => (await fetch(url)).json();
+
+/**
+ * Streams the images through one server, request by request, sending each labelled request's
+ * labels back FEEDBACK_DELAY requests later; records per sample what was answered, and after
+ * every other request the monitor's state.
+ */
+async function stream(server, id, images, config, seedOffset) {
+  const infer = `${server.url}/v2/models/${id}/infer`;
+  const feedback = `${server.url}/v2/models/${id}/feedback`;
+  const calibrationUrl = `${server.url}/v2/models/${id}/calibration`;
+  const total = CLEAN + SHIFTED;
+  const samples = {
+    correct: new Uint8Array(total),
+    abstained: new Uint8Array(total),
+    cost: new Float64Array(total),
+    delta: new Float64Array(total),
+    mode: new Array(total),
+    monitor: new Array(total),
+    recalibrations: new Int32Array(total),
+    consistency: new Float64Array(total).fill(Number.NaN),
+  };
+  const pending = [];
+  let labelled = seedOffset;
+  let state = { monitor: 'ok', mode: 'policy', recalibrations: 0, consistency: Number.NaN };
+  for (let start = 0, request = 0; start < total; start += SAMPLES_PER_REQUEST, request++) {
+    const end = Math.min(total, start + SAMPLES_PER_REQUEST);
+    const id_ = `r${request}`;
+    const json = await post(infer, {
+      id: id_,
+      inputs: [
+        {
+          name: 'image',
+          shape: [end - start, 28, 28],
+          datatype: 'UINT8',
+          data: Array.from(images.subarray(start * 784, end * 784)),
+        },
+      ],
+      outputs: [{ name: 'prediction' }, { name: 'abstained' }],
+      ...(config.parameters ? { parameters: config.parameters } : {}),
+    });
+    const [prediction, abstained] = json.outputs.map((output) => output.data);
+    for (let index = 0; index < end - start; index++) {
+      const sample = start + index;
+      samples.correct[sample] = prediction[index] === labels[sample] ? 1 : 0;
+      samples.abstained[sample] = abstained[index] ? 1 : 0;
+      samples.cost[sample] = json.parameters.relative_cost;
+      samples.delta[sample] = json.parameters.delta;
+    }
+    // A fixed share of requests gets labels, spread evenly (deterministic per stream).
+    labelled += config.labels;
+    if (labelled >= 1) {
+      labelled -= 1;
+      pending.push({ id: id_, labels: Array.from(labels.subarray(start, end)) });
+    }
+    while (pending.length > FEEDBACK_DELAY) await post(feedback, pending.shift());
+    if (request % 2 === 0 || end === total) {
+      const { operatingPoint, consistency } = await getJson(calibrationUrl);
+      state = {
+        monitor: operatingPoint.monitor.state,
+        mode: operatingPoint.guard.mode,
+        recalibrations: operatingPoint.guard.recalibrations,
+        consistency: pooledAgreement(consistency),
+      };
+    }
+    for (let sample = start; sample < end; sample++) {
+      samples.mode[sample] = state.mode;
+      samples.monitor[sample] = state.monitor;
+      samples.recalibrations[sample] = state.recalibrations;
+      samples.consistency[sample] = state.consistency;
+    }
+  }
+  return samples;
+}
+
+/** Share of audited (exit, sample) observations whose prediction agreed with the final exit's. */
+function pooledAgreement(profile) {
+  let count = 0;
+  let correct = 0;
+  for (const exit of profile.exits) {
+    count += exit.count.reduce((sum, value) => sum + value, 0);
+    correct += exit.correct.reduce((sum, value) => sum + value, 0);
+  }
+  return count === 0 ? Number.NaN : correct / count;
+}
+
+/** Per window of WINDOW samples: answered accuracy, coverage, cost, δ, mode and monitor at its end. */
+function windows(samples) {
+  const rows = [];
+  for (let start = 0; start < samples.correct.length; start += WINDOW) {
+    const end = Math.min(samples.correct.length, start + WINDOW);
+    let answered = 0;
+    let right = 0;
+    let cost = 0;
+    for (let sample = start; sample < end; sample++) {
+      cost += samples.cost[sample];
+      if (samples.abstained[sample]) continue;
+      answered++;
+      right += samples.correct[sample];
+    }
+    rows.push({
+      from: start,
+      shifted: start >= CLEAN,
+      accuracy: answered === 0 ? null : right / answered,
+      coverage: answered / (end - start),
+      relativeCost: cost / (end - start),
+      delta: samples.delta[end - 1],
+      mode: samples.mode[end - 1],
+      monitor: samples.monitor[end - 1],
+      recalibrations: samples.recalibrations[end - 1],
+      auditConsistency: Number.isNaN(samples.consistency[end - 1]) ? null : samples.consistency[end - 1],
+    });
+  }
+  return rows;
+}
+
+/** The first sample (from the shift's onset) at which the server left its policy or the monitor fired. */
+function detection(samples) {
+  for (let sample = CLEAN; sample < samples.mode.length; sample++) {
+    if (samples.monitor[sample] === 'violated' || samples.mode[sample] !== 'policy') return sample - CLEAN;
+  }
+  return null;
+}
+
+async function runModel(id) {
+  const tuned = tuneOnValidation(id);
+  console.error(`${id}: target ${tuned.target} (risk ${RISK}), δ ${tuned.delta}, chosen on validation data`);
+  const results = [];
+  for (const corruption of CORRUPTIONS) {
+    const images = streamImages(corruption);
+    for (const name of CONFIG_NAMES) {
+      const config = CONFIGS[name];
+      if (!config)
+        throw new Error(
+          `unknown configuration "${name}"; the configurations are: ${Object.keys(CONFIGS).join(', ')}`,
+        );
+      const server = await startServer([tuned.folder, '--profile', tuned.profilePath, ...config.flags]);
+      let samples;
+      const started = performance.now();
+      try {
+        samples = await stream(server, id, images, config, 0);
+      } finally {
+        await stopServer(server);
+      }
+      const rows = windows(samples);
+      const firedAt = detection(samples);
+      const after = firedAt === null ? [] : rows.filter((row) => row.from >= CLEAN + firedAt);
+      const answeredAfter = after.filter((row) => row.accuracy !== null);
+      const shifted = rows.filter((row) => row.shifted);
+      const result = {
+        model: id,
+        corruption: corruptionName(corruption),
+        configuration: name,
+        target: tuned.target,
+        delta: tuned.delta,
+        detectionSamples: firedAt,
+        // Windows that start after the monitor fired: does every one keep target − 1 pt?
+        minAccuracyAfterDetection: answeredAfter.length
+          ? Math.min(...answeredAfter.map((row) => row.accuracy))
+          : null,
+        // A window with no answer (all abstained) breaks no promise: it counts as kept, at coverage 0.
+        keepsTarget: after.length ? answeredAfter.every((row) => row.accuracy >= tuned.target - 0.01) : null,
+        minCoverageAfterDetection: after.length ? Math.min(...after.map((row) => row.coverage)) : null,
+        shiftedAccuracy: answeredAccuracy(samples, CLEAN),
+        shiftedCoverage: coverage(samples, CLEAN),
+        shiftedRelativeCost: mean(shifted.map((row) => row.relativeCost)),
+        seconds: (performance.now() - started) / 1000,
+        windows: rows,
+      };
+      results.push(result);
+      console.error(
+        `${id} ${result.corruption} ${name}: shifted accuracy ${fmt(result.shiftedAccuracy)}, coverage ${fmt(result.shiftedCoverage)}, cost ${fmt(result.shiftedRelativeCost)}, detected after ${firedAt ?? '—'} samples, min window after ${fmt(result.minAccuracyAfterDetection)} (${result.seconds.toFixed(1)} s)`,
+      );
+    }
+  }
+  return { model: id, target: tuned.target, delta: tuned.delta, exits: tuned.exits, results };
+}
+
+function answeredAccuracy(samples, from) {
+  let answered = 0;
+  let right = 0;
+  for (let sample = from; sample < samples.correct.length; sample++) {
+    if (samples.abstained[sample]) continue;
+    answered++;
+    right += samples.correct[sample];
+  }
+  return answered === 0 ? null : right / answered;
+}
+
+function coverage(samples, from) {
+  let answered = 0;
+  for (let sample = from; sample < samples.correct.length; sample++)
+    answered += 1 - samples.abstained[sample];
+  return answered / (samples.correct.length - from);
+}
+
+const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
+const fmt = (value) =>
+  value === null || value === undefined || Number.isNaN(value) ? '—' : value.toFixed(3);
+
+/** Samples/s of streaming `count` clean images with 8 requests in flight, each labelled right after its answer when `withFeedback`. */
+async function throughput(url, id, count, withFeedback) {
+  const infer = `${url}/v2/models/${id}/infer`;
+  const feedbackUrl = `${url}/v2/models/${id}/feedback`;
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const start = next;
+      next += SAMPLES_PER_REQUEST;
+      if (start >= count) return;
+      const end = Math.min(count, start + SAMPLES_PER_REQUEST);
+      const json = await post(infer, {
+        inputs: [
+          {
+            name: 'image',
+            shape: [end - start, 28, 28],
+            datatype: 'UINT8',
+            data: Array.from(pixels.subarray(start * 784, end * 784)),
+          },
+        ],
+      });
+      if (withFeedback)
+        await post(feedbackUrl, { id: json.id, labels: Array.from(labels.subarray(start, end)) });
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return count / ((performance.now() - started) / 1000);
+}
+
+async function measureThroughput(id) {
+  const tuned = tuneOnValidation(id);
+  const configurations = {
+    plain: { flags: [], feedback: false },
+    'feedback on every request + 5% audit': { flags: ['--audit-rate', '0.05'], feedback: true },
+  };
+  const rates = Object.fromEntries(Object.keys(configurations).map((name) => [name, []]));
+  for (let round = 0; round < 3; round++) {
+    for (const [name, { flags, feedback }] of Object.entries(configurations)) {
+      const server = await startServer([tuned.folder, '--profile', tuned.profilePath, ...flags]);
+      try {
+        await throughput(server.url, id, 512, feedback); // warm-up: sessions, JIT, allocator
+        rates[name].push(await throughput(server.url, id, THROUGHPUT_SAMPLES, feedback));
+      } finally {
+        await stopServer(server);
+      }
+    }
+  }
+  const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+  const [plain, guarded] = Object.keys(configurations).map((name) => median(rates[name]));
+  return { model: id, samplesPerSecond: { plain, guarded }, ratio: guarded / plain, rounds: rates };
+}
+
+/** One SVG per model and corruption: answered accuracy per window for each configuration, the target dashed. */
+function plot(modelResult, corruption) {
+  const { document } = parseHTML('<!doctype html><html><body></body></html>');
+  const rows = modelResult.results
+    .filter((result) => result.corruption === corruption && result.configuration !== 'audit only')
+    .flatMap((result) =>
+      result.windows
+        .filter((row) => row.accuracy !== null)
+        .map((row) => ({
+          configuration: result.configuration,
+          sample: row.from + WINDOW / 2,
+          accuracy: row.accuracy,
+        })),
+    );
+  const svg = Plot.plot({
+    document,
+    width: 720,
+    height: 320,
+    marginRight: 150,
+    style: { fontFamily: 'sans-serif', fontSize: '11px', background: 'white' },
+    x: { label: 'sample in the stream', grid: true },
+    y: { label: 'answered accuracy', domain: [0, 1], grid: true },
+    color: { legend: false, scheme: 'tableau10' },
+    marks: [
+      Plot.ruleX([CLEAN], { stroke: '#999', strokeDasharray: '2,2' }),
+      Plot.ruleY([modelResult.target], { stroke: 'black', strokeDasharray: '6,3' }),
+      Plot.lineY(rows, { x: 'sample', y: 'accuracy', stroke: 'configuration', marker: 'dot' }),
+      Plot.text(
+        rows,
+        Plot.selectLast({
+          x: 'sample',
+          y: 'accuracy',
+          z: 'configuration',
+          text: 'configuration',
+          fill: 'configuration',
+          dx: 6,
+          textAnchor: 'start',
+        }),
+      ),
+    ],
+  });
+  svg.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+  return svg.outerHTML;
+}
+
+const report = {
+  settings: {
+    clean: CLEAN,
+    shifted: SHIFTED,
+    window: WINDOW,
+    samplesPerRequest: SAMPLES_PER_REQUEST,
+    feedbackDelayRequests: FEEDBACK_DELAY,
+    risk: RISK,
+  },
+  models: [],
+  throughput: [],
+};
+for (const id of MODELS) {
+  const modelResult = await runModel(id);
+  report.models.push(modelResult);
+  for (const corruption of new Set(modelResult.results.map((result) => result.corruption))) {
+    writeFileSync(join(OUT, `shift-${id}-${corruption}.svg`), plot(modelResult, corruption));
+  }
+  if (THROUGHPUT_SAMPLES > 0) report.throughput.push(await measureThroughput(id));
+}
+
+const table = [
+  [
+    'model',
+    'corruption',
+    'configuration',
+    'target',
+    'shifted acc',
+    'coverage',
+    'rel. cost',
+    'detected after',
+    'min window after',
+    'keeps target − 1 pt',
+  ],
+];
+for (const modelResult of report.models) {
+  for (const result of modelResult.results) {
+    table.push([
+      result.model,
+      result.corruption,
+      result.configuration,
+      result.target.toFixed(2),
+      fmt(result.shiftedAccuracy),
+      fmt(result.shiftedCoverage),
+      fmt(result.shiftedRelativeCost),
+      result.detectionSamples === null ? '—' : String(result.detectionSamples),
+      fmt(result.minAccuracyAfterDetection),
+      result.keepsTarget === null ? '—' : result.keepsTarget ? 'yes' : 'no',
+    ]);
+  }
+}
+const widths = table[0].map((_, column) => Math.max(...table.map((row) => row[column].length)));
+console.log(
+  table.map((row) => `| ${row.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`).join('\n'),
+);
+for (const entry of report.throughput) {
+  console.log(
+    `\n${entry.model} throughput: ${entry.samplesPerSecond.plain.toFixed(0)} samples/s plain, ${entry.samplesPerSecond.guarded.toFixed(0)} with feedback + 5% audit (ratio ${entry.ratio.toFixed(3)})`,
+  );
+}
+writeFileSync(join(OUT, 'shift.json'), `${JSON.stringify(report, null, 2)}\n`);
+console.log(`\nJSON and plots in ${OUT}`);
