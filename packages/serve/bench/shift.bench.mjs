@@ -24,22 +24,11 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as Plot from '@observablehq/plot';
-import {
-  accuracyOperatingPoint,
-  calibrate,
-  createTraces,
-  manifestCosts,
-  modelFingerprint,
-  parseManifest,
-  readNpz,
-  readTraces,
-  scoreExits,
-  serializeProfile,
-  tuneForAccuracy,
-} from '@pcee/core';
-import { corruptImages, corruptionName, modelDir, SHIFT_CORRUPTIONS, testInputsPath } from '@pcee/models';
+import { readNpz } from '@pcee/core';
+import { corruptImages, corruptionName, SHIFT_CORRUPTIONS, testInputsPath } from '@pcee/models';
 import { parseHTML } from 'linkedom';
 import { requireBuiltCli, startServer, stopServer } from './cli-server.mjs';
+import { tuneOnValidation } from './tune-on-validation.mjs';
 
 const env = (name, fallback) => Number(process.env[name] ?? fallback);
 const MODELS = (process.env.PCEE_SHIFT_MODELS ?? 'fmnist-cnn-large,fmnist-vit-large').split(',');
@@ -77,41 +66,6 @@ const pixels = test.get('x').data;
 const labels = Int32Array.from(test.get('labels').data, Number);
 if (CLEAN + SHIFTED > labels.length)
   throw new Error(`the stream needs ${CLEAN + SHIFTED} test images; there are ${labels.length}`);
-
-/** Profile on val[0, N/2); target and δ certified on val[N/2, N) (Learn-then-Test, risk 0.05). */
-function tuneOnValidation(id) {
-  const folder = modelDir(id);
-  const manifest = parseManifest(readFileSync(join(folder, 'model.json'), 'utf8'));
-  const traces = readTraces(new Uint8Array(readFileSync(join(folder, 'val.npz'))), 'val.npz');
-  const half = traces.samples >> 1;
-  const row = traces.exits * traces.classes;
-  const part = (from, to) =>
-    createTraces(traces.logits.slice(from * row, to * row), traces.labels.slice(from, to), {
-      samples: to - from,
-      exits: traces.exits,
-      classes: traces.classes,
-    });
-  const profile = calibrate(part(0, half), {
-    costs: manifestCosts(manifest),
-    model: { id: manifest.id, fingerprint: modelFingerprint(manifest) },
-  });
-  const holdout = scoreExits(part(half, traces.samples), profile.confidence);
-  for (let percent = 99; percent >= 50; percent--) {
-    const tuning = tuneForAccuracy(holdout, profile, { targetAccuracy: percent / 100, risk: RISK });
-    if (!tuning.chosen) continue;
-    const tuned = { ...profile, tuned: accuracyOperatingPoint(tuning, null) };
-    const path = join(work, `${id}.json`);
-    writeFileSync(path, serializeProfile(tuned));
-    return {
-      folder,
-      profilePath: path,
-      target: percent / 100,
-      delta: tuning.chosen.delta,
-      exits: traces.exits,
-    };
-  }
-  throw new Error(`${id}: no target ≥ 0.5 is certified on the validation holdout`);
-}
 
 /** The stream's images: test images [0, CLEAN) clean, then [CLEAN, CLEAN + SHIFTED) corrupted. */
 function streamImages(corruption) {
@@ -258,7 +212,7 @@ function detection(samples) {
 }
 
 async function runModel(id) {
-  const tuned = tuneOnValidation(id);
+  const tuned = tuneOnValidation(id, RISK, work);
   console.error(`${id}: target ${tuned.target} (risk ${RISK}), δ ${tuned.delta}, chosen on validation data`);
   const results = [];
   for (const corruption of CORRUPTIONS) {
@@ -269,7 +223,7 @@ async function runModel(id) {
         throw new Error(
           `unknown configuration "${name}"; the configurations are: ${Object.keys(CONFIGS).join(', ')}`,
         );
-      const server = await startServer([tuned.folder, '--profile', tuned.profilePath, ...config.flags]);
+      const server = await startServer([tuned.packageDir, '--profile', tuned.profilePath, ...config.flags]);
       let samples;
       const started = performance.now();
       try {
@@ -364,7 +318,7 @@ async function throughput(url, id, count, withFeedback) {
 }
 
 async function measureThroughput(id) {
-  const tuned = tuneOnValidation(id);
+  const tuned = tuneOnValidation(id, RISK, work);
   const configurations = {
     plain: { flags: [], feedback: false },
     'feedback on every request + 5% audit': { flags: ['--audit-rate', '0.05'], feedback: true },
@@ -372,7 +326,7 @@ async function measureThroughput(id) {
   const rates = Object.fromEntries(Object.keys(configurations).map((name) => [name, []]));
   for (let round = 0; round < 3; round++) {
     for (const [name, { flags, feedback }] of Object.entries(configurations)) {
-      const server = await startServer([tuned.folder, '--profile', tuned.profilePath, ...flags]);
+      const server = await startServer([tuned.packageDir, '--profile', tuned.profilePath, ...flags]);
       try {
         await throughput(server.url, id, 512, feedback); // warm-up: sessions, JIT, allocator
         rates[name].push(await throughput(server.url, id, THROUGHPUT_SAMPLES, feedback));

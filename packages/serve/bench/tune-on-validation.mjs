@@ -1,0 +1,56 @@
+// The operating point of the shift benchmarks, chosen on validation data only.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  accuracyOperatingPoint,
+  calibrate,
+  createTraces,
+  manifestCosts,
+  modelFingerprint,
+  parseManifest,
+  readTraces,
+  scoreExits,
+  serializeProfile,
+  tuneForAccuracy,
+} from '@pcee/core';
+import { modelDir } from '@pcee/models';
+
+/**
+ * Calibrates model `id` on the first half of its val.npz and takes as target the highest whole
+ * percent that Learn-then-Test certifies on the second half at `risk`, with the δ it certifies.
+ * Writes the tuned profile to `folder` and returns it with its path.
+ */
+export function tuneOnValidation(id, risk, folder) {
+  const packageDir = modelDir(id);
+  const manifest = parseManifest(readFileSync(join(packageDir, 'model.json'), 'utf8'));
+  const traces = readTraces(new Uint8Array(readFileSync(join(packageDir, 'val.npz'))), 'val.npz');
+  const half = traces.samples >> 1;
+  const row = traces.exits * traces.classes;
+  const part = (from, to) =>
+    createTraces(traces.logits.slice(from * row, to * row), traces.labels.slice(from, to), {
+      samples: to - from,
+      exits: traces.exits,
+      classes: traces.classes,
+    });
+  const profile = calibrate(part(0, half), {
+    costs: manifestCosts(manifest),
+    model: { id: manifest.id, fingerprint: modelFingerprint(manifest) },
+  });
+  const holdout = scoreExits(part(half, traces.samples), profile.confidence);
+  for (let percent = 99; percent >= 50; percent--) {
+    const tuning = tuneForAccuracy(holdout, profile, { targetAccuracy: percent / 100, risk });
+    if (!tuning.chosen) continue;
+    const tuned = { ...profile, tuned: accuracyOperatingPoint(tuning, null) };
+    const profilePath = join(folder, `${id}.json`);
+    writeFileSync(profilePath, serializeProfile(tuned));
+    return {
+      packageDir,
+      profile: tuned,
+      profilePath,
+      target: percent / 100,
+      delta: tuning.chosen.delta,
+      exits: traces.exits,
+    };
+  }
+  throw new Error(`${id}: no target ≥ 0.5 is certified on the validation holdout`);
+}
