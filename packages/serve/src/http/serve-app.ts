@@ -89,7 +89,7 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
   for (const prefix of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
     app.get<{ Params: ModelParams }>(prefix, async (request) => {
       const model = lookUp(request.params.name, request.params.version);
-      return modelMetadata(model.info, model.serving, limits);
+      return modelMetadata(model.info, model.serving, limits, model.guardStatus());
     });
     app.get<{ Params: ModelParams }>(`${prefix}/ready`, async (request) => {
       const model = lookUp(request.params.name, request.params.version);

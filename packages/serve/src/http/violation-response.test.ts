@@ -108,9 +108,14 @@ describe('--on-violation recalibrate', () => {
       });
       expect(after.operatingPoint.monitor.state).toBe('ok');
       const metadata = (await (await fetch(`${server.url}/v2/models/${ID}`)).json()) as {
-        parameters: { delta: number };
+        parameters: Record<string, unknown>;
       };
-      expect(metadata.parameters.delta).toBe(after.operatingPoint.delta);
+      expect(metadata.parameters).toMatchObject({
+        delta: after.operatingPoint.delta,
+        delta_source: 'recalibrated',
+        serving_mode: 'policy',
+        target_unreachable: false,
+      });
       // Back on a policy: early exits again, no safe-mode flag.
       const recalibrated = await serveAndLabel(server, batch, servedPredictions);
       expect(parameters(recalibrated).serving_mode).toBeUndefined();
@@ -134,6 +139,10 @@ describe('--on-violation recalibrate', () => {
       }
       expect(guard).toMatchObject({ mode: 'final-exit', unreachable: true, recalibrations: 0 });
       expect(guard.reason).toMatch(/^(even the final exit|cannot certify)/);
+      const metadata = (await (await fetch(`${server.url}/v2/models/${ID}`)).json()) as {
+        parameters: Record<string, unknown>;
+      };
+      expect(metadata.parameters).toMatchObject({ serving_mode: 'final-exit', target_unreachable: true });
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       expect(metrics).toContain(`pcee_target_unreachable{model="${ID}"} 1`);
       expect(metrics).toContain(`pcee_serving_mode{model="${ID}"} 1`);

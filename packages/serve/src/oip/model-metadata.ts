@@ -1,3 +1,4 @@
+import type { ViolationResponseStatus } from '../feedback/violation-response.js';
 import type { ServedModelInfo } from '../models/served-model-info.js';
 import type { ServingPolicy } from '../models/serving-policy.js';
 import { oipOfDtype } from './datatypes.js';
@@ -7,12 +8,14 @@ import type { OipMetadataTensor, OipModelMetadata } from './oip-types.js';
 /**
  * `GET /v2/models/{name}`: inputs as clients send them (the raw datatype when the server
  * preprocesses, with the preprocessed one accepted too, named in the input's parameters),
- * the outputs a response can carry, and what a request may change.
+ * the outputs a response can carry, what a request may change, and how the server keeps its
+ * promise now (`serving_mode`, where the δ came from, whether the target is out of reach).
  */
 export function modelMetadata(
   model: ServedModelInfo,
   serving: ServingPolicy,
   limits: RequestLimits,
+  guard?: Pick<ViolationResponseStatus, 'mode' | 'unreachable'>,
 ): OipModelMetadata {
   const inputs = model.inputs.map(
     (input): OipMetadataTensor => ({
@@ -54,6 +57,8 @@ export function modelMetadata(
       delta_range: limits.deltaRange,
       max_request_samples: limits.maxSamples,
       default_outputs: defaultOutputs(serving.abstain),
+      delta_source: serving.source,
+      ...(guard ? { serving_mode: guard.mode, target_unreachable: guard.unreachable } : {}),
     },
   };
 }
