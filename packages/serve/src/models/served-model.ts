@@ -223,8 +223,7 @@ export class ServedModel<Carried = CarriedBatch> {
             recalibrate: `answering from the final exit until a policy is re-certified on ${this.parts.guard.recalibrationSamples} labelled samples`,
             abstain: `answering "abstain" until a policy with abstention is re-certified on ${this.parts.guard.recalibrationSamples} labelled samples`,
             full: 'answering from the final exit from now on',
-            alert:
-              'alert only (--on-violation alert): recalibrate on recent labelled data (GET /v2/models/{name}/calibration)',
+            alert: `alert only (--on-violation alert): recalibrate on recent labelled data (GET /v2/models/${name}/calibration)`,
           }[onViolation]
         : 'even the final exit answers below the target on the data served now';
     this.parts.log(
