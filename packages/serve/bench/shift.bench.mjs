@@ -253,12 +253,15 @@ async function runModel(id) {
         shiftedAccuracy: answeredAccuracy(samples, CLEAN),
         shiftedCoverage: coverage(samples, CLEAN),
         shiftedRelativeCost: mean(shifted.map((row) => row.relativeCost)),
+        // The label-free audit signal (audit only): agreement of early exits with the final one.
+        cleanConsistency: meanOf(rows.filter((row) => !row.shifted).map((row) => row.auditConsistency)),
+        shiftedConsistency: meanOf(shifted.map((row) => row.auditConsistency)),
         seconds: (performance.now() - started) / 1000,
         windows: rows,
       };
       results.push(result);
       console.error(
-        `${id} ${result.corruption} ${name}: shifted accuracy ${fmt(result.shiftedAccuracy)}, coverage ${fmt(result.shiftedCoverage)}, cost ${fmt(result.shiftedRelativeCost)}, detected after ${firedAt ?? '—'} samples, min window after ${fmt(result.minAccuracyAfterDetection)} (${result.seconds.toFixed(1)} s)`,
+        `${id} ${result.corruption} ${name}: shifted accuracy ${fmt(result.shiftedAccuracy)}, coverage ${fmt(result.shiftedCoverage)}, cost ${fmt(result.shiftedRelativeCost)}, detected after ${firedAt ?? '—'} samples, min window after ${fmt(result.minAccuracyAfterDetection)}${result.cleanConsistency === null ? '' : `, audit consistency clean ${fmt(result.cleanConsistency)} → shifted ${fmt(result.shiftedConsistency)}`} (${result.seconds.toFixed(1)} s)`,
       );
     }
   }
@@ -284,6 +287,11 @@ function coverage(samples, from) {
 }
 
 const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
+/** The mean of the values that are not null; null when none is. */
+const meanOf = (values) => {
+  const present = values.filter((value) => value !== null);
+  return present.length === 0 ? null : mean(present);
+};
 const fmt = (value) =>
   value === null || value === undefined || Number.isNaN(value) ? '—' : value.toFixed(3);
 
