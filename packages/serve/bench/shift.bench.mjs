@@ -15,7 +15,8 @@
 // PCEE_SHIFT_CORRUPTIONS (names such as contrast-0.4; default all eight), PCEE_SHIFT_CONFIGS,
 // PCEE_SHIFT_CLEAN (2000 samples), PCEE_SHIFT_SHIFTED (6000), PCEE_SHIFT_WINDOW (1000),
 // PCEE_SHIFT_SAMPLES_PER_REQUEST (16), PCEE_SHIFT_FEEDBACK_DELAY (8 requests),
-// PCEE_SHIFT_THROUGHPUT_SAMPLES (4000, 0 skips), PCEE_SHIFT_OUT (folder for JSON and SVG).
+// PCEE_SHIFT_THROUGHPUT_SAMPLES (4000, 0 skips), PCEE_SHIFT_OUT (folder for JSON and SVG),
+// PCEE_SHIFT_TARGET (a fixed accuracy target; default the highest one certified on validation).
 //
 // δ and the accuracy target are chosen on validation data only: the profile is calibrated on
 // the first half of the model's val.npz; the target is the highest whole percent that
@@ -39,6 +40,8 @@ const SAMPLES_PER_REQUEST = env('PCEE_SHIFT_SAMPLES_PER_REQUEST', 16);
 const FEEDBACK_DELAY = env('PCEE_SHIFT_FEEDBACK_DELAY', 8);
 const THROUGHPUT_SAMPLES = env('PCEE_SHIFT_THROUGHPUT_SAMPLES', 4000);
 const RISK = 0.05;
+// A fixed target instead of the highest certified one (δ is still certified for it on validation data).
+const TARGET = process.env.PCEE_SHIFT_TARGET ? Number(process.env.PCEE_SHIFT_TARGET) : undefined;
 const OUT = process.env.PCEE_SHIFT_OUT ?? join(process.cwd(), 'shift-results');
 const CORRUPTIONS = process.env.PCEE_SHIFT_CORRUPTIONS
   ? SHIFT_CORRUPTIONS.filter((corruption) =>
@@ -212,7 +215,7 @@ function detection(samples) {
 }
 
 async function runModel(id) {
-  const tuned = tuneOnValidation(id, RISK, work);
+  const tuned = tuneOnValidation(id, RISK, work, TARGET);
   console.error(`${id}: target ${tuned.target} (risk ${RISK}), δ ${tuned.delta}, chosen on validation data`);
   const results = [];
   for (const corruption of CORRUPTIONS) {
@@ -326,7 +329,7 @@ async function throughput(url, id, count, withFeedback) {
 }
 
 async function measureThroughput(id) {
-  const tuned = tuneOnValidation(id, RISK, work);
+  const tuned = tuneOnValidation(id, RISK, work, TARGET);
   const configurations = {
     plain: { flags: [], feedback: false },
     'feedback on every request + 5% audit': { flags: ['--audit-rate', '0.05'], feedback: true },

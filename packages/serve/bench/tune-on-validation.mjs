@@ -17,10 +17,10 @@ import { modelDir } from '@pcee/models';
 
 /**
  * Calibrates model `id` on the first half of its val.npz and takes as target the highest whole
- * percent that Learn-then-Test certifies on the second half at `risk`, with the δ it certifies.
- * Writes the tuned profile to `folder` and returns it with its path.
+ * percent that Learn-then-Test certifies on the second half at `risk` (or `fixedTarget`), with
+ * the δ it certifies. Writes the tuned profile to `folder` and returns it with its path.
  */
-export function tuneOnValidation(id, risk, folder) {
+export function tuneOnValidation(id, risk, folder, fixedTarget) {
   const packageDir = modelDir(id);
   const manifest = parseManifest(readFileSync(join(packageDir, 'model.json'), 'utf8'));
   const traces = readTraces(new Uint8Array(readFileSync(join(packageDir, 'val.npz'))), 'val.npz');
@@ -37,7 +37,9 @@ export function tuneOnValidation(id, risk, folder) {
     model: { id: manifest.id, fingerprint: modelFingerprint(manifest) },
   });
   const holdout = scoreExits(part(half, traces.samples), profile.confidence);
-  for (let percent = 99; percent >= 50; percent--) {
+  const percents =
+    fixedTarget === undefined ? Array.from({ length: 50 }, (_, index) => 99 - index) : [fixedTarget * 100];
+  for (const percent of percents) {
     const tuning = tuneForAccuracy(holdout, profile, { targetAccuracy: percent / 100, risk });
     if (!tuning.chosen) continue;
     const tuned = { ...profile, tuned: accuracyOperatingPoint(tuning, null) };
@@ -52,5 +54,5 @@ export function tuneOnValidation(id, risk, folder) {
       exits: traces.exits,
     };
   }
-  throw new Error(`${id}: no target ≥ 0.5 is certified on the validation holdout`);
+  throw new Error(`${id}: no target ${fixedTarget ?? '≥ 0.5'} is certified on the validation holdout`);
 }
