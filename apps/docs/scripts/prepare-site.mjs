@@ -497,6 +497,14 @@ function images() {
     }
     write(join(site, 'generated', `screenshot-${key}.md`), markdown);
   }
+  // Measured figures the repository keeps (written by benchmarks, e.g. npm run bench:shift).
+  const measured = join(repo, 'docs/images/shift');
+  if (existsSync(measured)) {
+    mkdirSync(join(site, 'public/images/shift'), { recursive: true });
+    for (const name of readdirSync(measured).filter((file) => file.endsWith('.svg'))) {
+      copyFileSync(join(measured, name), join(site, 'public/images/shift', name));
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------

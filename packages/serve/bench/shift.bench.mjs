@@ -351,50 +351,99 @@ async function measureThroughput(id) {
   return { model: id, samplesPerSecond: { plain, guarded }, ratio: guarded / plain, rounds: rates };
 }
 
-/** One SVG per model and corruption: answered accuracy per window for each configuration, the target dashed. */
+/** Series colours (Tableau 10), one per configuration in `CONFIGS` order. */
+const PALETTE = ['#4e79a7', '#f28e2c', '#e15759', '#76b7b2', '#59a14f', '#edc949', '#af7aa1'];
+const PLOTTED = ['answered accuracy', 'coverage', 'relative cost'];
+
+/**
+ * One SVG per model and corruption, three panels sharing the stream axis: answered accuracy per
+ * window (the target dashed), coverage and relative cost; the onset of the shift dotted.
+ */
 function plot(modelResult, corruption) {
   const { document } = parseHTML('<!doctype html><html><body></body></html>');
-  const rows = modelResult.results
-    .filter((result) => result.corruption === corruption && result.configuration !== 'audit only')
+  const results = modelResult.results.filter(
+    (result) => result.corruption === corruption && result.configuration !== 'audit only',
+  );
+  const names = results.map((result) => result.configuration);
+  const rows = results
     .flatMap((result) =>
-      result.windows
-        .filter((row) => row.accuracy !== null)
-        .map((row) => ({
+      result.windows.flatMap((row) =>
+        [row.accuracy, row.coverage, row.relativeCost].map((value, index) => ({
           configuration: result.configuration,
           sample: row.from + WINDOW / 2,
-          accuracy: row.accuracy,
+          panel: PLOTTED[index],
+          value,
         })),
-    );
+      ),
+    )
+    .filter((row) => row.value !== null);
   const svg = Plot.plot({
     document,
-    width: 720,
-    height: 320,
-    marginRight: 150,
+    width: 760,
+    height: 560,
+    marginTop: 28 + 16 * Math.ceil(names.length / 4),
+    marginLeft: 50,
+    marginRight: 125,
     style: { fontFamily: 'sans-serif', fontSize: '11px', background: 'white' },
-    x: { label: 'sample in the stream', grid: true },
-    y: { label: 'answered accuracy', domain: [0, 1], grid: true },
-    color: { legend: false, scheme: 'tableau10' },
+    ariaLabel: `${modelResult.model} under ${corruption}: answered accuracy, coverage and relative cost per window`,
+    x: { label: `sample in the stream (${corruption} from ${CLEAN}, windows of ${WINDOW})`, grid: true },
+    y: { label: null, domain: [0, 1.05], grid: true },
+    fy: { label: null, domain: PLOTTED },
+    color: { domain: names, range: PALETTE },
     marks: [
+      Plot.frame({ stroke: '#ddd' }),
       Plot.ruleX([CLEAN], { stroke: '#999', strokeDasharray: '2,2' }),
-      Plot.ruleY([modelResult.target], { stroke: 'black', strokeDasharray: '6,3' }),
-      Plot.lineY(rows, { x: 'sample', y: 'accuracy', stroke: 'configuration', marker: 'dot' }),
-      Plot.text(
-        rows,
-        Plot.selectLast({
-          x: 'sample',
-          y: 'accuracy',
-          z: 'configuration',
-          text: 'configuration',
-          fill: 'configuration',
-          dx: 6,
-          textAnchor: 'start',
-        }),
-      ),
+      Plot.ruleY([{ panel: PLOTTED[0], y: modelResult.target }], {
+        y: 'y',
+        fy: 'panel',
+        stroke: 'black',
+        strokeDasharray: '6,3',
+      }),
+      Plot.lineY(rows, { x: 'sample', y: 'value', fy: 'panel', stroke: 'configuration', marker: 'dot' }),
     ],
   });
   svg.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+  // A legend inside the SVG (Plot's own is HTML), four entries a row.
+  names.forEach((name, index) => {
+    const x = 50 + (index % 4) * 170;
+    const y = 14 + 16 * Math.floor(index / 4);
+    const line = document.createElement('line');
+    for (const [key, value] of Object.entries({
+      x1: x,
+      x2: x + 18,
+      y1: y - 4,
+      y2: y - 4,
+      stroke: PALETTE[index],
+      'stroke-width': 2,
+    })) {
+      line.setAttribute(key, String(value));
+    }
+    const text = document.createElement('text');
+    for (const [key, value] of Object.entries({ x: x + 24, y, 'text-anchor': 'start', fill: '#333' }))
+      text.setAttribute(key, String(value));
+    text.textContent = name;
+    svg.append(line, text);
+  });
+  const target = document.createElement('text');
+  for (const [key, value] of Object.entries({ x: 756, y: 14, 'text-anchor': 'end', fill: '#333' }))
+    target.setAttribute(key, String(value));
+  target.textContent = `target ${modelResult.target} (dashed)`;
+  svg.append(target);
   return svg.outerHTML;
 }
+
+/** Re-draws the plots of a saved shift.json (PCEE_SHIFT_REPLOT=path): no server needed. */
+function replot(path) {
+  const saved = JSON.parse(readFileSync(path, 'utf8'));
+  for (const modelResult of saved.models) {
+    for (const corruption of new Set(modelResult.results.map((result) => result.corruption))) {
+      writeFileSync(join(OUT, `shift-${modelResult.model}-${corruption}.svg`), plot(modelResult, corruption));
+    }
+  }
+  console.log(`plots of ${path} in ${OUT}`);
+  process.exit(0);
+}
+if (process.env.PCEE_SHIFT_REPLOT) replot(process.env.PCEE_SHIFT_REPLOT);
 
 const report = {
   settings: {
