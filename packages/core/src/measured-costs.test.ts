@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { calibrate } from './calibration-profile.js';
 import type { ExitCosts } from './compute-cost.js';
 import { InvalidArgumentError, InvalidProfileError } from './errors.js';
-import { describeMeasurementMismatch, type MeasurementSetting, measuredCosts } from './measured-costs.js';
+import {
+  describeMeasurementMismatch,
+  type MeasurementSetting,
+  measuredBatchCosts,
+  measuredCosts,
+} from './measured-costs.js';
 import { parseProfile, serializeProfile } from './profile-json.js';
 import { syntheticTraces } from './test-support/random-traces.js';
 
@@ -91,5 +96,52 @@ describe('profiles with measured costs', () => {
     json.costs.measurement = { ...costs.measurement, batch: 0 };
     expect(() => parseProfile(JSON.stringify(json))).toThrow(InvalidProfileError);
     expect(() => parseProfile(JSON.stringify(json))).toThrow(/batch/);
+  });
+});
+
+describe('measuredBatchCosts', () => {
+  // Stage 0: 0.5 ms + 0.1 ms/sample; stage 1: 1 ms + 0.2; full model: 1 ms + 0.25.
+  const latencies = [1, 8, 64].map((batch) => ({
+    batch,
+    stageMs: [0.5 + 0.1 * batch, 1 + 0.2 * batch],
+    fullMs: 1 + 0.25 * batch,
+    repeats: 5,
+  }));
+  const costs = measuredBatchCosts(latencies, setting);
+
+  it('keeps the per-exit costs of the largest batch and fits every stage and the full model', () => {
+    expect(costs.exits).toEqual(measuredCosts(latencies[2]!, setting).exits);
+    expect(costs.measurement!.batch).toBe(64);
+    const model = costs.batchModel!;
+    expect(model.batches).toEqual([1, 8, 64]);
+    expect(model.stages[0]!.fixed).toBeCloseTo(0.5, 10);
+    expect(model.stages[1]!.perSample).toBeCloseTo(0.2, 10);
+    expect(model.fullModel.fixed).toBeCloseTo(1, 10);
+    expect(model.timings.map((timing) => timing.fullMs)).toEqual([1.25, 3, 17]);
+  });
+
+  it('needs two batch sizes', () => {
+    expect(() => measuredBatchCosts([latencies[0]!], setting)).toThrow(/two or more batch sizes/);
+  });
+
+  it('round-trips through a profile; a batch model on costs not in ms is refused', () => {
+    const profile = calibrate(syntheticTraces(50, 2, 3, 5), { costs });
+    const json = serializeProfile(profile);
+    expect(parseProfile(json).costs).toEqual(costs);
+    const flops = JSON.parse(json);
+    flops.costs.unit = 'flops';
+    expect(() => parseProfile(JSON.stringify(flops))).toThrow(/only measured in ms/);
+    const short = JSON.parse(json);
+    short.costs.batchModel.stages.pop();
+    expect(() => parseProfile(JSON.stringify(short))).toThrow(/1 stages for 2 exits/);
+  });
+
+  it.each([
+    ['a batch inside the measured range', 16, undefined],
+    ['a batch beyond it', 128, /batch 1–64, not 128/],
+  ])('warns about batch size only beyond the measured range: %s', (_, batch, expected) => {
+    const message = describeMeasurementMismatch(costs, { device: 'cpu', threads: 2, batch });
+    if (expected === undefined) expect(message).toBeUndefined();
+    else expect(message).toMatch(expected);
   });
 });

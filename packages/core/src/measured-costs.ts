@@ -1,3 +1,4 @@
+import { fitBatchCostModel } from './batch-cost-model.js';
 import { now } from './clock.js';
 import { type CostMeasurement, type ExitCosts, validateCosts } from './compute-cost.js';
 import { InvalidArgumentError, InvalidInputError } from './errors.js';
@@ -18,15 +19,12 @@ import { tensorLiveness } from './tensor-liveness.js';
  *
  * **What compaction changes.** At run time stage i sees only the samples still running, a
  * batch b_i ≤ B. A stage costs roughly α_i + β_i·b (a fixed part: session call, thread
- * wake-ups, small kernels; and a per-sample part). Costs measured at B charge each sample
- * α_i/B + β_i, so a stage reached by b_i samples is charged α_i·b_i/B for its fixed part
- * instead of α_i: the ms prediction is optimistic by α_i·(1 − b_i/B) per stage and batch.
- * It is exact at batch 1 (a sample runs a stage alone or not at all), and close when α_i is
- * small next to β_i·B (convolutions and transformer blocks at batch 64 on CPU). A per-exit cost
- * cannot be exact for every δ, because b_i depends on δ; measure at the batch size you deploy
- * (`--batch`), and compare with `pcee bench`, which prints measured, ms-predicted and
- * FLOP-predicted speedups side by side. The runner's own work (decisions, compaction: 1–4% of
- * stage time) is not in the costs.
+ * wake-ups, small kernels, output allocation; and a per-sample part). Costs measured at one
+ * batch B charge each sample α_i/B + β_i, so a stage reached by b_i samples is charged
+ * α_i·b_i/B for its fixed part instead of α_i: optimistic by α_i·(1 − b_i/B) per stage and
+ * batch. Measured at several batch sizes (`measuredBatchCosts`), the fit of α_i and β_i is kept
+ * as the costs' `batchModel`, and predictions charge what each compacted batch pays (see
+ * `batch-cost-model.ts`). The runner's own work (decisions, compaction) is not in the costs.
  */
 
 /** Options of {@link measureStageLatencies}. */
@@ -141,14 +139,7 @@ export function measuredCosts(
       `a stage measured ${stageMs.map((ms) => ms.toFixed(4)).join(', ')} ms on batch ${batch}: the clock is too coarse for it; measure a larger --batch`,
     );
   }
-  const last = stageMs.length - 1;
-  const fullModel =
-    latencies.fullMs !== undefined
-      ? latencies.fullMs / batch
-      : stageMs.reduce(
-          (sum, ms, stage) => sum + (stage === last ? ms : ms * (1 - (headShares[stage] ?? 0))),
-          0,
-        ) / batch;
+  const fullModel = fullModelMs(latencies, headShares) / batch;
   const measurement: CostMeasurement = {
     ...setting,
     batch,
@@ -156,6 +147,50 @@ export function measuredCosts(
     fullModel: latencies.fullMs !== undefined ? 'measured' : 'estimated',
   };
   return validateCosts({ unit: 'ms', exits, fullModel, measurement }, stageMs.length);
+}
+
+/**
+ * Per-sample costs in ms (as `measuredCosts`, at the largest batch measured) together with a
+ * batch cost model fitted to the latencies at every batch size (`costs.batchModel`, see
+ * `fitBatchCostModel`): what the stages cost on the smaller, compacted batches they run on.
+ *
+ * @param latencies the same model timed at two or more batch sizes (`measureStageLatencies`).
+ * @param headShares as in `measuredCosts`, for the full model when it was not timed.
+ * @throws InvalidArgumentError for fewer than two batch sizes, or what `measuredCosts` and
+ *   `fitBatchCostModel` throw.
+ */
+export function measuredBatchCosts(
+  latencies: readonly StageLatencies[],
+  setting: MeasurementSetting,
+  headShares: readonly number[] = [],
+): ExitCosts {
+  if (latencies.length < 2) {
+    throw new InvalidArgumentError(
+      `a batch cost model needs latencies at two or more batch sizes, got ${latencies.length}; measure e.g. --batch 1,8,64`,
+    );
+  }
+  const largest = latencies.reduce((best, next) => (next.batch > best.batch ? next : best));
+  const batchModel = fitBatchCostModel(
+    latencies.map((timed) => ({
+      batch: timed.batch,
+      stageMs: timed.stageMs,
+      fullMs: fullModelMs(timed, headShares),
+    })),
+  );
+  return { ...measuredCosts(largest, setting, headShares), batchModel };
+}
+
+/**
+ * The full model's time on the batch, ms: measured, or estimated as every stage without its
+ * head, the head's share of each stage's time taken equal to its share of the FLOPs.
+ */
+function fullModelMs(latencies: StageLatencies, headShares: readonly number[]): number {
+  if (latencies.fullMs !== undefined) return latencies.fullMs;
+  const last = latencies.stageMs.length - 1;
+  return latencies.stageMs.reduce(
+    (sum, ms, stage) => sum + (stage === last ? ms : ms * (1 - (headShares[stage] ?? 0))),
+    0,
+  );
 }
 
 /** Where costs are used now, to compare with where they were measured. */
@@ -186,7 +221,15 @@ export function describeMeasurementMismatch(
   if (measured.host && context.host && measured.host !== context.host) {
     differences.push(`host "${measured.host}", not "${context.host}"`);
   }
-  if (context.batch !== undefined && measured.batch !== context.batch) {
+  const batches = costs.batchModel?.batches;
+  if (batches) {
+    // A batch cost model predicts any batch between the smallest and largest measured; only
+    // extrapolating beyond them is a guess.
+    const [smallest, largest] = [batches[0]!, batches[batches.length - 1]!];
+    if (context.batch !== undefined && (context.batch < smallest || context.batch > largest)) {
+      differences.push(`batch ${smallest}–${largest}, not ${context.batch}`);
+    }
+  } else if (context.batch !== undefined && measured.batch !== context.batch) {
     differences.push(`batch ${measured.batch}, not ${context.batch}`);
   }
   const threads = (value: number | null | undefined) => (value == null ? 'default' : String(value));
