@@ -20,13 +20,13 @@ import { InvalidArgumentError } from './errors.js';
  * Each stage's figure includes its head (the runner calls them together), as per-exit costs do.
  */
 
-/** The medians one batch size was measured at, ms per run. */
+/** The times one batch size was measured at, ms per run (means over the timed rounds, see `measuredBatchCosts`). */
 export interface BatchTiming {
   /** Samples per run. */
   readonly batch: number;
-  /** Each stage (backbone part and its head) on the batch, median, ms. */
+  /** Each stage (backbone part and its head) on the batch, ms. */
   readonly stageMs: readonly number[];
-  /** The full model on the batch, median, ms (estimated from the stages without `full.onnx`). */
+  /** The full model on the batch, ms (estimated from the stages without `full.onnx`). */
   readonly fullMs: number;
 }
 
@@ -42,7 +42,7 @@ export interface BatchCostModel {
   readonly stages: readonly AffineCostFit[];
   /** The full model's run cost in ms, with the fit's residual. */
   readonly fullModel: AffineCostFit;
-  /** The medians the fits were made from, one entry per batch size. */
+  /** The times the fits were made from, one entry per batch size. */
   readonly timings: readonly BatchTiming[];
 }
 
@@ -168,6 +168,22 @@ export function costOfBatches(
     fullModelMs += model.fullModel.fixed + (end - start) * model.fullModel.perSample;
   }
   return { earlyExitMs, fullModelMs };
+}
+
+/**
+ * Mean cost per sample, ms, of batches of `batch` samples that exit as `exitCounts` says,
+ * and the full model's cost per sample at the same batch: `expectedBatchCost / batch` and
+ * `(fixed + batch · perSample) / batch`. Their ratio is the predicted speedup at that batch.
+ *
+ * @throws InvalidArgumentError as `reachShares` and `expectedBatchCost` do.
+ */
+export function meanCostAtBatch(
+  model: Pick<BatchCostModel, 'stages' | 'fullModel'>,
+  exitCounts: ArrayLike<number>,
+  batch: number,
+): { readonly meanCost: number; readonly fullModel: number } {
+  const meanCost = expectedBatchCost(model.stages, reachShares(exitCounts), batch) / batch;
+  return { meanCost, fullModel: model.fullModel.fixed / batch + model.fullModel.perSample };
 }
 
 /**

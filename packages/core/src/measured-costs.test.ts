@@ -120,6 +120,18 @@ describe('measuredBatchCosts', () => {
     expect(model.timings.map((timing) => timing.fullMs)).toEqual([1.25, 3, 17]);
   });
 
+  it('fits the mean times where a record has them (a run pays every pause, not the median call)', () => {
+    const withMeans = latencies.map((timed) => ({
+      ...timed,
+      stageMeanMs: timed.stageMs.map((ms) => 2 * ms),
+      fullMeanMs: 2 * timed.fullMs,
+    }));
+    const fitted = measuredBatchCosts(withMeans, setting);
+    expect(fitted.exits).toEqual(costs.exits);
+    expect(fitted.batchModel!.stages[0]!.fixed).toBeCloseTo(1, 10);
+    expect(fitted.batchModel!.fullModel.perSample).toBeCloseTo(0.5, 10);
+  });
+
   it('needs two batch sizes', () => {
     expect(() => measuredBatchCosts([latencies[0]!], setting)).toThrow(/two or more batch sizes/);
   });

@@ -47,6 +47,13 @@ export interface StageLatencies {
   readonly stageMs: readonly number[];
   /** The full model on the batch, median, ms; absent when no full model was given. */
   readonly fullMs?: number;
+  /**
+   * Each stage on the whole batch, mean over the rounds, ms: what a batch cost model fits (see
+   * `measuredBatchCosts` for why the mean there).
+   */
+  readonly stageMeanMs?: readonly number[];
+  /** The full model on the batch, mean over the rounds, ms. */
+  readonly fullMeanMs?: number;
   /** Timed rounds behind each median. */
   readonly repeats: number;
 }
@@ -65,6 +72,25 @@ export async function measureStageLatencies(
   inputs: TensorMap,
   options: StageLatencyOptions = {},
 ): Promise<StageLatencies> {
+  return (await measureStageLatenciesAtBatches(model, [inputs], options))[0]!;
+}
+
+/**
+ * Times every stage and the full model as `measureStageLatencies` does, at several batch sizes
+ * in the same rounds: each round runs every batch's stages in turn, largest first, then the
+ * full model on every batch, so load from other processes hits every batch size alike and
+ * does not bend the fit of fixed and per-sample costs.
+ *
+ * @param batches one preprocessed batch of inputs per batch size to measure.
+ * @returns one record per batch, in the order given.
+ * @throws InvalidArgumentError for repeats < 1, warm-ups < 0 or no batch.
+ * @throws InvalidInputError when a stage does not return a tensor a later stage needs.
+ */
+export async function measureStageLatenciesAtBatches(
+  model: StagedModel,
+  batches: readonly TensorMap[],
+  options: StageLatencyOptions = {},
+): Promise<StageLatencies[]> {
   const repeats = options.repeats ?? 20;
   const warmups = options.warmups ?? 3;
   if (!Number.isInteger(repeats) || repeats < 1) {
@@ -73,44 +99,56 @@ export async function measureStageLatencies(
   if (!Number.isInteger(warmups) || warmups < 0) {
     throw new InvalidArgumentError(`warm-ups must be a non-negative integer, got ${warmups}`);
   }
+  if (batches.length === 0) throw new InvalidArgumentError('give at least one batch of inputs to time');
   const live = tensorLiveness(model.manifest);
-  const stageTimes: number[][] = Array.from({ length: model.stages }, () => []);
-  const fullTimes: number[] = [];
+  const stageTimes = batches.map(() => Array.from({ length: model.stages }, (): number[] => []));
+  const fullTimes = batches.map((): number[] => []);
   const rounds = warmups + repeats;
+  // Largest batch first and the full model after every chain: a stage timed right after a
+  // large full-model run finds its weights evicted from the caches and runs 2–4× slower at
+  // batch 1 (measured on the large ViT and CNN), which an early-exit run, going from stage to
+  // stage, rarely sees; the small batches, whose times set the fixed costs, come last.
+  const order = batches
+    .map((_, index) => index)
+    .sort((a, b) => batchSizeOf(batches[b]!) - batchSizeOf(batches[a]!));
   for (let round = 0; round < rounds; round++) {
     const timed = round >= warmups;
-    let carried = inputs;
-    for (let stage = 0; stage < model.stages; stage++) {
-      const started = now();
-      const output = await model.runStage(stage, carried);
-      if (timed) stageTimes[stage]!.push(now() - started);
-      if (stage < model.stages - 1) {
-        const next: Record<string, StageTensor> = {};
-        for (const name of live[stage + 1]!) {
-          const tensor = output.tensors[name] ?? carried[name];
-          if (!tensor) {
-            throw new InvalidInputError(
-              `stage ${stage} of model "${model.manifest.id}" did not return "${name}", which a later stage needs`,
-            );
+    for (const index of order) {
+      let carried = batches[index]!;
+      for (let stage = 0; stage < model.stages; stage++) {
+        const started = now();
+        const output = await model.runStage(stage, carried);
+        if (timed) stageTimes[index]![stage]!.push(now() - started);
+        if (stage < model.stages - 1) {
+          const next: Record<string, StageTensor> = {};
+          for (const name of live[stage + 1]!) {
+            const tensor = output.tensors[name] ?? carried[name];
+            if (!tensor) {
+              throw new InvalidInputError(
+                `stage ${stage} of model "${model.manifest.id}" did not return "${name}", which a later stage needs`,
+              );
+            }
+            next[name] = tensor;
           }
-          next[name] = tensor;
+          carried = next;
         }
-        carried = next;
       }
     }
-    if (options.full) {
+    for (const index of options.full ? order : []) {
       const started = now();
-      await options.full.run(inputs);
-      if (timed) fullTimes.push(now() - started);
+      await options.full!.run(batches[index]!);
+      if (timed) fullTimes[index]!.push(now() - started);
     }
     options.onProgress?.(round + 1, rounds);
   }
-  return {
+  return batches.map((inputs, index) => ({
     batch: batchSizeOf(inputs),
-    stageMs: stageTimes.map(median),
-    ...(options.full ? { fullMs: median(fullTimes) } : {}),
+    stageMs: stageTimes[index]!.map(median),
+    ...(options.full ? { fullMs: median(fullTimes[index]!) } : {}),
+    stageMeanMs: stageTimes[index]!.map(mean),
+    ...(options.full ? { fullMeanMs: mean(fullTimes[index]!) } : {}),
     repeats,
-  };
+  }));
 }
 
 /** Where the measurement ran, as recorded with the costs (batch and repeats come from the latencies). */
@@ -154,6 +192,14 @@ export function measuredCosts(
  * batch cost model fitted to the latencies at every batch size (`costs.batchModel`, see
  * `fitBatchCostModel`): what the stages cost on the smaller, compacted batches they run on.
  *
+ * The model fits **mean** times (`stageMeanMs`, `fullMeanMs`; medians where a record has no
+ * means). It predicts the wall time of whole runs, which pay every pause of a call: on a
+ * machine shared with other processes, a 50 ms full-model run always loses time slices to them
+ * while a 0.2 ms stage call mostly escapes, so medians make short stages look cheap next to
+ * the full model and the prediction optimistic (measured on the shared 2-core CI machine:
+ * stage 0 of fmnist-cnn-large took 2–3× its median inside early-exit runs). On a quiet machine
+ * the two agree.
+ *
  * @param latencies the same model timed at two or more batch sizes (`measureStageLatencies`).
  * @param headShares as in `measuredCosts`, for the full model when it was not timed.
  * @throws InvalidArgumentError for fewer than two batch sizes, or what `measuredCosts` and
@@ -171,11 +217,14 @@ export function measuredBatchCosts(
   }
   const largest = latencies.reduce((best, next) => (next.batch > best.batch ? next : best));
   const batchModel = fitBatchCostModel(
-    latencies.map((timed) => ({
-      batch: timed.batch,
-      stageMs: timed.stageMs,
-      fullMs: fullModelMs(timed, headShares),
-    })),
+    latencies.map((timed) => {
+      const means = {
+        ...timed,
+        stageMs: timed.stageMeanMs ?? timed.stageMs,
+        fullMs: timed.fullMeanMs ?? timed.fullMs,
+      };
+      return { batch: timed.batch, stageMs: means.stageMs, fullMs: fullModelMs(means, headShares) };
+    }),
   );
   return { ...measuredCosts(largest, setting, headShares), batchModel };
 }
@@ -238,6 +287,10 @@ export function describeMeasurementMismatch(
   }
   if (differences.length === 0) return undefined;
   return `the profile's costs (ms) were measured with ${differences.join(', ')}; its ms predictions may not hold here (re-measure with: pcee calibrate <traces> --model <model-dir> --cost-unit ms --device ${context.device}${context.batch === undefined ? '' : ` --batch ${context.batch}`})`;
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
 function median(values: readonly number[]): number {
