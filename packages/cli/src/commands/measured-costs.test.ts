@@ -288,4 +288,12 @@ describe('a batch cost model (--cost-unit ms at several batch sizes)', () => {
     const refused = await runCli('tune', msProfile, holdout, '--budget', '0.6', '--batch', '1');
     expectOneLineError(refused, /--batch prices a budget with costs measured at several batch sizes/);
   });
+
+  it('bench --drop-slow-exits weighs exits with it at each batch size', async () => {
+    const args = ['bench', model, inputs, '--profile', batchProfile, '--delta', '0.9', '--batch', '1,8'];
+    const bench = await runCli(...args, '--drop-slow-exits', traces, '--repeat', '1', '--threads', '1');
+    expect(bench.code).toBe(0);
+    expect(bench.stderr).toMatch(/^batch 1: /m);
+    expect(bench.stderr).toMatch(/^batch 8: /m);
+  });
 });
