@@ -114,7 +114,7 @@ export function registerBench(program: Command, io: CliIo): Command {
     )
     .option(
       '--json',
-      'print JSON: "costUnit" (of predictedSpeedup), "rows", "full" (the full model at the first --batch size) and "fullByBatch" (at each)',
+      'print JSON: "costUnit" (of predictedSpeedup), "rows", "full" (the full model at the first --batch size) and "fullByBatch" (at each); with a batch cost model each row\'s predictedSpeedup charges the compacted stage batches of the run, perExitPredictedSpeedup does not',
     );
   return addModelOptions(addBenchFusionOptions(command), { limit: false }).action(
     async (modelDir: string, inputsPath: string, flags: BenchFlags) => {

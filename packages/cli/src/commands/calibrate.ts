@@ -94,7 +94,7 @@ export function registerCalibrate(program: Command, io: CliIo): Command {
     .option('--threads <count>', 'with --cost-unit ms: intra-op threads', positiveInteger('--threads'))
     .option(
       '--repeat <count>',
-      'with --cost-unit ms: timed runs after 3 warm-ups; each cost is their median (default 20)',
+      'with --cost-unit ms: timed runs after 3 warm-ups; each per-exit cost is their median, the batch fit uses their mean (default 20)',
       positiveInteger('--repeat'),
     )
     .requiredOption('--out <profile.json>', 'where to write the profile')
