@@ -54,7 +54,7 @@ export interface StageLatencies {
   readonly stageMeanMs?: readonly number[];
   /** The full model on the batch, mean over the rounds, ms. */
   readonly fullMeanMs?: number;
-  /** Timed rounds behind each median. */
+  /** Timed rounds behind each median (with several batch sizes, the smaller are timed more than once a round). */
   readonly repeats: number;
 }
 
@@ -111,9 +111,15 @@ export async function measureStageLatenciesAtBatches(
   const order = batches
     .map((_, index) => index)
     .sort((a, b) => batchSizeOf(batches[b]!) - batchSizeOf(batches[a]!));
+  // A batch b is timed √(largest / b) times per round (rounded): on a shared machine a short
+  // call's mean rests on the rare calls another process interrupts, and more of them steady
+  // it, at little cost since the small batches are quick.
+  const largest = batchSizeOf(batches[order[0]!]!);
+  const passes = batches.map((inputs) => Math.max(1, Math.round(Math.sqrt(largest / batchSizeOf(inputs)))));
+  const runs = order.flatMap((index) => new Array<number>(passes[index]!).fill(index));
   for (let round = 0; round < rounds; round++) {
     const timed = round >= warmups;
-    for (const index of order) {
+    for (const index of runs) {
       let carried = batches[index]!;
       for (let stage = 0; stage < model.stages; stage++) {
         const started = now();
@@ -134,7 +140,7 @@ export async function measureStageLatenciesAtBatches(
         }
       }
     }
-    for (const index of options.full ? order : []) {
+    for (const index of options.full ? runs : []) {
       const started = now();
       await options.full!.run(batches[index]!);
       if (timed) fullTimes[index]!.push(now() - started);
