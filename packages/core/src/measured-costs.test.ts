@@ -7,8 +7,13 @@ import {
   type MeasurementSetting,
   measuredBatchCosts,
   measuredCosts,
+  measureStageLatencies,
+  measureStageLatenciesAtBatches,
 } from './measured-costs.js';
+import { parseManifest } from './model-manifest.js';
+import type { FullModel } from './onnx-full-model.js';
 import { parseProfile, serializeProfile } from './profile-json.js';
+import type { StagedModel, StageOutput, TensorMap } from './runtime-spec.js';
 import { syntheticTraces } from './test-support/random-traces.js';
 
 const setting: MeasurementSetting = {
@@ -155,5 +160,105 @@ describe('measuredBatchCosts', () => {
     const message = describeMeasurementMismatch(costs, { device: 'cpu', threads: 2, batch });
     if (expected === undefined) expect(message).toBeUndefined();
     else expect(message).toMatch(expected);
+  });
+});
+
+/** A two-stage model and its full model that record which batch sizes they ran, in order. */
+function recordingModels(): { model: StagedModel; full: FullModel; calls: string[] } {
+  const manifest = parseManifest(
+    JSON.stringify({
+      format: 'pcee-model',
+      version: 2,
+      id: 'recording',
+      inputs: [{ name: 'x', dtype: 'float32', shape: ['batch', 1] }],
+      classes: ['a', 'b'],
+      stages: [{ consumes: ['x'], produces: ['h'] }, { consumes: ['h'] }].map((stage, index) => ({
+        index,
+        file: `stage-${index}.onnx`,
+        sha256: String(index).repeat(64),
+        logits: `exit_${index}`,
+        flops: { backbone: 10, head: 1 },
+        parameters: 1,
+        ...stage,
+      })),
+      exitCosts: [11, 22],
+      fullModelCost: 21,
+      costUnit: 'flops',
+      parameters: 2,
+    }),
+  );
+  const calls: string[] = [];
+  const rowsOf = (inputs: TensorMap) => Object.values(inputs)[0]!.dims[0]!;
+  const model: StagedModel = {
+    manifest,
+    stages: 2,
+    device: 'cpu',
+    async runStage(index: number, inputs: TensorMap): Promise<StageOutput> {
+      const rows = rowsOf(inputs);
+      calls.push(`s${index}@${rows}`);
+      const zeros = new Float32Array(rows * 2);
+      return {
+        logits: { dtype: 'float32', data: zeros, dims: [rows, 2] },
+        tensors: { h: { dtype: 'float32', data: new Float32Array(rows), dims: [rows, 1] } },
+      };
+    },
+    async dispose() {},
+  };
+  const full = {
+    async run(inputs: TensorMap) {
+      calls.push(`full@${rowsOf(inputs)}`);
+      return { dtype: 'float32', data: new Float32Array(rowsOf(inputs) * 2), dims: [rowsOf(inputs), 2] };
+    },
+  } as unknown as FullModel;
+  return { model, full, calls };
+}
+
+const batchOf = (rows: number): TensorMap => ({
+  x: { dtype: 'float32', data: new Float32Array(rows), dims: [rows, 1] },
+});
+
+describe('measureStageLatenciesAtBatches', () => {
+  it('runs every batch’s chain largest first, small batches √(largest/b) times, then the full model likewise', async () => {
+    const { model, full, calls } = recordingModels();
+    const latencies = await measureStageLatenciesAtBatches(model, [batchOf(4), batchOf(16), batchOf(1)], {
+      repeats: 1,
+      warmups: 0,
+      full,
+    });
+    const chain = (rows: number) => [`s0@${rows}`, `s1@${rows}`];
+    expect(calls).toEqual([
+      ...chain(16),
+      ...chain(4),
+      ...chain(4),
+      ...[1, 1, 1, 1].flatMap(chain),
+      'full@16',
+      'full@4',
+      'full@4',
+      'full@1',
+      'full@1',
+      'full@1',
+      'full@1',
+    ]);
+    // One record per batch, in the order given, with medians and means of every stage.
+    expect(latencies.map((timed) => timed.batch)).toEqual([4, 16, 1]);
+    for (const timed of latencies) {
+      expect(timed.stageMs).toHaveLength(2);
+      expect(timed.stageMeanMs).toHaveLength(2);
+      expect(timed.fullMs).toBeGreaterThanOrEqual(0);
+      expect(timed.fullMeanMs).toBeGreaterThanOrEqual(0);
+      expect(timed.repeats).toBe(1);
+    }
+  });
+
+  it('with one batch is measureStageLatencies: each stage once a round, then the full model', async () => {
+    const { model, full, calls } = recordingModels();
+    const timed = await measureStageLatencies(model, batchOf(8), { repeats: 2, warmups: 1, full });
+    expect(calls).toEqual(['s0@8', 's1@8', 'full@8', 's0@8', 's1@8', 'full@8', 's0@8', 's1@8', 'full@8']);
+    expect(timed.batch).toBe(8);
+  });
+
+  it('refuses no batch at all', async () => {
+    const { model } = recordingModels();
+    await expect(measureStageLatenciesAtBatches(model, [])).rejects.toThrow(/at least one batch/);
   });
 });
