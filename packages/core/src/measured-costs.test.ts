@@ -10,10 +10,10 @@ import {
   measureStageLatencies,
   measureStageLatenciesAtBatches,
 } from './measured-costs.js';
-import { parseManifest } from './model-manifest.js';
 import type { FullModel } from './onnx-full-model.js';
 import { parseProfile, serializeProfile } from './profile-json.js';
 import type { StagedModel, StageOutput, TensorMap } from './runtime-spec.js';
+import { handManifest } from './test-support/hand-manifest.js';
 import { syntheticTraces } from './test-support/random-traces.js';
 
 const setting: MeasurementSetting = {
@@ -165,28 +165,13 @@ describe('measuredBatchCosts', () => {
 
 /** A two-stage model and its full model that record which batch sizes they ran, in order. */
 function recordingModels(): { model: StagedModel; full: FullModel; calls: string[] } {
-  const manifest = parseManifest(
-    JSON.stringify({
-      format: 'pcee-model',
-      version: 2,
-      id: 'recording',
-      inputs: [{ name: 'x', dtype: 'float32', shape: ['batch', 1] }],
-      classes: ['a', 'b'],
-      stages: [{ consumes: ['x'], produces: ['h'] }, { consumes: ['h'] }].map((stage, index) => ({
-        index,
-        file: `stage-${index}.onnx`,
-        sha256: String(index).repeat(64),
-        logits: `exit_${index}`,
-        flops: { backbone: 10, head: 1 },
-        parameters: 1,
-        ...stage,
-      })),
-      exitCosts: [11, 22],
-      fullModelCost: 21,
-      costUnit: 'flops',
-      parameters: 2,
-    }),
+  const manifest = handManifest(
+    'recording',
+    [{ name: 'x', dtype: 'float32', shape: ['batch', 1] }],
+    ['a', 'b'],
+    [{ consumes: ['x'], produces: ['h'] }, { consumes: ['h'] }],
   );
+
   const calls: string[] = [];
   const rowsOf = (inputs: TensorMap) => Object.values(inputs)[0]!.dims[0]!;
   const model: StagedModel = {
