@@ -4,6 +4,7 @@ import {
   chooseExitDrops,
   type ExitCosts,
   type ExitDropChoice,
+  exitCostsAtBatch,
   type FusionPlan,
   InvalidArgumentError,
   type LoadOptions,
@@ -13,9 +14,11 @@ import {
   planFusion,
   type RunOptions,
   type RunResult,
+  reachShares,
   runEarlyExit,
   type StagedModel,
   scoreExits,
+  simulateExits,
   type TensorMap,
 } from '@pcee/core';
 import { FusedRunner, measureExitOverhead } from '@pcee/onnx';
@@ -147,10 +150,27 @@ export async function slowExitChooser(
       measurements.set(size, measured);
     }
     const measurement = await measured;
-    const weighed = measuredExitOverheads(costs, modelPackage.manifest, measurement);
+    // With a batch cost model, weigh exits at what this batch pays after compaction at this
+    // policy: a deep stage's fixed part falls on the few samples that still reach it.
+    const priced = costs.batchModel
+      ? exitCostsAtBatch(
+          costs,
+          costs.batchModel,
+          reachShares(exitCountsOf(simulateExits(scores, policy), exits)),
+          batch,
+        )
+      : costs;
+    const weighed = measuredExitOverheads(priced, modelPackage.manifest, measurement);
     const choice = chooseExitDrops(scores, policy, weighed.costs, { overheads: weighed.overheads });
     return { choice, measurement, plan: planFusion(policy, choice.drop) };
   };
+}
+
+/** Samples per exit, from each sample's exit. */
+function exitCountsOf(chosen: Int32Array, exits: number): number[] {
+  const counts = new Array<number>(exits).fill(0);
+  for (const exit of chosen) counts[exit]!++;
+  return counts;
 }
 
 /** One line on what `--drop-slow-exits` decided. */

@@ -6,8 +6,9 @@ import {
   InvalidArgumentError,
   type ModelManifest,
   type ModelPackage,
+  measuredBatchCosts,
   measuredCosts,
-  measureStageLatencies,
+  measureStageLatenciesAtBatches,
   numberToFloat16Bits,
   type StageTensor,
   type TensorMap,
@@ -20,8 +21,12 @@ export interface CostMeasureOptions {
   /** Device name or comma list (as `--device`). */
   readonly device: string;
   readonly threads?: number;
-  /** Samples per timed batch. */
-  readonly batch: number;
+  /**
+   * Samples per timed batch: one size gives per-sample costs at that size; two or more also
+   * fit each stage's cost as `fixed + b · perSample` (`costs.batchModel`), the per-exit costs
+   * then being those of the largest.
+   */
+  readonly batches: readonly number[];
   /** Timed rounds; each cost is a median over them. */
   readonly repeats: number;
   readonly onProgress?: (done: number, total: number) => void;
@@ -36,8 +41,8 @@ export function hostCpuModel(): string | null {
 /**
  * Measures a model's per-exit costs in ms per sample on a device through @pcee/runtime-node:
  * every stage, stage by stage on one batch with no exit, and `full.onnx` when the package has
- * it, in the same rounds (see `measureStageLatencies` in @pcee/core for why this way and what
- * compaction changes). The inputs are synthetic (see `syntheticInputs`): the time of dense
+ * it, in the same rounds, at each batch size in turn within every round (see
+ * `measureStageLatenciesAtBatches` in @pcee/core for why this way and what compaction changes). The inputs are synthetic (see `syntheticInputs`): the time of dense
  * convolutions and transformer blocks does not depend on the values.
  */
 export async function measureModelCosts(
@@ -46,28 +51,28 @@ export async function measureModelCosts(
 ): Promise<ExitCosts> {
   const { manifest } = modelPackage;
   const load = loadOptions({ device: options.device, threads: options.threads });
-  const inputs = syntheticInputs(manifest, options.batch);
+  const batches = [...new Set(options.batches)].sort((a, b) => a - b);
+  const inputs = batches.map((batch) => syntheticInputs(manifest, batch));
   const model = await nodeRuntime.load(modelPackage, load);
   let full: FullModel | undefined;
   try {
     if (manifest.full) full = await loadFullModel(modelPackage, { ...load, device: model.device });
-    const latencies = await measureStageLatencies(model, inputs, {
+    const latencies = await measureStageLatenciesAtBatches(model, inputs, {
       repeats: options.repeats,
       full,
       onProgress: options.onProgress,
     });
     const headShares = manifest.stages.map(({ flops }) => flops.head / (flops.backbone + flops.head || 1));
-    return measuredCosts(
-      latencies,
-      {
-        device: model.device,
-        threads: options.threads ?? null,
-        runtime: NODE_RUNTIME_NAME,
-        runtimeVersion: await nodeRuntimeVersion(),
-        host: hostCpuModel(),
-      },
-      headShares,
-    );
+    const setting = {
+      device: model.device,
+      threads: options.threads ?? null,
+      runtime: NODE_RUNTIME_NAME,
+      runtimeVersion: await nodeRuntimeVersion(),
+      host: hostCpuModel(),
+    };
+    return latencies.length === 1
+      ? measuredCosts(latencies[0]!, setting, headShares)
+      : measuredBatchCosts(latencies, setting, headShares);
   } finally {
     await Promise.all([model.dispose(), full?.dispose()]);
   }

@@ -1,3 +1,4 @@
+import type { BatchCostModel } from './batch-cost-model.js';
 import { InvalidArgumentError } from './errors.js';
 
 /** Unit of a cost: FLOPs from the export, measured milliseconds, exit depth (l + 1), or user-given. */
@@ -41,6 +42,13 @@ export interface ExitCosts {
   readonly fullModel: number;
   /** For measured costs (unit `ms`): how and where they were measured. */
   readonly measurement?: CostMeasurement;
+  /**
+   * For costs measured at several batch sizes (unit `ms`): each stage's and the full model's
+   * run cost as `fixed + b · perSample`, so predictions can charge what the compacted batches
+   * of deep stages really pay (see `exitCostsAtBatch`). `exits` and `fullModel` stay the
+   * per-sample costs at the largest batch measured, for readers that do not know this field.
+   */
+  readonly batchModel?: BatchCostModel;
 }
 
 /**

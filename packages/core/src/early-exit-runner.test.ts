@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { depthCosts } from './compute-cost.js';
 import { runEarlyExit, traceModel } from './early-exit-runner.js';
 import { InvalidInputError } from './errors.js';
-import { parseManifest } from './model-manifest.js';
 import { compilePolicy } from './policy.js';
 import type { StagedModel, StageOutput, StageTensor, TensorMap } from './runtime-spec.js';
+import { handManifest } from './test-support/hand-manifest.js';
 import { handProfile } from './test-support/hand-profile.js';
 
 /**
@@ -14,35 +14,20 @@ import { handProfile } from './test-support/hand-profile.js';
  * any batching and compaction must give the same answer as running it alone.
  */
 function textLikeModel(): StagedModel & { readonly seen: string[][] } {
-  const manifest = parseManifest(
-    JSON.stringify({
-      format: 'pcee-model',
-      version: 2,
-      id: 'text-like',
-      inputs: [
-        { name: 'ids', dtype: 'int64', shape: ['batch', 'sequence'] },
-        { name: 'mask', dtype: 'bool', shape: ['batch', 'sequence'] },
-      ],
-      classes: ['no', 'yes'],
-      stages: [
-        { consumes: ['ids', 'mask'], produces: ['hidden'] },
-        { consumes: ['hidden'], produces: ['hidden_2'] },
-        { consumes: ['hidden_2', 'ids', 'mask'] },
-      ].map((stage, index) => ({
-        index,
-        file: `stage-${index}.onnx`,
-        sha256: String(index).repeat(64),
-        logits: `exit_${index}`,
-        flops: { backbone: 10, head: 1 },
-        parameters: 1,
-        ...stage,
-      })),
-      exitCosts: [11, 22, 33],
-      fullModelCost: 31,
-      costUnit: 'flops',
-      parameters: 3,
-    }),
+  const manifest = handManifest(
+    'text-like',
+    [
+      { name: 'ids', dtype: 'int64', shape: ['batch', 'sequence'] },
+      { name: 'mask', dtype: 'bool', shape: ['batch', 'sequence'] },
+    ],
+    ['no', 'yes'],
+    [
+      { consumes: ['ids', 'mask'], produces: ['hidden'] },
+      { consumes: ['hidden'], produces: ['hidden_2'] },
+      { consumes: ['hidden_2', 'ids', 'mask'] },
+    ],
   );
+
   const seen: string[][] = [];
   const rows = (tensor: StageTensor) => tensor.dims[0]!;
   const logitsOf = (scores: number[]): StageOutput['logits'] => ({

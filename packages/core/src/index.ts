@@ -5,6 +5,8 @@
  *
  * @packageDocumentation
  */
+export * from './affine-cost-fit.js';
+export * from './batch-cost-model.js';
 export * from './binning.js';
 export * from './calibration-profile.js';
 export * from './clock.js';

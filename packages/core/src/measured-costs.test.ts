@@ -2,8 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { calibrate } from './calibration-profile.js';
 import type { ExitCosts } from './compute-cost.js';
 import { InvalidArgumentError, InvalidProfileError } from './errors.js';
-import { describeMeasurementMismatch, type MeasurementSetting, measuredCosts } from './measured-costs.js';
+import {
+  describeMeasurementMismatch,
+  type MeasurementSetting,
+  measuredBatchCosts,
+  measuredCosts,
+  measureStageLatencies,
+  measureStageLatenciesAtBatches,
+} from './measured-costs.js';
+import type { FullModel } from './onnx-full-model.js';
 import { parseProfile, serializeProfile } from './profile-json.js';
+import type { StagedModel, StageOutput, TensorMap } from './runtime-spec.js';
+import { handManifest } from './test-support/hand-manifest.js';
 import { syntheticTraces } from './test-support/random-traces.js';
 
 const setting: MeasurementSetting = {
@@ -91,5 +101,149 @@ describe('profiles with measured costs', () => {
     json.costs.measurement = { ...costs.measurement, batch: 0 };
     expect(() => parseProfile(JSON.stringify(json))).toThrow(InvalidProfileError);
     expect(() => parseProfile(JSON.stringify(json))).toThrow(/batch/);
+  });
+});
+
+describe('measuredBatchCosts', () => {
+  // Stage 0: 0.5 ms + 0.1 ms/sample; stage 1: 1 ms + 0.2; full model: 1 ms + 0.25.
+  const latencies = [1, 8, 64].map((batch) => ({
+    batch,
+    stageMs: [0.5 + 0.1 * batch, 1 + 0.2 * batch],
+    fullMs: 1 + 0.25 * batch,
+    repeats: 5,
+  }));
+  const costs = measuredBatchCosts(latencies, setting);
+
+  it('keeps the per-exit costs of the largest batch and fits every stage and the full model', () => {
+    expect(costs.exits).toEqual(measuredCosts(latencies[2]!, setting).exits);
+    expect(costs.measurement!.batch).toBe(64);
+    const model = costs.batchModel!;
+    expect(model.batches).toEqual([1, 8, 64]);
+    expect(model.stages[0]!.fixed).toBeCloseTo(0.5, 10);
+    expect(model.stages[1]!.perSample).toBeCloseTo(0.2, 10);
+    expect(model.fullModel.fixed).toBeCloseTo(1, 10);
+    expect(model.timings.map((timing) => timing.fullMs)).toEqual([1.25, 3, 17]);
+  });
+
+  it('fits the mean times where a record has them (a run pays every pause, not the median call)', () => {
+    const withMeans = latencies.map((timed) => ({
+      ...timed,
+      stageMeanMs: timed.stageMs.map((ms) => 2 * ms),
+      fullMeanMs: 2 * timed.fullMs,
+    }));
+    const fitted = measuredBatchCosts(withMeans, setting);
+    expect(fitted.exits).toEqual(costs.exits);
+    expect(fitted.batchModel!.stages[0]!.fixed).toBeCloseTo(1, 10);
+    expect(fitted.batchModel!.fullModel.perSample).toBeCloseTo(0.5, 10);
+  });
+
+  it('needs two batch sizes', () => {
+    expect(() => measuredBatchCosts([latencies[0]!], setting)).toThrow(/two or more batch sizes/);
+  });
+
+  it('round-trips through a profile; a batch model on costs not in ms is refused', () => {
+    const profile = calibrate(syntheticTraces(50, 2, 3, 5), { costs });
+    const json = serializeProfile(profile);
+    expect(parseProfile(json).costs).toEqual(costs);
+    const flops = JSON.parse(json);
+    flops.costs.unit = 'flops';
+    expect(() => parseProfile(JSON.stringify(flops))).toThrow(/only measured in ms/);
+    const short = JSON.parse(json);
+    short.costs.batchModel.stages.pop();
+    expect(() => parseProfile(JSON.stringify(short))).toThrow(/1 stages for 2 exits/);
+  });
+
+  it.each([
+    ['a batch inside the measured range', 16, undefined],
+    ['a batch beyond it', 128, /batch 1–64, not 128/],
+  ])('warns about batch size only beyond the measured range: %s', (_, batch, expected) => {
+    const message = describeMeasurementMismatch(costs, { device: 'cpu', threads: 2, batch });
+    if (expected === undefined) expect(message).toBeUndefined();
+    else expect(message).toMatch(expected);
+  });
+});
+
+/** A two-stage model and its full model that record which batch sizes they ran, in order. */
+function recordingModels(): { model: StagedModel; full: FullModel; calls: string[] } {
+  const manifest = handManifest(
+    'recording',
+    [{ name: 'x', dtype: 'float32', shape: ['batch', 1] }],
+    ['a', 'b'],
+    [{ consumes: ['x'], produces: ['h'] }, { consumes: ['h'] }],
+  );
+
+  const calls: string[] = [];
+  const rowsOf = (inputs: TensorMap) => Object.values(inputs)[0]!.dims[0]!;
+  const model: StagedModel = {
+    manifest,
+    stages: 2,
+    device: 'cpu',
+    async runStage(index: number, inputs: TensorMap): Promise<StageOutput> {
+      const rows = rowsOf(inputs);
+      calls.push(`s${index}@${rows}`);
+      const zeros = new Float32Array(rows * 2);
+      return {
+        logits: { dtype: 'float32', data: zeros, dims: [rows, 2] },
+        tensors: { h: { dtype: 'float32', data: new Float32Array(rows), dims: [rows, 1] } },
+      };
+    },
+    async dispose() {},
+  };
+  const full = {
+    async run(inputs: TensorMap) {
+      calls.push(`full@${rowsOf(inputs)}`);
+      return { dtype: 'float32', data: new Float32Array(rowsOf(inputs) * 2), dims: [rowsOf(inputs), 2] };
+    },
+  } as unknown as FullModel;
+  return { model, full, calls };
+}
+
+const batchOf = (rows: number): TensorMap => ({
+  x: { dtype: 'float32', data: new Float32Array(rows), dims: [rows, 1] },
+});
+
+describe('measureStageLatenciesAtBatches', () => {
+  it('runs every batch’s chain largest first, small batches √(largest/b) times, then the full model likewise', async () => {
+    const { model, full, calls } = recordingModels();
+    const latencies = await measureStageLatenciesAtBatches(model, [batchOf(4), batchOf(16), batchOf(1)], {
+      repeats: 1,
+      warmups: 0,
+      full,
+    });
+    const chain = (rows: number) => [`s0@${rows}`, `s1@${rows}`];
+    expect(calls).toEqual([
+      ...chain(16),
+      ...chain(4),
+      ...chain(4),
+      ...[1, 1, 1, 1].flatMap(chain),
+      'full@16',
+      'full@4',
+      'full@4',
+      'full@1',
+      'full@1',
+      'full@1',
+      'full@1',
+    ]);
+    // One record per batch, in the order given, with medians and means of every stage.
+    expect(latencies.map((timed) => timed.batch)).toEqual([4, 16, 1]);
+    for (const timed of latencies) {
+      expect(timed.stageMs).toHaveLength(2);
+      expect(timed.stageMeanMs).toHaveLength(2);
+      expect(timed.fullMs).toBeGreaterThanOrEqual(0);
+      expect(timed.fullMeanMs).toBeGreaterThanOrEqual(0);
+      expect(timed.repeats).toBe(1);
+    }
+  });
+
+  it('with one batch is measureStageLatencies: each stage once a round, then the full model', async () => {
+    const { model, full, calls } = recordingModels();
+    const timed = await measureStageLatencies(model, batchOf(8), { repeats: 2, warmups: 1, full });
+    expect(calls).toEqual(['s0@8', 's1@8', 'full@8', 's0@8', 's1@8', 'full@8', 's0@8', 's1@8', 'full@8']);
+    expect(timed.batch).toBe(8);
+  });
+
+  it('refuses no batch at all', async () => {
+    const { model } = recordingModels();
+    await expect(measureStageLatenciesAtBatches(model, [])).rejects.toThrow(/at least one batch/);
   });
 });

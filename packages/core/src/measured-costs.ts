@@ -1,3 +1,4 @@
+import { fitBatchCostModel } from './batch-cost-model.js';
 import { now } from './clock.js';
 import { type CostMeasurement, type ExitCosts, validateCosts } from './compute-cost.js';
 import { InvalidArgumentError, InvalidInputError } from './errors.js';
@@ -18,15 +19,12 @@ import { tensorLiveness } from './tensor-liveness.js';
  *
  * **What compaction changes.** At run time stage i sees only the samples still running, a
  * batch b_i ≤ B. A stage costs roughly α_i + β_i·b (a fixed part: session call, thread
- * wake-ups, small kernels; and a per-sample part). Costs measured at B charge each sample
- * α_i/B + β_i, so a stage reached by b_i samples is charged α_i·b_i/B for its fixed part
- * instead of α_i: the ms prediction is optimistic by α_i·(1 − b_i/B) per stage and batch.
- * It is exact at batch 1 (a sample runs a stage alone or not at all), and close when α_i is
- * small next to β_i·B (convolutions and transformer blocks at batch 64 on CPU). A per-exit cost
- * cannot be exact for every δ, because b_i depends on δ; measure at the batch size you deploy
- * (`--batch`), and compare with `pcee bench`, which prints measured, ms-predicted and
- * FLOP-predicted speedups side by side. The runner's own work (decisions, compaction: 1–4% of
- * stage time) is not in the costs.
+ * wake-ups, small kernels, output allocation; and a per-sample part). Costs measured at one
+ * batch B charge each sample α_i/B + β_i, so a stage reached by b_i samples is charged
+ * α_i·b_i/B for its fixed part instead of α_i: optimistic by α_i·(1 − b_i/B) per stage and
+ * batch. Measured at several batch sizes (`measuredBatchCosts`), the fit of α_i and β_i is kept
+ * as the costs' `batchModel`, and predictions charge what each compacted batch pays (see
+ * `batch-cost-model.ts`). The runner's own work (decisions, compaction) is not in the costs.
  */
 
 /** Options of {@link measureStageLatencies}. */
@@ -49,7 +47,14 @@ export interface StageLatencies {
   readonly stageMs: readonly number[];
   /** The full model on the batch, median, ms; absent when no full model was given. */
   readonly fullMs?: number;
-  /** Timed rounds behind each median. */
+  /**
+   * Each stage on the whole batch, mean over the rounds, ms: what a batch cost model fits (see
+   * `measuredBatchCosts` for why the mean there).
+   */
+  readonly stageMeanMs?: readonly number[];
+  /** The full model on the batch, mean over the rounds, ms. */
+  readonly fullMeanMs?: number;
+  /** Timed rounds behind each median (with several batch sizes, the smaller are timed more than once a round). */
   readonly repeats: number;
 }
 
@@ -67,6 +72,25 @@ export async function measureStageLatencies(
   inputs: TensorMap,
   options: StageLatencyOptions = {},
 ): Promise<StageLatencies> {
+  return (await measureStageLatenciesAtBatches(model, [inputs], options))[0]!;
+}
+
+/**
+ * Times every stage and the full model as `measureStageLatencies` does, at several batch sizes
+ * in the same rounds: each round runs every batch's stages in turn, largest first, then the
+ * full model on every batch, so load from other processes hits every batch size alike and
+ * does not bend the fit of fixed and per-sample costs.
+ *
+ * @param batches one preprocessed batch of inputs per batch size to measure.
+ * @returns one record per batch, in the order given.
+ * @throws InvalidArgumentError for repeats < 1, warm-ups < 0 or no batch.
+ * @throws InvalidInputError when a stage does not return a tensor a later stage needs.
+ */
+export async function measureStageLatenciesAtBatches(
+  model: StagedModel,
+  batches: readonly TensorMap[],
+  options: StageLatencyOptions = {},
+): Promise<StageLatencies[]> {
   const repeats = options.repeats ?? 20;
   const warmups = options.warmups ?? 3;
   if (!Number.isInteger(repeats) || repeats < 1) {
@@ -75,44 +99,62 @@ export async function measureStageLatencies(
   if (!Number.isInteger(warmups) || warmups < 0) {
     throw new InvalidArgumentError(`warm-ups must be a non-negative integer, got ${warmups}`);
   }
+  if (batches.length === 0) throw new InvalidArgumentError('give at least one batch of inputs to time');
   const live = tensorLiveness(model.manifest);
-  const stageTimes: number[][] = Array.from({ length: model.stages }, () => []);
-  const fullTimes: number[] = [];
+  const stageTimes = batches.map(() => Array.from({ length: model.stages }, (): number[] => []));
+  const fullTimes = batches.map((): number[] => []);
   const rounds = warmups + repeats;
+  // Largest batch first and the full model after every chain: a stage timed right after a
+  // large full-model run finds its weights evicted from the caches and runs 2–4× slower at
+  // batch 1 (measured on the large ViT and CNN), which an early-exit run, going from stage to
+  // stage, rarely sees; the small batches, whose times set the fixed costs, come last.
+  const order = batches
+    .map((_, index) => index)
+    .sort((a, b) => batchSizeOf(batches[b]!) - batchSizeOf(batches[a]!));
+  // A batch b is timed √(largest / b) times per round (rounded): on a shared machine a short
+  // call's mean rests on the rare calls another process interrupts, and more of them steady
+  // it, at little cost since the small batches are quick.
+  const largest = batchSizeOf(batches[order[0]!]!);
+  const passes = batches.map((inputs) => Math.max(1, Math.round(Math.sqrt(largest / batchSizeOf(inputs)))));
+  const runs = order.flatMap((index) => new Array<number>(passes[index]!).fill(index));
   for (let round = 0; round < rounds; round++) {
     const timed = round >= warmups;
-    let carried = inputs;
-    for (let stage = 0; stage < model.stages; stage++) {
-      const started = now();
-      const output = await model.runStage(stage, carried);
-      if (timed) stageTimes[stage]!.push(now() - started);
-      if (stage < model.stages - 1) {
-        const next: Record<string, StageTensor> = {};
-        for (const name of live[stage + 1]!) {
-          const tensor = output.tensors[name] ?? carried[name];
-          if (!tensor) {
-            throw new InvalidInputError(
-              `stage ${stage} of model "${model.manifest.id}" did not return "${name}", which a later stage needs`,
-            );
+    for (const index of runs) {
+      let carried = batches[index]!;
+      for (let stage = 0; stage < model.stages; stage++) {
+        const started = now();
+        const output = await model.runStage(stage, carried);
+        if (timed) stageTimes[index]![stage]!.push(now() - started);
+        if (stage < model.stages - 1) {
+          const next: Record<string, StageTensor> = {};
+          for (const name of live[stage + 1]!) {
+            const tensor = output.tensors[name] ?? carried[name];
+            if (!tensor) {
+              throw new InvalidInputError(
+                `stage ${stage} of model "${model.manifest.id}" did not return "${name}", which a later stage needs`,
+              );
+            }
+            next[name] = tensor;
           }
-          next[name] = tensor;
+          carried = next;
         }
-        carried = next;
       }
     }
-    if (options.full) {
+    for (const index of options.full ? runs : []) {
       const started = now();
-      await options.full.run(inputs);
-      if (timed) fullTimes.push(now() - started);
+      await options.full!.run(batches[index]!);
+      if (timed) fullTimes[index]!.push(now() - started);
     }
     options.onProgress?.(round + 1, rounds);
   }
-  return {
+  return batches.map((inputs, index) => ({
     batch: batchSizeOf(inputs),
-    stageMs: stageTimes.map(median),
-    ...(options.full ? { fullMs: median(fullTimes) } : {}),
+    stageMs: stageTimes[index]!.map(median),
+    ...(options.full ? { fullMs: median(fullTimes[index]!) } : {}),
+    stageMeanMs: stageTimes[index]!.map(mean),
+    ...(options.full ? { fullMeanMs: mean(fullTimes[index]!) } : {}),
     repeats,
-  };
+  }));
 }
 
 /** Where the measurement ran, as recorded with the costs (batch and repeats come from the latencies). */
@@ -141,14 +183,7 @@ export function measuredCosts(
       `a stage measured ${stageMs.map((ms) => ms.toFixed(4)).join(', ')} ms on batch ${batch}: the clock is too coarse for it; measure a larger --batch`,
     );
   }
-  const last = stageMs.length - 1;
-  const fullModel =
-    latencies.fullMs !== undefined
-      ? latencies.fullMs / batch
-      : stageMs.reduce(
-          (sum, ms, stage) => sum + (stage === last ? ms : ms * (1 - (headShares[stage] ?? 0))),
-          0,
-        ) / batch;
+  const fullModel = fullModelMs(latencies, headShares) / batch;
   const measurement: CostMeasurement = {
     ...setting,
     batch,
@@ -156,6 +191,61 @@ export function measuredCosts(
     fullModel: latencies.fullMs !== undefined ? 'measured' : 'estimated',
   };
   return validateCosts({ unit: 'ms', exits, fullModel, measurement }, stageMs.length);
+}
+
+/**
+ * Per-sample costs in ms (as `measuredCosts`, at the largest batch measured) together with a
+ * batch cost model fitted to the latencies at every batch size (`costs.batchModel`, see
+ * `fitBatchCostModel`): what the stages cost on the smaller, compacted batches they run on.
+ *
+ * The model fits **mean** times (`stageMeanMs`, `fullMeanMs`; medians where a record has no
+ * means). It predicts the wall time of whole runs, which pay every pause of a call: on a
+ * machine shared with other processes, a 50 ms full-model run always loses time slices to them
+ * while a 0.2 ms stage call mostly escapes, so medians make short stages look cheap next to
+ * the full model and the prediction optimistic (measured on the shared 2-core CI machine:
+ * stage 0 of fmnist-cnn-large took 2–3× its median inside early-exit runs). On a quiet machine
+ * the two agree.
+ *
+ * @param latencies the same model timed at two or more batch sizes (`measureStageLatencies`).
+ * @param headShares as in `measuredCosts`, for the full model when it was not timed.
+ * @throws InvalidArgumentError for fewer than two batch sizes, or what `measuredCosts` and
+ *   `fitBatchCostModel` throw.
+ */
+export function measuredBatchCosts(
+  latencies: readonly StageLatencies[],
+  setting: MeasurementSetting,
+  headShares: readonly number[] = [],
+): ExitCosts {
+  if (latencies.length < 2) {
+    throw new InvalidArgumentError(
+      `a batch cost model needs latencies at two or more batch sizes, got ${latencies.length}; measure e.g. --batch 1,8,64`,
+    );
+  }
+  const largest = latencies.reduce((best, next) => (next.batch > best.batch ? next : best));
+  const batchModel = fitBatchCostModel(
+    latencies.map((timed) => {
+      const means = {
+        ...timed,
+        stageMs: timed.stageMeanMs ?? timed.stageMs,
+        fullMs: timed.fullMeanMs ?? timed.fullMs,
+      };
+      return { batch: timed.batch, stageMs: means.stageMs, fullMs: fullModelMs(means, headShares) };
+    }),
+  );
+  return { ...measuredCosts(largest, setting, headShares), batchModel };
+}
+
+/**
+ * The full model's time on the batch, ms: measured, or estimated as every stage without its
+ * head, the head's share of each stage's time taken equal to its share of the FLOPs.
+ */
+function fullModelMs(latencies: StageLatencies, headShares: readonly number[]): number {
+  if (latencies.fullMs !== undefined) return latencies.fullMs;
+  const last = latencies.stageMs.length - 1;
+  return latencies.stageMs.reduce(
+    (sum, ms, stage) => sum + (stage === last ? ms : ms * (1 - (headShares[stage] ?? 0))),
+    0,
+  );
 }
 
 /** Where costs are used now, to compare with where they were measured. */
@@ -186,7 +276,15 @@ export function describeMeasurementMismatch(
   if (measured.host && context.host && measured.host !== context.host) {
     differences.push(`host "${measured.host}", not "${context.host}"`);
   }
-  if (context.batch !== undefined && measured.batch !== context.batch) {
+  const batches = costs.batchModel?.batches;
+  if (batches) {
+    // A batch cost model predicts any batch between the smallest and largest measured; only
+    // extrapolating beyond them is a guess.
+    const [smallest, largest] = [batches[0]!, batches[batches.length - 1]!];
+    if (context.batch !== undefined && (context.batch < smallest || context.batch > largest)) {
+      differences.push(`batch ${smallest}–${largest}, not ${context.batch}`);
+    }
+  } else if (context.batch !== undefined && measured.batch !== context.batch) {
     differences.push(`batch ${measured.batch}, not ${context.batch}`);
   }
   const threads = (value: number | null | undefined) => (value == null ? 'default' : String(value));
@@ -195,6 +293,10 @@ export function describeMeasurementMismatch(
   }
   if (differences.length === 0) return undefined;
   return `the profile's costs (ms) were measured with ${differences.join(', ')}; its ms predictions may not hold here (re-measure with: pcee calibrate <traces> --model <model-dir> --cost-unit ms --device ${context.device}${context.batch === undefined ? '' : ` --batch ${context.batch}`})`;
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
 function median(values: readonly number[]): number {

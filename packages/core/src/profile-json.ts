@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { validateBatchCostModel } from './batch-cost-model.js';
 import { BINNING_METHODS } from './binning.js';
 import { type CalibrationProfile, PROFILE_VERSION } from './calibration-profile.js';
 import { validateCosts } from './compute-cost.js';
@@ -47,6 +48,31 @@ const measurementSchema = z.object({
   fullModel: z.enum(['measured', 'estimated']),
 });
 
+/** An affine run cost, ms per run and per sample (see `fitAffineCost`). */
+const affineFitSchema = z.object({
+  fixed: finite.min(0),
+  perSample: finite.min(0),
+  residual: finite.min(0),
+});
+
+/**
+ * The batch-size cost model (`costs.batchModel`): optional, added within version 1, so older
+ * profiles read as before and older readers ignore it (zod drops unknown keys) and use the
+ * per-exit costs, which stay the per-sample costs at the largest batch measured.
+ */
+const batchModelSchema = z.object({
+  batches: z.array(z.number().int().positive()).min(2),
+  stages: z.array(affineFitSchema),
+  fullModel: affineFitSchema,
+  timings: z.array(
+    z.object({
+      batch: z.number().int().positive(),
+      stageMs: z.array(finite.min(0)),
+      fullMs: finite.min(0),
+    }),
+  ),
+});
+
 const profileSchema = z.object({
   format: z.literal('pcee-profile'),
   version: z.literal(PROFILE_VERSION),
@@ -66,6 +92,7 @@ const profileSchema = z.object({
     exits: z.array(finite),
     fullModel: finite,
     measurement: measurementSchema.optional(),
+    batchModel: batchModelSchema.optional(),
   }),
   samples: count,
   calibrationData: calibrationDataSchema.optional(),
@@ -154,6 +181,14 @@ export function parseProfile(text: string, source = 'profile'): CalibrationProfi
   });
   try {
     validateCosts(data.costs, data.model.exits);
+    if (data.costs.batchModel) {
+      if (data.costs.unit !== 'ms') {
+        throw new InvalidProfileError(
+          `${source}: costs in ${data.costs.unit} carry a batch cost model, which is only measured in ms; recalibrate with --cost-unit ms`,
+        );
+      }
+      validateBatchCostModel(data.costs.batchModel, data.model.exits);
+    }
   } catch (error) {
     if (error instanceof PceeError) throw new InvalidProfileError(`${source}: ${error.message}`);
     throw error;

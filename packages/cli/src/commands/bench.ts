@@ -1,6 +1,7 @@
 import {
   batchSizeOf,
   compilePolicy,
+  costOfBatches,
   costsWithoutExits,
   describeMeasurementMismatch,
   type ExitCosts,
@@ -58,8 +59,20 @@ interface BenchRow extends FullModelRow {
   delta: number | readonly number[];
   /** throughput / full-model throughput at the same batch size. */
   speedup: number;
-  /** Full-model cost / mean cost of the exits taken, in the profile's cost unit (`costUnit`: ms when measured). */
+  /**
+   * Full-model cost / early-exit cost of the exits taken, in the profile's cost unit (`costUnit`:
+   * ms when measured). With a batch cost model (`calibrate --cost-unit ms` at several batch
+   * sizes), each batch of this run is charged what its compacted stage batches cost.
+   */
   predictedSpeedup: number;
+  /**
+   * Full-model cost / mean cost of the exits taken from the per-exit costs alone (per sample at
+   * the batch they were measured at, blind to compaction); equals predictedSpeedup without a
+   * batch cost model.
+   */
+  perExitPredictedSpeedup: number;
+  /** With a batch cost model: the predicted early-exit wall time per batch, ms (beside latencyMs). */
+  predictedLatencyMs?: number;
   /** The same from the model's FLOPs (model.json), whatever the profile's unit. */
   flopPredictedSpeedup: number;
   /** With --abstain: share of samples answered. */
@@ -101,7 +114,7 @@ export function registerBench(program: Command, io: CliIo): Command {
     )
     .option(
       '--json',
-      'print JSON: "costUnit" (of predictedSpeedup), "rows", "full" (the full model at the first --batch size) and "fullByBatch" (at each)',
+      'print JSON: "costUnit" (of predictedSpeedup), "rows", "full" (the full model at the first --batch size) and "fullByBatch" (at each); with a batch cost model each row\'s predictedSpeedup charges the compacted stage batches of the run, perExitPredictedSpeedup does not',
     );
   return addModelOptions(addBenchFusionOptions(command), { limit: false }).action(
     async (modelDir: string, inputsPath: string, flags: BenchFlags) => {
@@ -177,6 +190,12 @@ export function registerBench(program: Command, io: CliIo): Command {
             const run = value as Awaited<ReturnType<typeof variant.run>>;
             const summary = summarizeRun(run.result, costs, labels, point.abstain);
             const throughput = samples / (medianMs / 1000);
+            const perExitPredictedSpeedup = costs.fullModel / summary.meanCost;
+            // The batch cost model charges each batch of this run what its stages cost on the
+            // samples still running there; without one, per-exit costs are all there is.
+            const batchPrediction = costs.batchModel
+              ? costOfBatches(costs.batchModel, run.result.exit, batch)
+              : undefined;
             rows.push({
               policy: point.policy,
               delta: point.delta,
@@ -184,7 +203,13 @@ export function registerBench(program: Command, io: CliIo): Command {
               accuracy: summary.accuracy,
               throughput,
               speedup: throughput / fullThroughput,
-              predictedSpeedup: costs.fullModel / summary.meanCost,
+              predictedSpeedup: batchPrediction
+                ? batchPrediction.fullModelMs / batchPrediction.earlyExitMs
+                : perExitPredictedSpeedup,
+              perExitPredictedSpeedup,
+              ...(batchPrediction
+                ? { predictedLatencyMs: batchPrediction.earlyExitMs / batchesOf(batch) }
+                : {}),
               // The heads of exits the plan dropped are not run: the FLOP figure subtracts them as
               // the runner's own cost (predictedSpeedup) does, so both agree when the unit is FLOPs.
               flopPredictedSpeedup:
@@ -213,7 +238,11 @@ export function registerBench(program: Command, io: CliIo): Command {
           device: engines.device(),
           host: hostCpuModel(),
           threads: flags.threads ?? null,
-          batch: flags.batch.find((batch) => batch !== costs.measurement?.batch),
+          batch: costs.batchModel
+            ? flags.batch.find(
+                (batch) => batch < costs.batchModel!.batches[0]! || batch > costs.batchModel!.batches.at(-1)!,
+              )
+            : flags.batch.find((batch) => batch !== costs.measurement?.batch),
         });
         if (mismatch) io.stderr(`warning: ${mismatch}\n`);
         if (flags.json) {

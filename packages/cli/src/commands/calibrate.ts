@@ -21,7 +21,7 @@ import { writeOutputFile } from '../files.js';
 import { loadTraces } from '../inputs.js';
 import { measureModelCosts } from '../measure-costs.js';
 import { nativeSha256 } from '../native-hashes.js';
-import { positiveInteger } from '../options.js';
+import { positiveInteger, positiveIntegerList } from '../options.js';
 import { createProgress } from '../progress.js';
 import { formatCost, formatFraction, renderTable } from '../table.js';
 import { UserError } from '../user-error.js';
@@ -33,13 +33,19 @@ interface CalibrateFlags {
   costs?: string;
   costUnit?: 'flops' | 'ms';
   device?: string;
-  batch?: number;
+  batch?: number[];
   threads?: number;
   repeat?: number;
   model?: string;
   out: string;
   json?: boolean;
 }
+
+/**
+ * Batch sizes `--cost-unit ms` times by default: from a lone sample (what every stage costs at
+ * batch 1, and a deep stage after most samples left) to the usual deployed batch.
+ */
+const DEFAULT_COST_BATCHES = [1, 4, 16, 64];
 
 /** Flags that only make sense when measuring (--cost-unit ms). */
 const MEASURE_FLAGS = [
@@ -81,14 +87,14 @@ export function registerCalibrate(program: Command, io: CliIo): Command {
     )
     .option('--device <name>', 'with --cost-unit ms: cpu, cuda or webgpu, or a comma list (default cpu)')
     .option(
-      '--batch <size>',
-      'with --cost-unit ms: samples per timed batch (default 64)',
-      positiveInteger('--batch'),
+      '--batch <list>',
+      'with --cost-unit ms: samples per timed batch, comma-separated; with two or more sizes each stage is fitted as fixed + batch × per-sample ms, and predictions charge the smaller batches deep stages run on after early exits (default 1,4,16,64; per-exit costs are those of the largest)',
+      positiveIntegerList('--batch'),
     )
     .option('--threads <count>', 'with --cost-unit ms: intra-op threads', positiveInteger('--threads'))
     .option(
       '--repeat <count>',
-      'with --cost-unit ms: timed runs after 3 warm-ups; each cost is their median (default 20)',
+      'with --cost-unit ms: timed runs after 3 warm-ups; each per-exit cost is their median, the batch fit uses their mean (default 20)',
       positiveInteger('--repeat'),
     )
     .requiredOption('--out <profile.json>', 'where to write the profile')
@@ -113,7 +119,7 @@ export function registerCalibrate(program: Command, io: CliIo): Command {
             costs = await measureModelCosts(modelPackage, {
               device: flags.device ?? 'cpu',
               threads: flags.threads,
-              batch: flags.batch ?? 64,
+              batches: flags.batch ?? DEFAULT_COST_BATCHES,
               repeats: flags.repeat ?? 20,
               onProgress: (done, total) => progress.update(done, total),
             });
@@ -145,16 +151,28 @@ export function registerCalibrate(program: Command, io: CliIo): Command {
         );
         return;
       }
+      const batchModel = costs.batchModel;
       io.stdout(
         renderTable(
-          ['exit', 'accuracy', 'ECE', 'MCE', `cost (${costs.unit})`],
-          exits.map((exit) => [
-            exit.index,
-            formatFraction(exit.accuracy),
-            formatFraction(exit.ece),
-            formatFraction(exit.mce),
-            formatCost(costs.exits[exit.index]!),
-          ]),
+          [
+            'exit',
+            'accuracy',
+            'ECE',
+            'MCE',
+            `cost (${costs.unit})`,
+            ...(batchModel ? ['stage fixed (ms)', 'stage per sample (ms)', 'fit residual'] : []),
+          ],
+          exits.map((exit) => {
+            const fit = batchModel?.stages[exit.index];
+            return [
+              exit.index,
+              formatFraction(exit.accuracy),
+              formatFraction(exit.ece),
+              formatFraction(exit.mce),
+              formatCost(costs.exits[exit.index]!),
+              ...(fit ? [formatCost(fit.fixed), formatCost(fit.perSample), formatPercent(fit.residual)] : []),
+            ];
+          }),
         ),
       );
       if (costs.measurement) {
@@ -163,8 +181,19 @@ export function registerCalibrate(program: Command, io: CliIo): Command {
           `costs measured on ${device}${host ? ` (${host})` : ''}, batch ${batch}, ${threads ?? 'default'} threads, median of ${repeats} runs: full model ${formatCost(costs.fullModel)} ms per sample (${fullModel === 'measured' ? 'full.onnx timed' : 'estimated: no full.onnx'})\n`,
         );
       }
+      if (batchModel) {
+        const full = batchModel.fullModel;
+        io.stderr(
+          `batch cost model fitted at batch ${batchModel.batches.join(', ')}: full model ${formatCost(full.fixed)} ms + ${formatCost(full.perSample)} ms per sample (residual ${formatPercent(full.residual)}); largest stage residual ${formatPercent(Math.max(...batchModel.stages.map((fit) => fit.residual)))}\n`,
+        );
+      }
       io.stderr(`calibrated ${traces.samples} samples × ${traces.exits} exits → ${flags.out}\n`);
     });
+}
+
+/** A fit residual (a fraction) as a percentage with one decimal. */
+function formatPercent(value: number): string {
+  return `${(100 * value).toFixed(1)}%`;
 }
 
 /** Refuses cost flags that contradict each other, before any file is read. */

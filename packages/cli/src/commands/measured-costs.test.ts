@@ -218,3 +218,69 @@ describe('commands plan in the profile’s unit', () => {
     expect(bench.stderr).toMatch(message);
   });
 });
+
+describe('a batch cost model (--cost-unit ms at several batch sizes)', () => {
+  const batchProfile = join(folder, 'batch-profile.json');
+  let result: Awaited<ReturnType<typeof runCli>>;
+  beforeAll(async () => {
+    const args = ['--cost-unit', 'ms', '--batch', '8,1', '--repeat', '2', '--threads', '1'];
+    result = await runCli('calibrate', traces, '--model', model, ...args, '--out', batchProfile);
+  });
+
+  it('calibrate fits fixed + batch × per-sample ms per stage and for the full model, and prints them', () => {
+    expect(result.code).toBe(0);
+    const { costs } = JSON.parse(readFileSync(batchProfile, 'utf8'));
+    const stages = bundledManifest('fmnist-cnn-small').stages.length;
+    expect(costs.measurement.batch).toBe(8);
+    expect(costs.batchModel.batches).toEqual([1, 8]);
+    expect(costs.batchModel.stages).toHaveLength(stages);
+    for (const fit of [...costs.batchModel.stages, costs.batchModel.fullModel]) {
+      expect(fit.fixed).toBeGreaterThanOrEqual(0);
+      expect(fit.perSample).toBeGreaterThanOrEqual(0);
+      expect(fit.residual).toBeGreaterThanOrEqual(0);
+    }
+    expect(costs.batchModel.timings.map((timing: { batch: number }) => timing.batch)).toEqual([1, 8]);
+    expect(result.stdout.split('\n')[0]).toMatch(
+      /stage fixed \(ms\)\s+stage per sample \(ms\)\s+fit residual$/,
+    );
+    expect(result.stderr).toMatch(/^batch cost model fitted at batch 1, 8: full model .* ms per sample/m);
+  });
+
+  it('bench predicts from it at each batch size, beside the per-exit prediction, and does not warn inside the range', async () => {
+    const args = ['bench', model, inputs, '--profile', batchProfile, '--delta', '0.9', '--batch', '1,8'];
+    const bench = await runCli(...args, '--repeat', '1', '--threads', '1', '--json');
+    expect(bench.code).toBe(0);
+    expect(bench.stderr).not.toMatch(/warning/);
+    const json = JSON.parse(bench.stdout);
+    expect(json.rows.map((row: { batch: number }) => row.batch)).toEqual([1, 8]);
+    for (const row of json.rows) {
+      expect(row.predictedSpeedup).toBeGreaterThan(0);
+      expect(row.perExitPredictedSpeedup).toBeGreaterThan(0);
+      expect(row.predictedLatencyMs).toBeGreaterThan(0);
+    }
+    // The same bench at a batch beyond the sizes measured.
+    const beyond = await runCli(...args.slice(0, 7), '--batch', '16', '--repeat', '1', '--threads', '1');
+    expect(beyond.stderr).toMatch(/warning: .*batch 1–8, not 16/);
+  });
+
+  it('tune --budget prices δ at the batch given (default the largest measured), and refuses --batch without a batch model', async () => {
+    const holdout = join(model, 'val.npz');
+    const tuned = await runCli('tune', batchProfile, holdout, '--budget', '0.6', '--batch', '1', '--json');
+    expect(tuned.code).toBe(0);
+    const json = JSON.parse(tuned.stdout);
+    expect(json.budget.batch).toBe(1);
+    expect(json.holdout.relativeCost).toBeLessThanOrEqual(0.6 + 1e-9);
+    const byDefault = await runCli('tune', batchProfile, holdout, '--budget', '0.6', '--json');
+    expect(JSON.parse(byDefault.stdout).budget.batch).toBe(8);
+    const refused = await runCli('tune', msProfile, holdout, '--budget', '0.6', '--batch', '1');
+    expectOneLineError(refused, /--batch prices a budget with costs measured at several batch sizes/);
+  });
+
+  it('bench --drop-slow-exits weighs exits with it at each batch size', async () => {
+    const args = ['bench', model, inputs, '--profile', batchProfile, '--delta', '0.9', '--batch', '1,8'];
+    const bench = await runCli(...args, '--drop-slow-exits', traces, '--repeat', '1', '--threads', '1');
+    expect(bench.code).toBe(0);
+    expect(bench.stderr).toMatch(/^batch 1: /m);
+    expect(bench.stderr).toMatch(/^batch 8: /m);
+  });
+});

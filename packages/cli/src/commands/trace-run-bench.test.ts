@@ -164,6 +164,7 @@ describe('pcee bench', () => {
       'throughput',
       'speedup',
       'predictedSpeedup',
+      'perExitPredictedSpeedup',
       'flopPredictedSpeedup',
       'latencyMs',
       'fused',
@@ -177,6 +178,8 @@ describe('pcee bench', () => {
     ]);
     for (const row of json.rows) {
       expect(row.throughput).toBeGreaterThan(0);
+      // Without a batch cost model the per-exit costs are the prediction.
+      expect(row.perExitPredictedSpeedup).toBe(row.predictedSpeedup);
       expect(row.predictedSpeedup).toBeGreaterThanOrEqual(0.9);
       // A FLOP profile predicts in FLOPs: both predictions are the same number.
       expect(row.flopPredictedSpeedup).toBeCloseTo(row.predictedSpeedup, 10);

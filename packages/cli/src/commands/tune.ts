@@ -4,9 +4,11 @@ import {
   assertRisk,
   assertTargetAccuracy,
   type CalibrationProfile,
+  exitCostsAtBatch,
   InvalidArgumentError,
   ProfileMismatchError,
   parseCostBudget,
+  reachShares,
   scoreExits,
   serializeProfile,
   type Traces,
@@ -22,6 +24,7 @@ import { writeOutputFile } from '../files.js';
 import { loadProfile, loadTraces } from '../inputs.js';
 import { parseRunPolicies } from '../model-options.js';
 import { nativeSha256 } from '../native-hashes.js';
+import { positiveInteger } from '../options.js';
 import { describeUncertified, renderTuned } from '../tuning/tune-messages.js';
 import { UserError } from '../user-error.js';
 
@@ -30,6 +33,7 @@ interface TuneFlags {
   risk: string;
   budget?: string;
   perExit?: boolean;
+  batch?: number;
   policy: string;
   abstain?: boolean;
   json?: boolean;
@@ -55,6 +59,11 @@ export function registerTune(program: Command, io: CliIo): Command {
       "instead of a target: mean cost allowed, as a fraction of the full model (0.5, 40%) or with the profile's unit (7e6flops, 7mflops)",
     )
     .option('--per-exit', 'with --budget: search one threshold per exit instead of a single δ')
+    .option(
+      '--batch <size>',
+      'with --budget and costs measured at several batch sizes (calibrate --cost-unit ms --batch 1,4,16,64): the batch size deployed, whose compacted stage batches the costs charge (default: the largest measured)',
+      positiveInteger('--batch'),
+    )
     .option('--policy <name>', 'pcee, pcee-ws or confidence', 'pcee')
     .option(
       '--abstain',
@@ -104,11 +113,26 @@ export function registerTune(program: Command, io: CliIo): Command {
           `tested ${tuning.tests.length} of ${tuning.sequenceLength} δ from strict to loose on ${holdout.samples} holdout samples; ${tuning.certified} certified, the cheapest chosen\n`,
         );
       } else {
-        const budget = parseCostBudget(flags.budget!, profile.costs);
+        const batch = budgetBatch(profile, flags.batch);
+        // A fraction of the full model, and the cheapest exit, at the batch budgeted.
+        const budgetCosts =
+          batch === undefined
+            ? profile.costs
+            : exitCostsAtBatch(
+                profile.costs,
+                profile.costs.batchModel!,
+                reachShares(profile.costs.exits.map((_, exit) => (exit === 0 ? 1 : 0))),
+                batch,
+              );
+        const budget = {
+          ...parseCostBudget(flags.budget!, budgetCosts),
+          ...(batch === undefined ? {} : { batch }),
+        };
         const tuning = tuneForBudget(scores, profile, {
           policy,
           maxMeanCost: budget.maxMeanCost,
           perExit: flags.perExit ?? false,
+          ...(batch === undefined ? {} : { batch }),
         });
         single = { ...tuning.single, delta: tuning.single.delta! };
         tuned = {
@@ -129,12 +153,33 @@ export function registerTune(program: Command, io: CliIo): Command {
     });
 }
 
+/**
+ * The batch size a budget is priced at: with a batch cost model, `--batch` or the largest
+ * measured; without one, none (and `--batch` is refused, since per-exit costs hold for the
+ * one batch they were measured at).
+ */
+function budgetBatch(profile: CalibrationProfile, batch: number | undefined): number | undefined {
+  const model = profile.costs.batchModel;
+  if (!model) {
+    if (batch !== undefined) {
+      throw new UserError(
+        '--batch prices a budget with costs measured at several batch sizes, which this profile has not; calibrate with: pcee calibrate <traces> --model <model-dir> --cost-unit ms --batch 1,4,16,64',
+      );
+    }
+    return undefined;
+  }
+  return batch ?? model.batches[model.batches.length - 1]!;
+}
+
 function checkMode(flags: TuneFlags): 'accuracy' | 'budget' {
   if (flags.targetAccuracy !== undefined && flags.budget !== undefined) {
     throw new UserError('give either --target-accuracy or --budget, not both');
   }
   if (flags.targetAccuracy === undefined && flags.budget === undefined) {
     throw new UserError('give --target-accuracy <a> (e.g. 0.9) or --budget <cost> (e.g. 0.5)');
+  }
+  if (flags.batch !== undefined && flags.budget === undefined) {
+    throw new UserError('--batch prices a --budget; an accuracy target does not depend on the batch size');
   }
   if (flags.perExit && flags.budget === undefined) {
     throw new UserError(

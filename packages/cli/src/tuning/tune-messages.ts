@@ -78,6 +78,6 @@ export function renderTuned(
   ]);
   const sentence =
     describeGuarantee(tuned) ??
-    `Budget mode: the most accurate ${tuned.exitDeltas ? 'per-exit thresholds' : 'δ'} whose mean cost on the ${holdout.samples.toLocaleString('en-US')} holdout samples is within ${formatCost(tuned.budget!.maxMeanCost)} ${profile.costs.unit} (${formatFraction(tuned.budget!.maxRelativeCost)} of the full model). This is an estimate, not a guarantee: deployed accuracy and cost vary by the holdout's sampling noise.`;
+    `Budget mode: the most accurate ${tuned.exitDeltas ? 'per-exit thresholds' : 'δ'} whose mean cost on the ${holdout.samples.toLocaleString('en-US')} holdout samples is within ${formatCost(tuned.budget!.maxMeanCost)} ${profile.costs.unit} (${formatFraction(tuned.budget!.maxRelativeCost)} of the full model)${tuned.budget!.batch === undefined ? '' : ` at batch ${tuned.budget!.batch}, stages charged for the batches they see after early exits`}. This is an estimate, not a guarantee: deployed accuracy and cost vary by the holdout's sampling noise.`;
   return `${renderTable(header, rows)}${sentence}\n`;
 }

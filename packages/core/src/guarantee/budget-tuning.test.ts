@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { meanCostAtBatch } from '../batch-cost-model.js';
 import { calibrate } from '../calibration-profile.js';
 import type { ExitCosts } from '../compute-cost.js';
 import { scoreExits } from '../confidence.js';
@@ -133,5 +134,45 @@ describe('mostAccurateWithinBudget', () => {
     const maxMeanCost = 0.5 * flops.exits[0]!;
     expect(mostAccurateWithinBudget(holdout, profile, { maxMeanCost })).toBeNull();
     expect(() => tuneForBudget(holdout, profile, { maxMeanCost })).toThrow(/no δ of policy pcee fits/);
+  });
+});
+
+describe('tuneForBudget with a batch cost model', () => {
+  const fit = (fixed: number, perSample: number) => ({ fixed, perSample, residual: 0 });
+  const measured: ExitCosts = {
+    unit: 'ms',
+    exits: [0.2, 0.5, 0.9, 1.4],
+    fullModel: 1.3,
+    batchModel: {
+      batches: [1, 64],
+      // Large fixed parts: at batch 1 every stage a sample reaches costs it a whole run.
+      stages: [fit(0.5, 0.2), fit(0.5, 0.3), fit(0.5, 0.4), fit(0.5, 0.5)],
+      fullModel: fit(0.5, 1.3),
+      timings: [],
+    },
+  };
+  const traces = syntheticTraces(400, 4, 3, 11);
+  const profile = calibrate(traces, { costs: measured });
+  const holdout = scoreExits(syntheticTraces(400, 4, 3, 12), profile.confidence);
+
+  it.each([1, 8, 64])('prices every δ at batch %i after compaction, and stays within budget', (batch) => {
+    const tuning = tuneForBudget(holdout, profile, { maxMeanCost: 1.2, batch });
+    const priced = meanCostAtBatch(measured.batchModel!, tuning.chosen.exitCounts, batch);
+    expect(tuning.chosen.meanCost).toBeCloseTo(priced.meanCost, 12);
+    expect(tuning.chosen.relativeCost).toBeCloseTo(priced.meanCost / priced.fullModel, 12);
+    expect(tuning.chosen.meanCost).toBeLessThanOrEqual(1.2 * (1 + 1e-12));
+  });
+
+  it('with --per-exit prices the final thresholds at the batch too', () => {
+    const tuning = tuneForBudget(holdout, profile, { maxMeanCost: 1.2, batch: 4, perExit: true });
+    const priced = meanCostAtBatch(measured.batchModel!, tuning.chosen.exitCounts, 4);
+    expect(tuning.chosen.meanCost).toBeCloseTo(priced.meanCost, 12);
+  });
+
+  it('refuses a batch size for costs without a batch cost model', () => {
+    const flat = calibrate(traces, { costs: flops });
+    expect(() => tuneForBudget(holdout, flat, { maxMeanCost: 9e6, batch: 8 })).toThrow(
+      /needs costs measured at several batch sizes/,
+    );
   });
 });

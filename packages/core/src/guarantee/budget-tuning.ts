@@ -1,3 +1,4 @@
+import { exitCostsAtBatch, meanCostAtBatch, reachShares } from '../batch-cost-model.js';
 import type { CalibrationProfile } from '../calibration-profile.js';
 import type { ExitCosts } from '../compute-cost.js';
 import type { ExitScores } from '../confidence.js';
@@ -18,6 +19,12 @@ export interface BudgetTuningOptions {
   readonly perExit?: boolean;
   /** Costs; default the profile's. */
   readonly costs?: ExitCosts;
+  /**
+   * Samples per batch deployed, for costs with a batch cost model (`costs.batchModel`): each δ's
+   * mean cost is then what batches of this size pay after compaction (`meanCostAtBatch`), and
+   * `maxMeanCost` is in those terms. Without it, the per-exit costs are used as they are.
+   */
+  readonly batch?: number;
 }
 
 /** What `tuneForBudget` found, on the holdout. */
@@ -51,7 +58,8 @@ export function tuneForBudget(
   const costs = options.costs ?? profile.costs;
   const { maxMeanCost } = options;
   const deltas = candidateDeltas(profile, policy);
-  const rows = sweepDeltas(holdout, profile, policy, deltas, costs);
+  const atBatch = batchPricing(costs, options.batch);
+  const rows = sweepDeltas(holdout, profile, policy, deltas, costs).map(atBatch);
   const single = mostAccurateRowWithin(rows, maxMeanCost);
   if (single === null) {
     const cheapest = rows.reduce((winner, row) => (row.meanCost < winner.meanCost ? row : winner));
@@ -73,7 +81,13 @@ export function tuneForBudget(
       exits,
       rowScore: rowExitScores(holdout, profile, policy),
       correct: holdout.correct,
-      costs,
+      // The search weighs exits linearly: with a batch cost model, at the per-exit costs the
+      // single δ's exits make at this batch (exact there, close nearby); the result is priced
+      // exactly below.
+      costs:
+        costs.batchModel && options.batch !== undefined
+          ? exitCostsAtBatch(costs, costs.batchModel, reachShares(single.exitCounts), options.batch)
+          : costs,
     },
     {
       candidates,
@@ -84,7 +98,7 @@ export function tuneForBudget(
   );
   // The last exit's threshold only matters with abstention; keep the single δ there.
   const exitDeltas = [...thresholds, single.delta!];
-  const evaluation = evaluatePolicy(holdout, compilePolicy(profile, policy, exitDeltas), costs);
+  const evaluation = atBatch(evaluatePolicy(holdout, compilePolicy(profile, policy, exitDeltas), costs));
   return { policy, single, perExit: { exitDeltas, evaluation }, chosen: evaluation, exitDeltas };
 }
 
@@ -100,14 +114,34 @@ export function mostAccurateWithinBudget(
   options: Omit<BudgetTuningOptions, 'perExit'>,
 ): PolicyEvaluation | null {
   const policy = options.policy ?? 'pcee';
-  const rows = sweepDeltas(
-    holdout,
-    profile,
-    policy,
-    candidateDeltas(profile, policy),
-    options.costs ?? profile.costs,
+  const costs = options.costs ?? profile.costs;
+  const rows = sweepDeltas(holdout, profile, policy, candidateDeltas(profile, policy), costs).map(
+    batchPricing(costs, options.batch),
   );
   return mostAccurateRowWithin(rows, options.maxMeanCost);
+}
+
+/**
+ * Re-prices an evaluation at a batch size with the costs' batch cost model (identity without
+ * a batch size).
+ *
+ * @throws InvalidArgumentError for a batch size with costs that have no batch cost model.
+ */
+function batchPricing(
+  costs: ExitCosts,
+  batch: number | undefined,
+): (row: PolicyEvaluation) => PolicyEvaluation {
+  if (batch === undefined) return (row) => row;
+  const model = costs.batchModel;
+  if (!model) {
+    throw new InvalidArgumentError(
+      `a budget at batch ${batch} needs costs measured at several batch sizes; calibrate with --cost-unit ms --batch 1,4,16,64`,
+    );
+  }
+  return (row) => {
+    const { meanCost, fullModel } = meanCostAtBatch(model, row.exitCounts, batch);
+    return { ...row, meanCost, relativeCost: meanCost / fullModel };
+  };
 }
 
 /** The most accurate row whose mean cost fits `maxMeanCost` (ties: the cheaper); null when none. */

@@ -42,7 +42,9 @@ export const tunedSchema = z.object({
       method: z.string(),
     })
     .nullable(),
-  budget: z.object({ maxMeanCost: finite, maxRelativeCost: finite }).optional(),
+  budget: z
+    .object({ maxMeanCost: finite, maxRelativeCost: finite, batch: z.number().int().positive().optional() })
+    .optional(),
 });
 
 /** The optional tuning fields of a profile, as JSON keys to spread into its serialised form. */

@@ -45,8 +45,15 @@ export interface TunedOperatingPoint {
   readonly holdout: TunedHoldout;
   /** The guarantee (accuracy mode); null in budget mode, which is an empirical choice. */
   readonly guarantee: TunedGuarantee | null;
-  /** Budget mode: the mean cost allowed, in the profile's unit and relative to the full model. */
-  readonly budget?: { readonly maxMeanCost: number; readonly maxRelativeCost: number };
+  /**
+   * Budget mode: the mean cost allowed, in the profile's unit and relative to the full model;
+   * with a batch cost model, at `batch` samples per batch (costs after compaction).
+   */
+  readonly budget?: {
+    readonly maxMeanCost: number;
+    readonly maxRelativeCost: number;
+    readonly batch?: number;
+  };
 }
 
 /** The holdout record of an evaluation. */

@@ -19,6 +19,7 @@ import type { ServeMetrics } from '../metrics/serve-metrics.js';
 import type { ServePolicyName } from '../oip/infer-request.js';
 import { type SchedulerOptions, StageScheduler } from '../scheduler/stage-scheduler.js';
 import { fullModelPipeline, prepareInputs, servedInputs, stagedPipeline } from './model-pipeline.js';
+import { predictServedCost } from './predicted-cost.js';
 import { ServedModel, type ServedModelGuard } from './served-model.js';
 import { compileServing, resolveServingPolicy } from './serving-policy.js';
 
@@ -91,7 +92,8 @@ export async function loadServedModel(
   const exits = manifest.stages.length;
   const traces = await readReference(source, exits, manifest.classes.length, settings);
   const name = manifest.id;
-  const drift = new DriftMonitor(driftReference(source.profile, compiled, baseline ? exits - 1 : 0, traces), {
+  const reference = driftReference(source.profile, compiled, baseline ? exits - 1 : 0, traces);
+  const drift = new DriftMonitor(reference, {
     ...settings.drift,
     onDrift: (signal, psi, snapshot) =>
       settings.log(
@@ -112,6 +114,15 @@ export async function loadServedModel(
     classes: manifest.classes,
     exits,
     baseline,
+    // Exit shares of the reference (validation) traces at the served policy: what the batch cost
+    // model needs to charge the stages for the batches they see after compaction.
+    ...(baseline
+      ? {}
+      : {
+          predicted: predictServedCost(source.profile.costs, reference.exits?.share, [
+            ...new Set([1, settings.scheduler.maxBatch]),
+          ]),
+        }),
   };
   const common = {
     info,

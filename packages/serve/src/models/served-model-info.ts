@@ -1,4 +1,5 @@
 import type { TensorDtype } from '@pcee/core';
+import type { PredictedBatchCost } from './predicted-cost.js';
 
 /** One model input as the protocol shows it: the tensor a client sends, batch first. */
 export interface ServedInputSpec {
@@ -29,4 +30,10 @@ export interface ServedModelInfo {
   readonly exits: number;
   /** True when the server runs `full.onnx` (the `--baseline` mode): every sample takes exit L−1. */
   readonly baseline: boolean;
+  /**
+   * The speedup over `full.onnx` the profile's batch cost model predicts for the default policy,
+   * at batch 1 and at the scheduler's largest batch; absent without a batch cost model,
+   * reference traces, or in the baseline mode.
+   */
+  readonly predicted?: readonly PredictedBatchCost[];
 }

@@ -59,6 +59,17 @@ export function modelMetadata(
       default_outputs: defaultOutputs(serving.abstain),
       delta_source: serving.source,
       ...(guard ? { serving_mode: guard.mode, target_unreachable: guard.unreachable } : {}),
+      ...predictedParameters(model),
     },
   };
+}
+
+/**
+ * The batch cost model's predicted speedup over `full.onnx` at the default policy, per batch
+ * size entering stage 0 (`predicted_speedup_batch_<b>`), when the profile has one.
+ */
+function predictedParameters(model: ServedModelInfo): Record<string, number> {
+  return Object.fromEntries(
+    (model.predicted ?? []).map(({ batch, speedup }) => [`predicted_speedup_batch_${batch}`, speedup]),
+  );
 }
