@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type LoadOptions } from '@pcee/core';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { type RunningGrpcServer, startGrpcServer } from './grpc/grpc-server.js';
 import { UnavailableError } from './http/http-errors.js';
 import { createServeApp } from './http/serve-app.js';
 import { ServeMetrics } from './metrics/serve-metrics.js';
@@ -22,6 +23,8 @@ export interface ServeOptions {
   readonly host?: string;
   /** TCP port; 0 picks a free one. Default 8080. */
   readonly port?: number;
+  /** TCP port of the gRPC endpoint (OIP v2 `grpc_predict_v2.proto`) on the same host; 0 picks a free one; default none. */
+  readonly grpcPort?: number;
   /** Device and threads for onnxruntime. */
   readonly load?: LoadOptions;
   /** Serve each package's full.onnx without early exit. */
@@ -89,6 +92,8 @@ export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
   readonly url: string;
   readonly app: FastifyInstance;
+  /** `host:port` of the gRPC endpoint, when `grpcPort` was given. */
+  readonly grpcAddress?: string;
   readonly models: readonly ServedModel[];
   /**
    * Graceful shutdown: readiness turns 503, new requests are refused with 503, admitted ones
@@ -163,14 +168,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     })),
   );
   let draining = false;
+  const appLimits = {
+    maxSamples: settings.maxRequestSamples,
+    policies: settings.policies,
+    deltaRange: settings.deltaRange,
+  };
   const app = createServeApp({
     models,
     metrics,
-    limits: {
-      maxSamples: settings.maxRequestSamples,
-      policies: settings.policies,
-      deltaRange: settings.deltaRange,
-    },
+    limits: appLimits,
     bodyLimitBytes: settings.bodyLimitBytes,
     version: settings.version ?? '0.1.0',
     logger: settings.logger,
@@ -203,6 +209,28 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  let grpc: RunningGrpcServer | undefined;
+  if (settings.grpcPort !== undefined) {
+    try {
+      grpc = await startGrpcServer({
+        models,
+        metrics,
+        limits: appLimits,
+        maxMessageBytes: settings.bodyLimitBytes,
+        version: settings.version ?? '0.1.0',
+        isDraining: () => draining,
+        host: settings.host,
+        port: settings.grpcPort,
+      });
+    } catch (error) {
+      await app.close();
+      await Promise.allSettled(models.map((model) => model.dispose()));
+      throw new InvalidArgumentError(
+        `cannot listen for gRPC on ${settings.host}:${settings.grpcPort}: ${(error as Error).message}; pick another --grpc-port`,
+      );
+    }
+    app.log.info({ address: grpc.address }, 'gRPC (OIP v2) listening');
+  }
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
@@ -223,13 +251,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           new UnavailableError('the server shut down before this request ran; retry on another replica', 1),
         );
       }
-      await app.close();
+      await Promise.all([app.close(), grpc?.close()]);
       await Promise.allSettled(models.map((model) => model.dispose()));
       app.log.info('shut down');
     })();
     return closing;
   };
-  return { url: `http://${host}:${port}`, app, models, close };
+  return {
+    url: `http://${host}:${port}`,
+    app,
+    ...(grpc ? { grpcAddress: grpc.address } : {}),
+    models,
+    close,
+  };
 }
 
 /** Resolves true when all settle within `milliseconds`, false on timeout. */
