@@ -1,6 +1,4 @@
-import http from 'node:http';
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+import { type BytesResponse, postBytes } from './http-client.js';
 
 /** A binary-extension body: the JSON header, then the tensor bytes; and the header's length. */
 export interface BinaryBody {
@@ -37,13 +35,6 @@ export function binaryInferBody(
   return { body: Buffer.concat([header, bytes]), headerLength: header.byteLength };
 }
 
-/** A response: status, headers and the raw body. */
-export interface BytesResponse {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
 /** POSTs bytes with `Inference-Header-Content-Length` (node:http, keep-alive). */
 export function postBinary(
   url: string,
@@ -51,36 +42,12 @@ export function postBinary(
   headerLength: number | string,
   timeoutMs = 30_000,
 ): Promise<BytesResponse> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/octet-stream',
-          'inference-header-content-length': String(headerLength),
-          'content-length': body.byteLength,
-        },
-        timeout: timeoutMs,
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            headers: response.headers,
-            body: Buffer.concat(chunks),
-          }),
-        );
-        response.on('error', reject);
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error(`no response within ${timeoutMs} ms`)));
-    request.on('error', reject);
-    request.end(body);
-  });
+  return postBytes(
+    url,
+    body,
+    { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(headerLength) },
+    timeoutMs,
+  );
 }
 
 /**
