@@ -261,6 +261,12 @@ function rssMiB(pid) {
   return match ? Number(match[1]) / 1024 : Number.NaN;
 }
 
+/** CPU seconds a process has used, user + system (Linux /proc; clock ticks of 1/100 s). */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function load(
   url,
   model,
@@ -467,12 +473,16 @@ async function compare(id) {
         const order = PROTOCOLS.map((_, index) => PROTOCOLS[(index + round) % PROTOCOLS.length]);
         for (const protocol of order) {
           await protocolLoad(protocol, server, id, requestsOf[protocol], 2); // warm-up: sessions, JIT, allocator
-          runs[`${name}|${protocol}`].push(
-            await protocolLoad(protocol, server, id, requestsOf[protocol], SECONDS),
-          );
+          const cpuBefore = cpuSeconds(server.child.pid);
+          const run = await protocolLoad(protocol, server, id, requestsOf[protocol], SECONDS);
+          // The server's own CPU: what a protocol costs it, apart from the load generator's share of the machine.
+          const serverCpu = cpuSeconds(server.child.pid) - cpuBefore;
+          run.serverCores = serverCpu / run.wallSeconds;
+          run.serverCpuMsPerSample = (serverCpu * 1000) / (run.samplesPerSecond * run.wallSeconds);
+          runs[`${name}|${protocol}`].push(run);
           const last = runs[`${name}|${protocol}`].at(-1);
           console.error(
-            `${id} round ${round + 1}/${ROUNDS} ${name} over ${protocol}: ${last.samplesPerSecond.toFixed(0)} samples/s, p50 ${last.p50} ms, p99 ${last.p99} ms`,
+            `${id} round ${round + 1}/${ROUNDS} ${name} over ${protocol}: ${last.samplesPerSecond.toFixed(0)} samples/s, p50 ${last.p50} ms, p99 ${last.p99} ms, server ${last.serverCores.toFixed(2)} cores, ${last.serverCpuMsPerSample.toFixed(3)} CPU ms/sample`,
           );
         }
         if (round === 0) {
@@ -501,6 +511,8 @@ async function compare(id) {
       samplesPerSecond: pick('samplesPerSecond'),
       p50: pick('p50'),
       p99: pick('p99'),
+      serverCores: pick('serverCores'),
+      serverCpuMsPerSample: pick('serverCpuMsPerSample'),
       ...measured,
       rounds: runs[key].map((run) => Math.round(run.samplesPerSecond)),
       non200: runs[key].reduce(
@@ -627,6 +639,8 @@ function table(rows) {
     'vs JSON full',
     'p50 ms',
     'p99 ms',
+    'server cores',
+    'CPU ms/sample',
     'test acc',
     'loss pt',
     'rel. cost',
@@ -641,6 +655,8 @@ function table(rows) {
     row.speedupVsJsonBaseline === null ? '-' : `${row.speedupVsJsonBaseline.toFixed(2)}×`,
     String(row.p50),
     String(row.p99),
+    row.serverCores === undefined ? '-' : row.serverCores.toFixed(2),
+    row.serverCpuMsPerSample === undefined ? '-' : row.serverCpuMsPerSample.toFixed(3),
     row.accuracy.toFixed(4),
     row.accuracyLossPoints.toFixed(2),
     row.relativeCost.toFixed(3),
