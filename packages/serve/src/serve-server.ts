@@ -97,8 +97,8 @@ export interface RunningServer {
   readonly models: readonly ServedModel[];
   /**
    * Graceful shutdown: readiness turns 503, new requests are refused with 503, admitted ones
-   * complete (up to `drainTimeoutMs`, then they are failed with 503), the listener closes and
-   * the sessions are released. Idempotent.
+   * complete (up to `drainTimeoutMs`, then they are failed with 503), the listeners (REST and
+   * gRPC) close and the sessions are released. Idempotent.
    */
   close(): Promise<void>;
 }
@@ -168,7 +168,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     })),
   );
   let draining = false;
-  const appLimits = {
+  const requestLimits = {
     maxSamples: settings.maxRequestSamples,
     policies: settings.policies,
     deltaRange: settings.deltaRange,
@@ -176,7 +176,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const app = createServeApp({
     models,
     metrics,
-    limits: appLimits,
+    limits: requestLimits,
     bodyLimitBytes: settings.bodyLimitBytes,
     version: settings.version ?? '0.1.0',
     logger: settings.logger,
@@ -215,7 +215,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       grpc = await startGrpcServer({
         models,
         metrics,
-        limits: appLimits,
+        limits: requestLimits,
         maxMessageBytes: settings.bodyLimitBytes,
         version: settings.version ?? '0.1.0',
         isDraining: () => draining,
