@@ -1,8 +1,10 @@
 import { status } from '@grpc/grpc-js';
+import { modelDir } from '@pcee/models';
+import { openModelPackage } from '@pcee/runtime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../serve-server.js';
 import { binaryInferBody, decodeRestResponse, postBinary } from '../test-support/binary-client.js';
-import { inferBody, testImages } from '../test-support/bundled-models.js';
+import { inferBody, preprocessedImages, testImages } from '../test-support/bundled-models.js';
 import {
   grpcInferRequest,
   grpcResponseAsJson,
@@ -119,6 +121,35 @@ describe('JSON, binary and gRPC answer alike', () => {
       outputData(binaryOut.plain.json, 'exit'),
     );
   });
+});
+
+it('takes FP32 (already preprocessed) as binary bytes: the same answers as the UINT8 pixels', async () => {
+  const { manifest } = await openModelPackage(modelDir(ID));
+  const floats = preprocessedImages(manifest, pixels, 4).image!.data as Float32Array;
+  const bytes = Buffer.from(new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength));
+  const header = Buffer.from(
+    JSON.stringify({
+      inputs: [
+        {
+          name: 'image',
+          shape: [4, 1, 28, 28],
+          datatype: 'FP32',
+          parameters: { binary_data_size: bytes.byteLength },
+        },
+      ],
+    }),
+  );
+  const response = await postBinary(
+    `${server.url}${infer}`,
+    Buffer.concat([header, bytes]),
+    header.byteLength,
+  );
+  expect(response.status).toBe(200);
+  const pixelsAnswer = await postJson(inferBody(pixels, 0, 4));
+  expect(outputData(decodeRestResponse(response), 'exit')).toEqual(outputData(pixelsAnswer.json, 'exit'));
+  expect(outputData(decodeRestResponse(response), 'confidence')).toEqual(
+    outputData(pixelsAnswer.json, 'confidence'),
+  );
 });
 
 describe('bad binary bodies are one 400 each, while good requests succeed', () => {
