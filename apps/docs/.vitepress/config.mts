@@ -85,6 +85,7 @@ export default defineConfig({
             { text: 'Deploy in a web app', link: '/guides/deploy-web' },
             { text: 'Serve over HTTP', link: '/guides/serve' },
             { text: 'Keep the promise under shift', link: '/guides/shift' },
+            { text: 'Calling the server', link: '/guides/calling-the-server' },
             { text: 'Run on CUDA', link: '/guides/cuda' },
             { text: 'Writing a runtime adapter', link: '/guides/runtime-adapter' },
           ],

@@ -1,10 +1,13 @@
-// `pcee serve` under load: early exit vs the same server on full.onnx (--baseline), and
-// per-stage batching vs batching at stage 0 only (--batching first-stage), for
-// fmnist-vit-large and fmnist-cnn-large, in one run; then a 30 s overload at 4× capacity.
+// `pcee serve` under load: early exit vs the same server on full.onnx (--baseline), each over
+// JSON REST, binary REST (the binary tensor extension) and gRPC (OIP v2 grpc_predict_v2.proto),
+// for fmnist-vit-large and fmnist-cnn-large, in one run; then a 30 s overload at 4× capacity.
 // Run: npm run bench -w @pcee/serve (after building the CLI: npx turbo run build --filter=@pcee/cli...).
 //
-// - The server is the real CLI in a child process; autocannon drives it on loopback at a fixed
-//   number of connections, each request carrying PCEE_BENCH_SAMPLES_PER_REQUEST test images.
+// - The server is the real CLI in a child process (REST and --grpc-port); autocannon drives REST
+//   on loopback at a fixed number of connections, a closed loop of as many outstanding
+//   @grpc/grpc-js calls drives gRPC; each request carries PCEE_BENCH_SAMPLES_PER_REQUEST test
+//   images. PCEE_BENCH_PROTOCOLS (json,binary,grpc) picks protocols; PCEE_BENCH_PER_STAGE=1 adds
+//   early exit with --batching per-stage.
 // - δ is chosen on validation traces only: the profile is calibrated on the first half of
 //   val.npz, and δ is the cheapest (over every δ where the policy can change: the profile's bin
 //   accuracies) whose accuracy on the second half is within 0.25 pt of the final exit's there
@@ -13,8 +16,11 @@
 //   .npz (the array named after the input, or `x` for a one-input model), in its own dtype.
 // - Accuracy is measured afterwards, untimed, by sending the labelled test images (all 10,000,
 //   or the first PCEE_BENCH_ACCURACY_SAMPLES).
-// - Configurations are interleaved round by round and the median round counts: other
-//   processes share this machine, and interleaving lets their load hit every configuration alike.
+// - Configurations are interleaved round by round (the protocols within each server, their order
+//   rotated every round) and the median round counts: other processes share this machine, and
+//   interleaving lets their load hit every configuration alike.
+// - Accuracy is measured over every protocol; the answers are identical (the transport tests pin
+//   it), so one accuracy per configuration is reported, checked equal across protocols.
 // - PCEE_BENCH_SWEEP=early-exit (or baseline) instead sweeps --max-batch × --max-delay-ms, which
 //   is how the defaults were chosen. Batching settings change no prediction, only speed.
 import { spawn } from 'node:child_process';
@@ -22,6 +28,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { credentials } from '@grpc/grpc-js';
 import {
   calibrate,
   candidateDeltas,
@@ -37,6 +44,7 @@ import {
   sweepDeltas,
 } from '@pcee/core';
 import { modelDir, testInputsPath } from '@pcee/models';
+import { encodeTensorBytes, loadOipGrpcService } from '@pcee/serve';
 import autocannon from 'autocannon';
 
 const env = (name, fallback) => Number(process.env[name] ?? fallback);
@@ -51,6 +59,9 @@ const OVERLOAD_SAMPLES_PER_REQUEST = env('PCEE_BENCH_OVERLOAD_SAMPLES_PER_REQUES
 const MODELS = (process.env.PCEE_BENCH_MODELS ?? 'fmnist-vit-large,fmnist-cnn-large').split(',');
 const ACCURACY_SLACK_ON_VALIDATION = env('PCEE_BENCH_ACCURACY_SLACK', 0.0025);
 const FIXED_DELTA = process.env.PCEE_BENCH_DELTA ? Number(process.env.PCEE_BENCH_DELTA) : undefined;
+const PROTOCOLS = (process.env.PCEE_BENCH_PROTOCOLS ?? 'json,binary,grpc').split(',');
+const GRPC_CHANNELS = env('PCEE_BENCH_GRPC_CHANNELS', 4);
+const GrpcService = loadOipGrpcService();
 
 const cli = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url));
 if (!existsSync(cli)) {
@@ -114,6 +125,69 @@ function bodies(manifest, samplesPerRequest) {
   return out;
 }
 
+/** The inputs of samples [start, end) as raw little-endian bytes (binary REST and gRPC). */
+function rawInputs(manifest, start, end) {
+  return requestInputs(manifest, start, end).map(({ data, ...input }) => ({
+    ...input,
+    bytes: Buffer.from(encodeTensorBytes(input.datatype, data)),
+  }));
+}
+
+/**
+ * Binary-extension requests for samples [start, end): the JSON header with binary_data_size per
+ * input, then the bytes; every output asked back as binary.
+ */
+function binaryRequest(manifest, start, end, outputs) {
+  const inputs = rawInputs(manifest, start, end);
+  const header = Buffer.from(
+    JSON.stringify({
+      inputs: inputs.map(({ bytes, ...input }) => ({
+        ...input,
+        parameters: { binary_data_size: bytes.byteLength },
+      })),
+      parameters: { binary_data_output: true },
+      ...(outputs ? { outputs: outputs.map((name) => ({ name })) } : {}),
+    }),
+  );
+  return {
+    body: Buffer.concat([header, ...inputs.map((input) => input.bytes)]),
+    headerLength: header.byteLength,
+  };
+}
+
+/** A gRPC ModelInferRequest for samples [start, end), inputs in raw_input_contents. */
+function grpcRequest(manifest, start, end, outputs) {
+  const inputs = rawInputs(manifest, start, end);
+  return {
+    model_name: manifest.id,
+    inputs: inputs.map(({ name, datatype, shape }) => ({ name, datatype, shape })),
+    outputs: (outputs ?? []).map((name) => ({ name })),
+    raw_input_contents: inputs.map((input) => input.bytes),
+  };
+}
+
+/** The requests of one protocol for the load runs (the same samples as `bodies`). */
+function protocolRequests(protocol, manifest, samplesPerRequest) {
+  const out = [];
+  for (let start = 0; start + samplesPerRequest <= 512; start += samplesPerRequest) {
+    const end = start + samplesPerRequest;
+    if (protocol === 'json')
+      out.push({ method: 'POST', body: JSON.stringify({ inputs: requestInputs(manifest, start, end) }) });
+    else if (protocol === 'binary') {
+      const { body, headerLength } = binaryRequest(manifest, start, end);
+      out.push({
+        method: 'POST',
+        body,
+        headers: {
+          'content-type': 'application/octet-stream',
+          'inference-header-content-length': String(headerLength),
+        },
+      });
+    } else out.push(grpcRequest(manifest, start, end));
+  }
+  return out;
+}
+
 /** Profile on val[0, N/2), δ chosen on val[N/2, N): validation data only. */
 function calibrateOnValidation(id) {
   const folder = modelDir(id);
@@ -154,11 +228,13 @@ function calibrateOnValidation(id) {
   return { folder, manifest, profilePath: path, delta: chosen.delta, validation: { final, chosen } };
 }
 
-/** Starts `pcee serve` in a child process; resolves once it listens. */
+/** Starts `pcee serve` in a child process, REST and gRPC on free ports; resolves once both listen. */
 function startServer(args) {
-  const child = spawn(process.execPath, [cli, 'serve', ...args, '--port', '0', '--log-level', 'info'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [cli, 'serve', ...args, '--port', '0', '--grpc-port', '0', '--log-level', 'info'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   let err = '';
   child.stderr.on('data', (chunk) => (err += chunk));
@@ -166,7 +242,8 @@ function startServer(args) {
     child.stdout.on('data', (chunk) => {
       out += chunk;
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (match) resolve({ url: match[1], child, logs: () => out });
+      const grpc = /"address":"([^"]+)"[^\n]*"msg":"gRPC \(OIP v2\) listening"/.exec(out);
+      if (match && grpc) resolve({ url: match[1], grpcAddress: grpc[1], child, logs: () => out });
     });
     child.on('exit', (code) => reject(new Error(`pcee serve exited with ${code}: ${err}`)));
   });
@@ -184,6 +261,12 @@ function rssMiB(pid) {
   return match ? Number(match[1]) / 1024 : Number.NaN;
 }
 
+/** CPU seconds a process has used, user + system (Linux /proc; clock ticks of 1/100 s). */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function load(
   url,
   model,
@@ -199,11 +282,14 @@ async function load(
     duration: seconds,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    requests: requestBodies.map((body) => ({ method: 'POST', body })),
+    requests: requestBodies?.map((body) => ({ method: 'POST', body })),
     timeout: 30,
     ...options,
   });
   const wallSeconds = (performance.now() - started) / 1000;
+  if (result.errors > 0 && (result.statusCodeStats?.['200']?.count ?? 0) === 0) {
+    throw new Error(`every request failed (${result.errors} errors): is the server up at ${url}?`);
+  }
   const statuses = Object.fromEntries(
     Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, Number(count)]),
   );
@@ -221,31 +307,138 @@ async function load(
   };
 }
 
-/** Sends every labelled test image (untimed); accuracy, mean relative cost and exits per head. */
-async function accuracy(url, model, manifest) {
+/**
+ * A closed loop of CONNECTIONS outstanding gRPC ModelInfer calls over GRPC_CHANNELS channels
+ * for `seconds`: samples/s of OK calls, latency percentiles (ms), statuses by gRPC code.
+ */
+async function grpcLoad(address, requests, seconds, samplesPerRequest = SAMPLES_PER_REQUEST) {
+  const clients = Array.from(
+    { length: GRPC_CHANNELS },
+    // A channel option that differs per client keeps each on its own HTTP/2 connection.
+    (_, index) => new GrpcService(address, credentials.createInsecure(), { 'pcee.bench.channel': index }),
+  );
+  const latencies = [];
+  const statuses = {};
+  let next = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  const worker = async (index) => {
+    const client = clients[index % clients.length];
+    while (performance.now() < deadline) {
+      const request = requests[next++ % requests.length];
+      const sent = performance.now();
+      const code = await new Promise((resolve) =>
+        client.ModelInfer(request, { deadline: Date.now() + 30_000 }, (error) =>
+          resolve(error ? error.code : 0),
+        ),
+      );
+      latencies.push(performance.now() - sent);
+      const key = code === 0 ? '200' : `grpc-${code}`;
+      statuses[key] = (statuses[key] ?? 0) + 1;
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, (_, index) => worker(index)));
+  for (const client of clients) client.close();
+  const wallSeconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const percentile = (p) =>
+    Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]);
+  return {
+    requestsPerSecond: latencies.length / wallSeconds,
+    samplesPerSecond: ((statuses['200'] ?? 0) / wallSeconds) * samplesPerRequest,
+    p50: percentile(0.5),
+    p99: percentile(0.99),
+    statuses,
+    errors: 0,
+    timeouts: 0,
+    wallSeconds,
+  };
+}
+
+/** One load run of `protocol` against a server started by `startServer`. */
+function protocolLoad(protocol, server, model, requests, seconds) {
+  return protocol === 'grpc'
+    ? grpcLoad(server.grpcAddress, requests, seconds)
+    : load(server.url, model, undefined, seconds, { requests });
+}
+
+/** One gRPC call as a promise of the response. */
+function grpcCall(client, request) {
+  return new Promise((resolve, reject) =>
+    client.ModelInfer(request, (error, response) => (error ? reject(error) : resolve(response))),
+  );
+}
+
+/** Decodes raw little-endian output bytes of the datatypes the server answers with. */
+function decodeRaw(datatype, bytes) {
+  const buffer = new Uint8Array(bytes).buffer;
+  if (datatype === 'INT64') return Array.from(new BigInt64Array(buffer), Number);
+  if (datatype === 'INT32') return Array.from(new Int32Array(buffer));
+  throw new Error(`no decoder for ${datatype}`);
+}
+
+/**
+ * Sends every labelled test image (untimed) over `protocol`; accuracy, mean relative cost,
+ * exits per head, and the predictions (to check every protocol answers alike).
+ */
+async function accuracy(server, model, manifest, protocol = 'json') {
   let correct = 0;
   let cost = 0;
   const exits = [];
+  const predictions = new Int32Array(labels.length);
+  const grpc =
+    protocol === 'grpc' ? new GrpcService(server.grpcAddress, credentials.createInsecure()) : undefined;
+  const outputs = ['prediction', 'exit'];
   for (let start = 0; start < labels.length; start += 200) {
     const end = Math.min(labels.length, start + 200);
-    const response = await fetch(`${url}/v2/models/${model}/infer`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        inputs: requestInputs(manifest, start, end),
-        outputs: [{ name: 'prediction' }, { name: 'exit' }],
-      }),
-    });
-    const json = await response.json();
-    if (response.status !== 200) throw new Error(`accuracy pass failed: ${JSON.stringify(json)}`);
-    const [prediction, exit] = json.outputs.map((output) => output.data);
+    let prediction;
+    let exit;
+    let relativeCost;
+    if (protocol === 'grpc') {
+      const response = await grpcCall(grpc, grpcRequest(manifest, start, end, outputs));
+      [prediction, exit] = response.outputs.map((output, index) =>
+        decodeRaw(output.datatype, response.raw_output_contents[index]),
+      );
+      relativeCost = response.parameters.relative_cost.double_param;
+    } else {
+      const binary = protocol === 'binary' ? binaryRequest(manifest, start, end, outputs) : undefined;
+      const response = await fetch(`${server.url}/v2/models/${model}/infer`, {
+        method: 'POST',
+        headers: binary
+          ? {
+              'content-type': 'application/octet-stream',
+              'inference-header-content-length': String(binary.headerLength),
+            }
+          : { 'content-type': 'application/json' },
+        body: binary
+          ? binary.body
+          : JSON.stringify({
+              inputs: requestInputs(manifest, start, end),
+              outputs: outputs.map((name) => ({ name })),
+            }),
+      });
+      const body = Buffer.from(await response.arrayBuffer());
+      if (response.status !== 200) throw new Error(`accuracy pass failed: ${body.toString().slice(0, 300)}`);
+      const headerLength = Number(response.headers.get('inference-header-content-length') ?? body.byteLength);
+      const json = JSON.parse(body.subarray(0, headerLength).toString());
+      let offset = headerLength;
+      [prediction, exit] = json.outputs.map((output) => {
+        const size = output.parameters?.binary_data_size;
+        if (size === undefined) return output.data;
+        offset += size;
+        return decodeRaw(output.datatype, body.subarray(offset - size, offset));
+      });
+      relativeCost = json.parameters.relative_cost;
+    }
     prediction.forEach((value, index) => {
+      predictions[start + index] = value;
       if (value === labels[start + index]) correct++;
       exits[exit[index]] = (exits[exit[index]] ?? 0) + 1;
     });
-    cost += json.parameters.relative_cost * (end - start);
+    cost += relativeCost * (end - start);
   }
-  return { accuracy: correct / labels.length, relativeCost: cost / labels.length, exits };
+  grpc?.close();
+  return { accuracy: correct / labels.length, relativeCost: cost / labels.length, exits, predictions };
 }
 
 const median = (values) => {
@@ -259,39 +452,70 @@ async function compare(id) {
   const common = [folder, '--profile', profilePath, '--delta', String(delta)];
   const configurations = {
     baseline: [...common, '--baseline'],
-    'early exit, per-stage batching': [...common, '--batching', 'per-stage'],
-    'early exit, stage-0 batching only': [...common, '--batching', 'first-stage'],
+    'early exit': [...common, '--batching', 'first-stage'],
+    ...(process.env.PCEE_BENCH_PER_STAGE === '1'
+      ? { 'early exit, per-stage batching': [...common, '--batching', 'per-stage'] }
+      : {}),
   };
-  const requestBodies = bodies(manifest, SAMPLES_PER_REQUEST);
-  const runs = Object.fromEntries(Object.keys(configurations).map((name) => [name, []]));
+  const requestsOf = Object.fromEntries(
+    PROTOCOLS.map((protocol) => [protocol, protocolRequests(protocol, manifest, SAMPLES_PER_REQUEST)]),
+  );
+  const keys = Object.keys(configurations).flatMap((name) =>
+    PROTOCOLS.map((protocol) => `${name}|${protocol}`),
+  );
+  const runs = Object.fromEntries(keys.map((key) => [key, []]));
   const accuracyOf = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, args] of Object.entries(configurations)) {
       const server = await startServer(args);
       try {
-        await load(server.url, id, requestBodies, 2); // warm-up: sessions, JIT, allocator
-        runs[name].push(await load(server.url, id, requestBodies, SECONDS));
-        if (round === 0) accuracyOf[name] = await accuracy(server.url, id, manifest);
+        // Every protocol on the same server, in an order rotated each round.
+        const order = PROTOCOLS.map((_, index) => PROTOCOLS[(index + round) % PROTOCOLS.length]);
+        for (const protocol of order) {
+          await protocolLoad(protocol, server, id, requestsOf[protocol], 2); // warm-up: sessions, JIT, allocator
+          const cpuBefore = cpuSeconds(server.child.pid);
+          const run = await protocolLoad(protocol, server, id, requestsOf[protocol], SECONDS);
+          // The server's own CPU: what a protocol costs it, apart from the load generator's share of the machine.
+          const serverCpu = cpuSeconds(server.child.pid) - cpuBefore;
+          run.serverCores = serverCpu / run.wallSeconds;
+          run.serverCpuMsPerSample = (serverCpu * 1000) / (run.samplesPerSecond * run.wallSeconds);
+          runs[`${name}|${protocol}`].push(run);
+          const last = runs[`${name}|${protocol}`].at(-1);
+          console.error(
+            `${id} round ${round + 1}/${ROUNDS} ${name} over ${protocol}: ${last.samplesPerSecond.toFixed(0)} samples/s, p50 ${last.p50} ms, p99 ${last.p99} ms, server ${last.serverCores.toFixed(2)} cores, ${last.serverCpuMsPerSample.toFixed(3)} CPU ms/sample`,
+          );
+        }
+        if (round === 0) {
+          for (const protocol of PROTOCOLS) {
+            const measured = await accuracy(server, id, manifest, protocol);
+            const first = accuracyOf[name];
+            if (first && !first.predictions.every((value, index) => value === measured.predictions[index])) {
+              throw new Error(`${id} ${name}: ${protocol} answers differ from ${PROTOCOLS[0]}'s`);
+            }
+            accuracyOf[name] ??= measured;
+          }
+        }
       } finally {
         await stopServer(server);
       }
-      const last = runs[name].at(-1);
-      console.error(
-        `${id} round ${round + 1}/${ROUNDS} ${name}: ${last.samplesPerSecond.toFixed(0)} samples/s, p50 ${last.p50} ms, p99 ${last.p99} ms`,
-      );
     }
   }
-  const rows = Object.keys(configurations).map((name) => {
-    const pick = (key) => median(runs[name].map((run) => run[key]));
+  const rows = keys.map((key) => {
+    const [name, protocol] = key.split('|');
+    const pick = (field) => median(runs[key].map((run) => run[field]));
+    const { predictions: _predictions, ...measured } = accuracyOf[name];
     return {
       model: id,
       configuration: name,
+      protocol,
       samplesPerSecond: pick('samplesPerSecond'),
       p50: pick('p50'),
       p99: pick('p99'),
-      ...accuracyOf[name],
-      rounds: runs[name].map((run) => Math.round(run.samplesPerSecond)),
-      non200: runs[name].reduce(
+      serverCores: pick('serverCores'),
+      serverCpuMsPerSample: pick('serverCpuMsPerSample'),
+      ...measured,
+      rounds: runs[key].map((run) => Math.round(run.samplesPerSecond)),
+      non200: runs[key].reduce(
         (sum, run) =>
           sum +
           run.errors +
@@ -303,9 +527,16 @@ async function compare(id) {
       ),
     };
   });
-  const baseline = rows[0];
   for (const row of rows) {
+    // Against full.onnx on the same server over the same protocol, and over JSON.
+    const baseline = rows.find(
+      (other) => other.configuration === 'baseline' && other.protocol === row.protocol,
+    );
+    const jsonBaseline = rows.find(
+      (other) => other.configuration === 'baseline' && other.protocol === 'json',
+    );
     row.speedup = row.samplesPerSecond / baseline.samplesPerSecond;
+    row.speedupVsJsonBaseline = jsonBaseline ? row.samplesPerSecond / jsonBaseline.samplesPerSecond : null;
     row.accuracyLossPoints = (baseline.accuracy - row.accuracy) * 100;
   }
   return { model: id, delta, validation, rows };
@@ -402,10 +633,14 @@ function table(rows) {
   const header = [
     'model',
     'configuration',
+    'protocol',
     'samples/s',
     'speedup',
+    'vs JSON full',
     'p50 ms',
     'p99 ms',
+    'server cores',
+    'CPU ms/sample',
     'test acc',
     'loss pt',
     'rel. cost',
@@ -414,10 +649,14 @@ function table(rows) {
   const lines = rows.map((row) => [
     row.model,
     row.configuration,
+    row.protocol,
     row.samplesPerSecond.toFixed(0),
     `${row.speedup.toFixed(2)}×`,
+    row.speedupVsJsonBaseline === null ? '-' : `${row.speedupVsJsonBaseline.toFixed(2)}×`,
     String(row.p50),
     String(row.p99),
+    row.serverCores === undefined ? '-' : row.serverCores.toFixed(2),
+    row.serverCpuMsPerSample === undefined ? '-' : row.serverCpuMsPerSample.toFixed(3),
     row.accuracy.toFixed(4),
     row.accuracyLossPoints.toFixed(2),
     row.relativeCost.toFixed(3),
@@ -446,7 +685,8 @@ try {
     const rows = results.flatMap((result) => result.rows);
     console.log(table(rows));
     const cnn = results.find((result) => result.model === 'fmnist-cnn-large') ?? results[0];
-    const earlyExit = cnn.rows[1];
+    const earlyExit =
+      cnn.rows.find((row) => row.configuration === 'early exit' && row.protocol === 'json') ?? cnn.rows[1];
     const overloadResult =
       OVERLOAD_SECONDS > 0 ? await overload(cnn.model, earlyExit.samplesPerSecond) : null;
     if (overloadResult) {
@@ -462,6 +702,8 @@ try {
             samplesPerRequest: SAMPLES_PER_REQUEST,
             seconds: SECONDS,
             rounds: ROUNDS,
+            protocols: PROTOCOLS,
+            grpcChannels: GRPC_CHANNELS,
           },
           results,
           overload: overloadResult,

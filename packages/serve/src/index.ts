@@ -1,5 +1,6 @@
 /**
- * `@pcee/serve`: an early-exit inference server on the Open Inference Protocol v2 (REST):
+ * `@pcee/serve`: an early-exit inference server on the Open Inference Protocol v2 (REST with
+ * the binary tensor extension, and gRPC):
  * per-stage dynamic batching (samples that continue from different requests share the next
  * stage's batch), bounded queues, Prometheus metrics, a calibration drift monitor, label
  * feedback with live reliability diagrams, audit sampling, and an anytime-valid accuracy
@@ -27,6 +28,12 @@ export {
   ViolationResponse,
   type ViolationResponseStatus,
 } from './feedback/violation-response.js';
+export { type GrpcServeOptions, type RunningGrpcServer, startGrpcServer } from './grpc/grpc-server.js';
+export {
+  loadOipGrpcService,
+  OIP_GRPC_LOADER_OPTIONS,
+  oipGrpcProtoPath,
+} from './grpc/oip-grpc-package.js';
 export {
   BadRequestError,
   HttpError,
@@ -48,16 +55,22 @@ export {
   type ServingOptions,
   type ServingPolicy,
 } from './models/serving-policy.js';
+export { type AnsweredRequest, answerInferRequest } from './oip/answer-infer-request.js';
+export { type SplitBody, splitBinaryBody } from './oip/binary-body.js';
 export {
   defaultOutputs,
   type InferRequest,
+  isBinaryOutput,
   OUTPUT_NAMES,
   type OutputName,
   parseInferRequest,
   type RequestLimits,
   type ServePolicyName,
 } from './oip/infer-request.js';
+export type { InferAnswer, InferAnswerOutput } from './oip/infer-response.js';
 export type { OipInferResponse, OipModelMetadata } from './oip/oip-types.js';
+export { binarySectionInputs, NO_RAW_INPUTS, type RawInputs, rawContentsInputs } from './oip/raw-inputs.js';
+export { encodeTensorBytes, readTensorBytes } from './oip/tensor-bytes.js';
 export type { ScheduledResult } from './scheduler/pending-request.js';
 export type { StagePipeline } from './scheduler/stage-pipeline.js';
 export { type BatchingMode, type SchedulerOptions, StageScheduler } from './scheduler/stage-scheduler.js';

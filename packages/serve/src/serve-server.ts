@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type LoadOptions } from '@pcee/core';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { VIOLATION_ACTIONS, type ViolationAction } from './feedback/violation-response.js';
+import { type RunningGrpcServer, startGrpcServer } from './grpc/grpc-server.js';
 import { UnavailableError } from './http/http-errors.js';
 import { createServeApp } from './http/serve-app.js';
 import { ServeMetrics } from './metrics/serve-metrics.js';
@@ -23,6 +24,8 @@ export interface ServeOptions {
   readonly host?: string;
   /** TCP port; 0 picks a free one. Default 8080. */
   readonly port?: number;
+  /** TCP port of the gRPC endpoint (OIP v2 `grpc_predict_v2.proto`) on the same host; 0 picks a free one; default none. */
+  readonly grpcPort?: number;
   /** Device and threads for onnxruntime. */
   readonly load?: LoadOptions;
   /** Serve each package's full.onnx without early exit. */
@@ -104,11 +107,13 @@ export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
   readonly url: string;
   readonly app: FastifyInstance;
+  /** `host:port` of the gRPC endpoint, when `grpcPort` was given. */
+  readonly grpcAddress?: string;
   readonly models: readonly ServedModel[];
   /**
    * Graceful shutdown: readiness turns 503, new requests are refused with 503, admitted ones
-   * complete (up to `drainTimeoutMs`, then they are failed with 503), the listener closes and
-   * the sessions are released. Idempotent.
+   * complete (up to `drainTimeoutMs`, then they are failed with 503), the listeners (REST and
+   * gRPC) close and the sessions are released. Idempotent.
    */
   close(): Promise<void>;
 }
@@ -186,14 +191,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     })),
   );
   let draining = false;
+  const requestLimits = {
+    maxSamples: settings.maxRequestSamples,
+    policies: settings.policies,
+    deltaRange: settings.deltaRange,
+  };
   const app = createServeApp({
     models,
     metrics,
-    limits: {
-      maxSamples: settings.maxRequestSamples,
-      policies: settings.policies,
-      deltaRange: settings.deltaRange,
-    },
+    limits: requestLimits,
     bodyLimitBytes: settings.bodyLimitBytes,
     version: settings.version ?? '0.1.0',
     logger: settings.logger,
@@ -226,6 +232,28 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  let grpc: RunningGrpcServer | undefined;
+  if (settings.grpcPort !== undefined) {
+    try {
+      grpc = await startGrpcServer({
+        models,
+        metrics,
+        limits: requestLimits,
+        maxMessageBytes: settings.bodyLimitBytes,
+        version: settings.version ?? '0.1.0',
+        isDraining: () => draining,
+        host: settings.host,
+        port: settings.grpcPort,
+      });
+    } catch (error) {
+      await app.close();
+      await Promise.allSettled(models.map((model) => model.dispose()));
+      throw new InvalidArgumentError(
+        `cannot listen for gRPC on ${settings.host}:${settings.grpcPort}: ${(error as Error).message}; pick another --grpc-port`,
+      );
+    }
+    app.log.info({ address: grpc.address }, 'gRPC (OIP v2) listening');
+  }
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
@@ -250,13 +278,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       // shutdown 503: closing at once would reset their keep-alive sockets instead (Node counts
       // a connection whose next request is not parsed yet as idle).
       await new Promise((resolve) => setTimeout(resolve, CLOSE_LINGER_MS));
-      await app.close();
+      await Promise.all([app.close(), grpc?.close()]);
       await Promise.allSettled(models.map((model) => model.dispose()));
       app.log.info('shut down');
     })();
     return closing;
   };
-  return { url: `http://${host}:${port}`, app, models, close };
+  return {
+    url: `http://${host}:${port}`,
+    app,
+    ...(grpc ? { grpcAddress: grpc.address } : {}),
+    models,
+    close,
+  };
 }
 
 /** Refuses an audit rate, violation action or recalibration size out of range, naming the flag. */

@@ -126,6 +126,12 @@ describe('pcee serve: every user mistake is one error line', () => {
       /--port must be an integer in \[0, 65535\]/,
     ],
     [
+      'a gRPC port out of range',
+      () => [cnnLarge, '--profile', largeProfile, '--grpc-port', '-1'],
+      2,
+      /--grpc-port must be an integer in \[0, 65535\]/,
+    ],
+    [
       'an unknown batching mode',
       () => [cnnLarge, '--profile', largeProfile, '--batching', 'none'],
       2,
@@ -164,7 +170,8 @@ describe('pcee serve as a process: SIGTERM mid-load', () => {
     expect(existsSync(bin), `build the CLI first: npm run build -w @pcee/cli (missing ${bin})`).toBe(true);
     const child = spawn(
       process.execPath,
-      [bin, 'serve', cnnLarge, '--profile', tunedProfile, '--port', '0'],
+      // With gRPC on too: SIGTERM closes both listeners after the drain.
+      [bin, 'serve', cnnLarge, '--profile', tunedProfile, '--port', '0', '--grpc-port', '0'],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -254,6 +261,7 @@ describe('pcee serve as a process: SIGTERM mid-load', () => {
       expect(outcomes.filter((outcome) => outcome.error === 'TimeoutError')).toEqual([]);
       const log = logs.join('');
       expect(log).toContain('"msg":"shutting down: draining admitted requests"');
+      expect(log).toContain('"msg":"gRPC (OIP v2) listening"');
       expect(log).toContain('"msg":"shut down"');
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

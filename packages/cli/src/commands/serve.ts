@@ -21,6 +21,7 @@ interface ServeFlags extends ModelFlags {
   abstain?: boolean;
   host: string;
   port: number;
+  grpcPort?: number;
   baseline?: boolean;
   batching: BatchingMode;
   maxBatch: number;
@@ -51,7 +52,7 @@ export function registerServe(program: Command, io: CliIo): Command {
   const command = program
     .command('serve')
     .description(
-      'serve models over the Open Inference Protocol v2 (REST, as KServe and Triton): early exit per sample, requests batched dynamically (at stage 0, or at every stage with --batching per-stage); SIGTERM drains and exits 0',
+      'serve models over the Open Inference Protocol v2 (REST with binary tensors, and gRPC with --grpc-port, as KServe and Triton): early exit per sample, requests batched dynamically (at stage 0, or at every stage with --batching per-stage); SIGTERM drains and exits 0',
     )
     .argument(
       '<model-dir...>',
@@ -72,7 +73,12 @@ export function registerServe(program: Command, io: CliIo): Command {
     .option('--abstain', 'answer "abstain" for samples reaching the last exit below δ (default: as tuned)')
     .option('--no-abstain', 'answer every sample, even if the profile was tuned with abstention')
     .option('--host <address>', 'interface to listen on (0.0.0.0 in a container)', SERVE_DEFAULTS.host)
-    .option('--port <number>', 'TCP port (0 picks a free one)', port, SERVE_DEFAULTS.port)
+    .option('--port <number>', 'TCP port (0 picks a free one)', port('--port'), SERVE_DEFAULTS.port)
+    .option(
+      '--grpc-port <number>',
+      'also serve the OIP v2 over gRPC (KServe grpc_predict_v2.proto) on this port, same host, models and limits (default: no gRPC)',
+      port('--grpc-port'),
+    )
     .option('--baseline', "serve each package's full.onnx without early exit (the baseline to compare with)")
     .option(
       '--max-batch <samples>',
@@ -201,6 +207,7 @@ export function registerServe(program: Command, io: CliIo): Command {
       abstain: flags.abstain,
       host: flags.host,
       port: flags.port,
+      grpcPort: flags.grpcPort,
       load: loadOptions(flags),
       baseline: flags.baseline,
       batching: flags.batching,
@@ -237,12 +244,14 @@ export function registerServe(program: Command, io: CliIo): Command {
   });
 }
 
-function port(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) {
-    throw new CommanderInvalidArgument(`--port must be an integer in [0, 65535], got "${value}"`);
-  }
-  return parsed;
+function port(name: string): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) {
+      throw new CommanderInvalidArgument(`${name} must be an integer in [0, 65535], got "${value}"`);
+    }
+    return parsed;
+  };
 }
 
 function openUnitInterval(name: string): (value: string) => number {

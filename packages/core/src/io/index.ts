@@ -30,4 +30,5 @@ export {
   type TensorDtype,
   tensorArrayOf,
 } from './tensor.js';
+export { decodeTensorData, encodeTensorData } from './tensor-bytes.js';
 export { type TracesFormat, writeTraces } from './write-traces.js';

@@ -49,7 +49,7 @@ describe('health and metadata', () => {
     ['/v2/health/live', { live: true }],
     ['/v2/health/ready', { ready: true }],
     [`/v2/models/${ID}/ready`, { name: ID, ready: true }],
-    ['/v2', { name: 'pcee', extensions: [] }],
+    ['/v2', { name: 'pcee', extensions: ['binary_tensor_data'] }],
   ])('GET %s', async (path, body) => {
     const { status, json } = await get(path);
     expect(status).toBe(200);

@@ -1,14 +1,25 @@
-import { randomUUID } from 'node:crypto';
 import { serializeProfile } from '@pcee/core';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { ServeMetrics } from '../metrics/serve-metrics.js';
+import { lookUpModel } from '../models/model-lookup.js';
 import type { ServedModel } from '../models/served-model.js';
+import { answerInferRequest } from '../oip/answer-infer-request.js';
+import { splitBinaryBody } from '../oip/binary-body.js';
 import { parseFeedbackRequest } from '../oip/feedback-request.js';
-import { defaultOutputs, parseInferRequest, type RequestLimits } from '../oip/infer-request.js';
-import { buildInferResponse } from '../oip/infer-response.js';
+import { isBinaryOutput, type OutputName, type RequestLimits } from '../oip/infer-request.js';
 import { modelMetadata } from '../oip/model-metadata.js';
+import { binarySectionInputs } from '../oip/raw-inputs.js';
+import { encodeRestResponse } from '../oip/rest-response.js';
+import { SERVER_EXTENSIONS } from '../oip/server-extensions.js';
 import { sendError } from './error-reply.js';
-import { NotFoundError, UnavailableError } from './http-errors.js';
+import { HttpError, UnavailableError } from './http-errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The binary tensor extension's bytes after the JSON header (null before a body is parsed). */
+    binarySection: Uint8Array | null;
+  }
+}
 
 /** Options of the HTTP layer. */
 export interface ServeAppOptions {
@@ -29,7 +40,9 @@ export interface ServeAppOptions {
  * The Open Inference Protocol v2 REST API on fastify: health, server and model metadata,
  * model readiness, inference, and Prometheus `/metrics`. Every error is `{"error": "…"}`
  * with its status; bodies are parsed as JSON whatever their content type (curl's default
- * form type included) and capped at `bodyLimitBytes`.
+ * form type included) and capped at `bodyLimitBytes`. Inference also speaks the binary tensor
+ * data extension: with `Inference-Header-Content-Length`, the body is a JSON header followed
+ * by the inputs' bytes, and outputs asked as `binary_data` come back the same way.
  */
 export function createServeApp(options: ServeAppOptions): FastifyInstance {
   const { metrics, limits, bodyLimitBytes } = options;
@@ -47,11 +60,17 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
   // Plain JSON.parse: the body is only read field by field (unknown keys, `__proto__`
   // included, are refused), so prototype-poisoning scans would cost time for nothing.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: bodyLimitBytes }, (_request, body, done) => {
+  app.decorateRequest('binarySection', null);
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: bodyLimitBytes }, (request, body, done) => {
     try {
-      done(null, JSON.parse(body as string));
+      const { header, section } = splitBinaryBody(
+        body as Buffer,
+        request.headers['inference-header-content-length'],
+      );
+      request.binarySection = section;
+      done(null, header);
     } catch (error) {
-      (error as { statusCode?: number }).statusCode = 400;
+      if (!(error instanceof HttpError)) (error as { statusCode?: number }).statusCode = 400;
       done(error as Error, undefined);
     }
   });
@@ -63,22 +82,9 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
     }),
   );
 
-  const lookUp = (name: string, version?: string): ServedModel => {
-    const model = models.get(name);
-    if (!model) {
-      throw new NotFoundError(
-        `no model named "${name.slice(0, 100)}" is served here; the models are: ${[...models.keys()].join(', ')}`,
-      );
-    }
-    if (version !== undefined && version !== model.info.version) {
-      throw new NotFoundError(
-        `model "${name}" has no version "${version.slice(0, 40)}"; the version served is ${model.info.version}`,
-      );
-    }
-    return model;
-  };
+  const lookUp = (name: string, version?: string): ServedModel => lookUpModel(models, name, version);
 
-  app.get('/v2', async () => ({ name: 'pcee', version: options.version, extensions: [] }));
+  app.get('/v2', async () => ({ name: 'pcee', version: options.version, extensions: SERVER_EXTENSIONS }));
   app.get('/v2/health/live', async () => ({ live: true }));
   app.get('/v2/health/ready', async () => {
     if (options.isDraining()) throw new UnavailableError('the server is shutting down', 5);
@@ -98,16 +104,16 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
     });
     app.post<{ Params: ModelParams }>(`${prefix}/infer`, async (request, reply) => {
       const model = lookUp(request.params.name, request.params.version);
-      // Refuse before validating and preprocessing what could not be admitted anyway.
-      model.scheduler.assertAccepting(declaredSamples(request.body));
-      const parsed = parseInferRequest(request.body, model.info, limits);
-      const outcome = await model.infer(parsed);
-      reply.header('content-type', 'application/json; charset=utf-8');
-      const outputs = parsed.outputs ?? defaultOutputs(outcome.abstain);
-      // Every response carries an id, so its labels can come back through /feedback.
-      const id = parsed.id ?? randomUUID();
-      model.recordAnswers(id, outcome);
-      return buildInferResponse(model.info, id, outputs, outcome);
+      const raw = binarySectionInputs(request.binarySection ?? new Uint8Array(0));
+      const { request: parsed, answer } = await answerInferRequest(model, request.body, limits, raw);
+      const encoded = encodeRestResponse(answer, (name) => isBinaryOutput(parsed, name as OutputName));
+      if (encoded.kind === 'json') {
+        reply.header('content-type', 'application/json; charset=utf-8');
+        return encoded.json;
+      }
+      reply.header('content-type', 'application/octet-stream');
+      reply.header('inference-header-content-length', String(encoded.headerLength));
+      return reply.send(encoded.body);
     });
     app.post<{ Params: ModelParams }>(`${prefix}/feedback`, async (request) => {
       const model = lookUp(request.params.name, request.params.version);
@@ -150,10 +156,4 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
     request.log.debug({ model: name, status: reply.statusCode, ms: reply.elapsedTime }, 'inference request');
   });
   return app;
-}
-
-/** The sample count a request body declares (its first input's first dimension), or 1. */
-function declaredSamples(body: unknown): number {
-  const samples = (body as { inputs?: { shape?: unknown[] }[] } | null)?.inputs?.[0]?.shape?.[0];
-  return typeof samples === 'number' && Number.isInteger(samples) && samples > 0 ? samples : 1;
 }

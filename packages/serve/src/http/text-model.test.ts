@@ -15,6 +15,8 @@ import { FIXTURE_PACKAGES_FOLDER } from '@pcee/onnx/testing';
 import { nodeRuntime, openModelPackage } from '@pcee/runtime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../serve-server.js';
+import { decodeRestResponse, postBinary } from '../test-support/binary-client.js';
+import { grpcResponseAsJson, oipGrpcClient } from '../test-support/grpc-client.js';
 import { outputData, postInfer } from '../test-support/test-server.js';
 
 // A model with two int64 inputs and a mask carried to every stage (the BERT-style test model
@@ -54,6 +56,7 @@ beforeAll(async () => {
     logger: false,
     maxBatch: 8,
     maxDelayMs: 1,
+    grpcPort: 0,
   });
 });
 afterAll(() => server?.close());
@@ -105,6 +108,40 @@ describe('serving a two-input int64 text model (tiny-bert, split by pcee split)'
       expect(outputData(response.json, 'prediction')).toEqual([...expected.prediction.subarray(from, to)]);
     });
     expect(new Set(expected.exit).size).toBeGreaterThan(1);
+  });
+
+  it('answers both INT64 inputs sent as raw bytes (binary REST and gRPC), read in input order, as runEarlyExit', async () => {
+    const [from, to] = [3, 9];
+    const rows = (data: BigInt64Array) =>
+      Buffer.from(new Uint8Array(data.slice(from * sequence, to * sequence).buffer));
+    const bytes = [rows(ids.data as BigInt64Array), rows(mask.data as BigInt64Array)];
+    const inputs = ['input_ids', 'attention_mask'].map((name, index) => ({
+      name,
+      shape: [to - from, sequence],
+      datatype: 'INT64',
+      parameters: { binary_data_size: bytes[index]!.byteLength },
+    }));
+    // The mask second: swapping the two sections would answer differently (or fail).
+    const header = Buffer.from(JSON.stringify({ inputs, parameters: { binary_data_output: true } }));
+    const binary = decodeRestResponse(
+      await postBinary(
+        `${server.url}/v2/models/tiny-bert/infer`,
+        Buffer.concat([header, ...bytes]),
+        header.byteLength,
+      ),
+    );
+    const client = oipGrpcClient(server.grpcAddress!);
+    const viaGrpc = await client.call('ModelInfer', {
+      model_name: 'tiny-bert',
+      inputs: inputs.map(({ parameters: _parameters, ...input }) => input),
+      raw_input_contents: bytes,
+    });
+    client.close();
+    if (!viaGrpc.ok) throw new Error(viaGrpc.details);
+    for (const answer of [binary, grpcResponseAsJson(viaGrpc.response)]) {
+      expect(outputData(answer, 'exit')).toEqual([...expected.exit.subarray(from, to)]);
+      expect(outputData(answer, 'prediction')).toEqual([...expected.prediction.subarray(from, to)]);
+    }
   });
 
   it('refuses a request that names only one of the two inputs, naming the missing one', async () => {

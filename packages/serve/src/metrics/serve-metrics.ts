@@ -21,7 +21,7 @@ export interface MetricsSource {
 }
 
 /** Latency buckets in seconds: 1 ms to 10 s. */
-const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
  * The server's Prometheus metrics, in a registry of its own (so several servers in one

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequestError, PayloadTooLargeError } from '../http/http-errors.js';
 import type { ServedModelInfo } from '../models/served-model-info.js';
-import { parseInferRequest, type RequestLimits } from './infer-request.js';
+import { isBinaryOutput, parseInferRequest, type RequestLimits } from './infer-request.js';
+import { binarySectionInputs, rawContentsInputs } from './raw-inputs.js';
 
 const MODEL: ServedModelInfo = {
   name: 'm',
@@ -109,14 +110,24 @@ describe('parseInferRequest', () => {
       /the outputs are: prediction, exit/,
     ],
     [
-      'binary outputs',
-      { inputs: [image()], outputs: [{ name: 'exit', parameters: { binary_data: true } }] },
-      /binary_data: false/,
+      'binary_data as a string',
+      { inputs: [image()], outputs: [{ name: 'exit', parameters: { binary_data: 'yes' } }] },
+      /binary_data: true or false/,
     ],
     [
-      'binary inputs',
-      { inputs: [image({ parameters: { binary_data_size: 16 } })] },
-      /binary tensor extension/,
+      'binary_data_output as a number',
+      { inputs: [image()], parameters: { binary_data_output: 1 } },
+      /"binary_data_output" is 1; send true or false/,
+    ],
+    [
+      'binary_data_size in a body without a binary section',
+      { inputs: [image({ data: undefined, parameters: { binary_data_size: 4 } })] },
+      /declares binary_data_size but the body has no binary section/,
+    ],
+    [
+      'a negative binary_data_size',
+      { inputs: [image({ parameters: { binary_data_size: -4 } })] },
+      /binary_data_size -4; send its byte count as an integer ≥ 0/,
     ],
     ['a numeric id', { id: 7, inputs: [image()] }, /send the request id as a string/],
   ])('answers 400 for %s', (_name, body, message) => {
@@ -141,5 +152,93 @@ describe('parseInferRequest', () => {
     };
     const body = { inputs: [{ name: 'ids', shape: [1, 3], datatype: 'INT64', data: [1, 2, 3] }] };
     expect(() => parseInferRequest(body, model, LIMITS)).toThrow(/lacks input "mask"/);
+  });
+
+  it('reads the binary extension: inputs with binary_data_size from the section, in order, and the binary outputs asked', () => {
+    const model: ServedModelInfo = {
+      ...MODEL,
+      inputs: [
+        { name: 'ids', dtype: 'int64', shape: [-1, -1] },
+        { name: 'mask', dtype: 'bool', shape: [-1, -1] },
+      ],
+    };
+    const ids = new BigInt64Array([1n, -2n, 2n ** 40n]);
+    const section = new Uint8Array([...new Uint8Array(ids.buffer), 1, 0, 1]);
+    const request = parseInferRequest(
+      {
+        parameters: { binary_data_output: true },
+        inputs: [
+          { name: 'ids', shape: [1, 3], datatype: 'INT64', parameters: { binary_data_size: 24 } },
+          { name: 'mask', shape: [1, 3], datatype: 'BOOL', parameters: { binary_data_size: 3 } },
+        ],
+        outputs: [{ name: 'exit', parameters: { binary_data: false } }, { name: 'prediction' }],
+      },
+      model,
+      LIMITS,
+      binarySectionInputs(section),
+    );
+    expect(Array.from(request.inputs.ids!.data as BigInt64Array)).toEqual([1n, -2n, 2n ** 40n]);
+    expect(Array.from(request.inputs.mask!.data as Uint8Array)).toEqual([1, 0, 1]);
+    expect(isBinaryOutput(request, 'prediction')).toBe(true);
+    expect(isBinaryOutput(request, 'exit')).toBe(false);
+  });
+
+  const binaryImage = (bytes: number) =>
+    image({ data: undefined, shape: [1, 2, 2], parameters: { binary_data_size: bytes } });
+  it.each<[string, Record<string, unknown>, Uint8Array, RegExp]>([
+    [
+      'a truncated binary section',
+      { inputs: [binaryImage(4)] },
+      new Uint8Array(3),
+      /binary_data_size 4 at byte 0 of the binary section, but the section has only 3 bytes/,
+    ],
+    [
+      'bytes left after the last input',
+      { inputs: [binaryImage(4)] },
+      new Uint8Array(6),
+      /2 bytes after the last input's data/,
+    ],
+    [
+      'a size that does not fit the shape',
+      { inputs: [binaryImage(3)] },
+      new Uint8Array(3),
+      /has 3 bytes of binary data, but shape \[1, 2, 2\] of UINT8 needs 4/,
+    ],
+    [
+      'data and binary data both',
+      { inputs: [image({ parameters: { binary_data_size: 4 } })] },
+      new Uint8Array(4),
+      /has both "data" and binary data/,
+    ],
+    [
+      'an unknown datatype',
+      { inputs: [binaryImage(4)].map((input) => ({ ...input, datatype: 'FP8' })) },
+      new Uint8Array(4),
+      /datatype "FP8" \(datatypes are upper case/,
+    ],
+    [
+      'a NaN in FP32 bytes',
+      { inputs: [{ ...binaryImage(16), datatype: 'FP32' }] },
+      new Uint8Array(new Float32Array([0, Number.NaN, 0, 0]).buffer),
+      /value 1 of input "image" is NaN, not a finite number/,
+    ],
+  ])('answers 400 for %s', (_name, body, section, message) => {
+    const parse = () => parseInferRequest(body, MODEL, LIMITS, binarySectionInputs(section));
+    expect(parse).toThrow(BadRequestError);
+    expect(parse).toThrow(message);
+  });
+
+  it('reads gRPC raw_input_contents by position, and refuses a count that does not match the inputs', () => {
+    const body = { inputs: [image({ data: undefined })] };
+    const request = parseInferRequest(
+      body,
+      MODEL,
+      LIMITS,
+      rawContentsInputs([Uint8Array.from([9, 8, 7, 6])]),
+    );
+    expect(Array.from(request.inputs.image!.data as Uint8Array)).toEqual([9, 8, 7, 6]);
+    expect(() =>
+      parseInferRequest(body, MODEL, LIMITS, rawContentsInputs([new Uint8Array(4), new Uint8Array(4)])),
+    ).toThrow(/raw_input_contents has 2 entries for 1 inputs/);
   });
 });

@@ -2,6 +2,8 @@ import type { Tensor } from '@pcee/core';
 import { BadRequestError, PayloadTooLargeError } from '../http/http-errors.js';
 import type { ServedModelInfo } from '../models/served-model-info.js';
 import { isOipDatatype, OIP_DATATYPES, oipOfDtype } from './datatypes.js';
+import { NO_RAW_INPUTS, type RawInputs } from './raw-inputs.js';
+import { readTensorBytes } from './tensor-bytes.js';
 import { readTensorData } from './tensor-data.js';
 
 /** Policies a request may ask for (the oracle needs labels, so it cannot serve). */
@@ -57,19 +59,31 @@ export interface InferRequest {
   readonly abstain?: boolean;
   /** The outputs asked for, in response order; undefined for the defaults (`defaultOutputs`). */
   readonly outputs?: readonly OutputName[];
+  /** `parameters.binary_data_output` (binary extension): every output as binary unless it says otherwise. */
+  readonly binaryOutput?: boolean;
+  /** Each requested output's own `binary_data` parameter, where given; it overrides `binaryOutput`. */
+  readonly outputBinary?: Readonly<Partial<Record<OutputName, boolean>>>;
+}
+
+/** Whether output `name` is sent in the binary section (REST binary extension) rather than as JSON data. */
+export function isBinaryOutput(request: InferRequest, name: OutputName): boolean {
+  return request.outputBinary?.[name] ?? request.binaryOutput ?? false;
 }
 
 const REQUEST_KEYS = ['id', 'parameters', 'inputs', 'outputs'];
 const INPUT_KEYS = ['name', 'shape', 'datatype', 'data', 'parameters'];
 /** Input parameters clients send as codec hints (MLServer, KServe); they change nothing here. */
 const IGNORED_INPUT_PARAMETERS = ['content_type'];
-const REQUEST_PARAMETERS = ['delta', 'policy', 'abstain'];
+const REQUEST_PARAMETERS = ['delta', 'policy', 'abstain', 'binary_data_output'];
 
 /**
  * Validates an OIP v2 inference request body against a model: names, datatypes, shapes,
  * values, parameters and requested outputs. Data are read into typed arrays here; the model
- * adapter preprocesses them.
+ * adapter preprocesses them. Every transport decodes through here: a JSON body, the REST
+ * binary extension (inputs with `binary_data_size` read from the binary section) and gRPC
+ * (`raw_input_contents`), so they are validated alike.
  *
+ * @param raw where inputs sent as raw bytes come from; none for a plain JSON body.
  * @throws BadRequestError (400) naming what is wrong and the fix.
  * @throws PayloadTooLargeError (413) for more samples than `limits.maxSamples`.
  */
@@ -77,6 +91,7 @@ export function parseInferRequest(
   body: unknown,
   model: ServedModelInfo,
   limits: RequestLimits,
+  raw: RawInputs = NO_RAW_INPUTS,
 ): InferRequest {
   const request = asObject(body, 'the request body');
   rejectUnknownKeys(request, REQUEST_KEYS, 'request field');
@@ -84,8 +99,8 @@ export function parseInferRequest(
   if (id !== undefined && typeof id !== 'string') {
     throw new BadRequestError(`"id" is ${JSON.stringify(id)}; send the request id as a string`);
   }
-  const { delta, policy, abstain } = readParameters(request.parameters, limits);
-  const outputs = readRequestedOutputs(request.outputs);
+  const { delta, policy, abstain, binaryOutput } = readParameters(request.parameters, limits);
+  const { outputs, outputBinary } = readRequestedOutputs(request.outputs);
   if (!Array.isArray(request.inputs) || request.inputs.length === 0) {
     throw new BadRequestError(
       `the request has no "inputs" array; send [{"name": "${model.inputs[0]?.name}", "shape": […], "datatype": "…", "data": […]}]`,
@@ -104,7 +119,7 @@ export function parseInferRequest(
       );
     }
     if (Object.hasOwn(inputs, name)) throw new BadRequestError(`input "${name}" is sent twice; send it once`);
-    readInputParameters(input.parameters, name);
+    const declaredBytes = readInputParameters(input.parameters, name);
     const accepted = [spec.rawDtype, spec.dtype].filter((dtype) => dtype !== undefined).map(oipOfDtype);
     if (!isOipDatatype(input.datatype) || !accepted.includes(input.datatype)) {
       const known = isOipDatatype(input.datatype)
@@ -136,22 +151,43 @@ export function parseInferRequest(
         `the request has ${samples} samples, over this server's limit of ${limits.maxSamples} per request (--max-request-samples); split it into smaller requests`,
       );
     }
-    const tensor = readTensorData(name, input.datatype, shape, input.data);
-    inputs[name] = tensor;
+    const bytes = raw.take(position, name, declaredBytes);
+    if (bytes !== undefined && input.data !== undefined) {
+      throw new BadRequestError(`input "${name}" has both "data" and binary data; send its values one way`);
+    }
+    inputs[name] =
+      bytes === undefined
+        ? readTensorData(name, input.datatype, shape, input.data)
+        : readTensorBytes(name, input.datatype, shape, bytes);
   }
+  raw.finish(request.inputs.length);
   const missing = model.inputs.filter((spec) => !Object.hasOwn(inputs, spec.name));
   if (missing.length > 0) {
     throw new BadRequestError(
       `the request lacks input ${missing.map((spec) => `"${spec.name}"`).join(', ')} of model "${model.name}"; send every input`,
     );
   }
-  return { ...(id === undefined ? {} : { id }), samples, inputs, delta, policy, abstain, outputs };
+  return {
+    ...(id === undefined ? {} : { id }),
+    samples,
+    inputs,
+    delta,
+    policy,
+    abstain,
+    outputs,
+    ...(binaryOutput === undefined ? {} : { binaryOutput }),
+    ...(outputBinary === undefined ? {} : { outputBinary }),
+  };
 }
 
-function readParameters(
-  value: unknown,
-  limits: RequestLimits,
-): { delta?: number; policy?: ServePolicyName; abstain?: boolean } {
+type RequestParameters = {
+  delta?: number;
+  policy?: ServePolicyName;
+  abstain?: boolean;
+  binaryOutput?: boolean;
+};
+
+function readParameters(value: unknown, limits: RequestLimits): RequestParameters {
   if (value === undefined) return {};
   const parameters = asObject(value, '"parameters"');
   for (const key of Object.keys(parameters)) {
@@ -161,7 +197,15 @@ function readParameters(
       );
     }
   }
-  const result: { delta?: number; policy?: ServePolicyName; abstain?: boolean } = {};
+  const result: RequestParameters = {};
+  if (parameters.binary_data_output !== undefined) {
+    if (typeof parameters.binary_data_output !== 'boolean') {
+      throw new BadRequestError(
+        `parameter "binary_data_output" is ${JSON.stringify(parameters.binary_data_output)}; send true or false`,
+      );
+    }
+    result.binaryOutput = parameters.binary_data_output;
+  }
   if (parameters.abstain !== undefined) {
     if (typeof parameters.abstain !== 'boolean') {
       throw new BadRequestError(
@@ -192,31 +236,40 @@ function readParameters(
   return result;
 }
 
-function readInputParameters(value: unknown, name: string): void {
-  if (value === undefined) return;
+/** Checks an input's parameters; returns its `binary_data_size` (bytes), when given. */
+function readInputParameters(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
   const parameters = asObject(value, `the parameters of input "${name}"`);
-  for (const key of Object.keys(parameters)) {
+  let declaredBytes: number | undefined;
+  for (const [key, setting] of Object.entries(parameters)) {
     if (key === 'binary_data_size') {
+      if (!Number.isSafeInteger(setting) || (setting as number) < 0) {
+        throw new BadRequestError(
+          `input "${name}" has binary_data_size ${JSON.stringify(setting)?.slice(0, 40)}; send its byte count as an integer ≥ 0`,
+        );
+      }
+      declaredBytes = setting as number;
+    } else if (!IGNORED_INPUT_PARAMETERS.includes(key)) {
       throw new BadRequestError(
-        `input "${name}" uses the binary tensor extension (binary_data_size), which this server does not support; send "data" as JSON`,
-      );
-    }
-    if (!IGNORED_INPUT_PARAMETERS.includes(key)) {
-      throw new BadRequestError(
-        `unknown parameter "${key}" on input "${name}"; inputs take no parameters here (content_type is ignored)`,
+        `unknown parameter "${key}" on input "${name}"; inputs take binary_data_size (binary extension) or none (content_type is ignored)`,
       );
     }
   }
+  return declaredBytes;
 }
 
-function readRequestedOutputs(value: unknown): readonly OutputName[] | undefined {
-  if (value === undefined) return undefined;
+function readRequestedOutputs(value: unknown): {
+  outputs?: readonly OutputName[];
+  outputBinary?: Partial<Record<OutputName, boolean>>;
+} {
+  if (value === undefined) return {};
   if (!Array.isArray(value) || value.length === 0) {
     throw new BadRequestError(
       `"outputs" must be a non-empty array such as [{"name": "prediction"}, {"name": "logits"}], or left out for the defaults`,
     );
   }
   const wanted = new Set<OutputName>();
+  let outputBinary: Partial<Record<OutputName, boolean>> | undefined;
   for (const [position, entry] of value.entries()) {
     const output = asObject(entry, `outputs[${position}]`);
     rejectUnknownKeys(output, ['name', 'parameters'], `field of outputs[${position}]`);
@@ -228,16 +281,21 @@ function readRequestedOutputs(value: unknown): readonly OutputName[] | undefined
     if (output.parameters !== undefined) {
       const parameters = asObject(output.parameters, `the parameters of output "${output.name}"`);
       for (const [key, setting] of Object.entries(parameters)) {
-        if (key !== 'binary_data' || setting !== false) {
+        if (key !== 'binary_data' || typeof setting !== 'boolean') {
           throw new BadRequestError(
-            `output parameter "${key}": ${JSON.stringify(setting)} is not supported; outputs are sent as JSON (binary_data: false)`,
+            `output parameter "${key}": ${JSON.stringify(setting)?.slice(0, 40)} is not supported; outputs take only binary_data: true or false`,
           );
         }
+        outputBinary ??= {};
+        outputBinary[output.name as OutputName] = setting;
       }
     }
     wanted.add(output.name as OutputName);
   }
-  return OUTPUT_NAMES.filter((name) => wanted.has(name));
+  return {
+    outputs: OUTPUT_NAMES.filter((name) => wanted.has(name)),
+    ...(outputBinary ? { outputBinary } : {}),
+  };
 }
 
 function readShape(value: unknown, name: string): number[] {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ServedModelInfo } from '../models/served-model-info.js';
-import { buildInferResponse } from './infer-response.js';
+import { buildInferAnswer, buildInferResponse } from './infer-response.js';
+import { encodeRestResponse } from './rest-response.js';
 
 const MODEL: ServedModelInfo = {
   name: 'm',
@@ -58,5 +59,38 @@ describe('buildInferResponse', () => {
   it('names no policy for the full-model baseline', () => {
     const response = buildInferResponse({ ...MODEL, baseline: true }, 'r', ['exit'], OUTCOME);
     expect(response.parameters.policy).toBe('none');
+  });
+
+  it.each([
+    ['every output as JSON', () => false, 'json'],
+    ['binary outputs after the JSON header', (name: string) => name !== 'exit', 'binary'],
+  ])('encodes %s for REST', (_name, binary, kind) => {
+    const answer = buildInferAnswer(
+      MODEL,
+      'r',
+      ['prediction', 'exit', 'confidence', 'abstained', 'logits'],
+      OUTCOME,
+    );
+    const encoded = encodeRestResponse(answer, binary);
+    expect(encoded.kind).toBe(kind);
+    if (encoded.kind === 'json') {
+      expect(encoded.json).toEqual(
+        buildInferResponse(MODEL, 'r', ['prediction', 'exit', 'confidence', 'abstained', 'logits'], OUTCOME),
+      );
+      return;
+    }
+    const header = JSON.parse(encoded.body.subarray(0, encoded.headerLength).toString('utf8'));
+    const sizes = header.outputs.map(
+      (output: { parameters?: { binary_data_size: number } }) => output.parameters?.binary_data_size,
+    );
+    expect(sizes).toEqual([16, undefined, 8, 2, 16]);
+    expect(header.outputs[1].data).toEqual([0, 2]);
+    const section = encoded.body.subarray(encoded.headerLength);
+    expect(section.byteLength).toBe(16 + 8 + 2 + 16);
+    const copy = (from: number, to: number) => new Uint8Array(section.subarray(from, to)).buffer;
+    expect(Array.from(new BigInt64Array(copy(0, 16)))).toEqual([1n, 0n]);
+    expect(Array.from(new Float32Array(copy(16, 24)))).toEqual([Math.fround(0.99), Math.fround(0.6)]);
+    expect(Array.from(section.subarray(24, 26))).toEqual([0, 1]);
+    expect(Array.from(new Float32Array(copy(26, 42)))).toEqual([1, 2, 3, 4]);
   });
 });

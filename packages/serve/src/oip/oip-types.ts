@@ -38,7 +38,10 @@ export interface OipResponseOutput {
   readonly name: string;
   readonly shape: readonly number[];
   readonly datatype: string;
-  readonly data: readonly (number | boolean)[];
+  /** The values as JSON; absent when they are sent in the binary section. */
+  readonly data?: readonly (number | boolean)[];
+  /** `binary_data_size` (bytes in the binary section) for a binary output. */
+  readonly parameters?: OipParameters;
 }
 
 /** `POST /v2/models/{name}/infer` response. */

@@ -49,6 +49,15 @@ describe('readTensorData', () => {
     ['INT64 beyond 2^53', 'INT64', [1], [2 ** 60], /not an integer/],
     ['string BOOL', 'BOOL', [1], ['true'], /not a boolean/],
     ['nesting too deep', 'FP32', [1], [[[[[[[[[[1]]]]]]]]]], /deeper than 8 levels/],
+    // Regression: a huge dynamic dimension allocated its whole tensor before counting the values.
+    [
+      'a shape far larger than the data',
+      'INT64',
+      [1, 2e9],
+      [1, 2, 3],
+      /has 3 values but its shape \[1, 2000000000\] needs 2000000000/,
+    ],
+    ['a shape of 10¹⁸ elements', 'FP32', [1e9, 1e9], [[1]], /has 1 values but its shape/],
   ])('refuses %s with a 400 naming the fix', (_name, datatype, shape, data, message) => {
     const read = () => readTensorData('x', datatype, shape, data);
     expect(read).toThrow(BadRequestError);

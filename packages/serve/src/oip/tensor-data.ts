@@ -5,6 +5,12 @@ import { dtypeOfOip, type OipDatatype } from './datatypes.js';
 /** Deepest nesting of `data` arrays accepted (a tensor of rank 8 nests 8 deep). */
 const MAX_NESTING = 8;
 
+/**
+ * Above this many elements the values are counted before the array is allocated: a shape with
+ * a huge dynamic dimension (`[1, 1000000000]`) must not allocate gigabytes for a few values.
+ */
+const COUNT_FIRST_ABOVE = 1 << 20;
+
 const INTEGER_RANGES: Partial<Record<OipDatatype, readonly [number, number]>> = {
   UINT8: [0, 255],
   UINT16: [0, 65_535],
@@ -36,6 +42,14 @@ export function readTensorData(
     throw new BadRequestError(
       `input "${name}" has no "data" array; send its ${count} values as a flat JSON array in row-major order`,
     );
+  }
+  if (count > COUNT_FIRST_ABOVE) {
+    const sent = countValues(data, 1);
+    if (sent !== count) {
+      throw new BadRequestError(
+        `input "${name}" has ${sent} values but its shape [${shape.join(', ')}] needs ${count}; make "shape" and "data" agree`,
+      );
+    }
   }
   const dtype = dtypeOfOip(datatype);
   const values = new (tensorArrayOf(dtype))(count) as TensorData;
@@ -85,6 +99,15 @@ export function readTensorData(
     );
   }
   return { dtype, shape: [...shape], data: values };
+}
+
+/** Leaves of nested arrays, at most MAX_NESTING deep (deeper nesting is refused when read). */
+function countValues(array: readonly unknown[], depth: number): number {
+  let count = 0;
+  for (const element of array) {
+    count += Array.isArray(element) && depth < MAX_NESTING ? countValues(element, depth + 1) : 1;
+  }
+  return count;
 }
 
 function elementError(name: string, at: number, value: unknown, expected: string): BadRequestError {

@@ -10,19 +10,40 @@ export interface RawResponse {
   readonly text: string;
 }
 
+/** A response with its body as bytes. */
+export interface BytesResponse {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
 /**
  * POSTs a body with node:http. Much lighter than `fetch` (undici streams), so a load test in
  * the server's own process measures the server, not the client. Rejects on a connection
  * error or after `timeoutMs` without a full response.
  */
 export function post(url: string, body: string, timeoutMs = 30_000): Promise<RawResponse> {
+  return postBytes(url, body, { 'content-type': 'application/json' }, timeoutMs).then((response) => ({
+    status: response.status,
+    headers: response.headers,
+    text: response.body.toString('utf8'),
+  }));
+}
+
+/** `post` for any body and headers, answering the raw bytes (binary tensor responses). */
+export function postBytes(
+  url: string,
+  body: string | Buffer,
+  headers: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<BytesResponse> {
   return new Promise((resolve, reject) => {
     const request = http.request(
       url,
       {
         method: 'POST',
         agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
         timeout: timeoutMs,
       },
       (response) => {
@@ -32,7 +53,7 @@ export function post(url: string, body: string, timeoutMs = 30_000): Promise<Raw
           resolve({
             status: response.statusCode ?? 0,
             headers: response.headers,
-            text: Buffer.concat(chunks).toString('utf8'),
+            body: Buffer.concat(chunks),
           }),
         );
         response.on('error', reject);
