@@ -13,9 +13,13 @@ export function requireBuiltCli() {
   }
 }
 
-/** Starts `pcee serve <args>` on a free loopback port; resolves once it listens, with its URL and log. */
-export function startServer(args) {
-  const child = spawn(process.execPath, [cli, 'serve', ...args, '--port', '0', '--log-level', 'info'], {
+/**
+ * Starts `pcee serve <args>` on a free loopback port (and a free gRPC port with `grpc`);
+ * resolves once it listens, with its URL, gRPC address and log.
+ */
+export function startServer(args, { grpc = false } = {}) {
+  const ports = ['--port', '0', ...(grpc ? ['--grpc-port', '0'] : [])];
+  const child = spawn(process.execPath, [cli, 'serve', ...args, ...ports, '--log-level', 'info'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -25,7 +29,8 @@ export function startServer(args) {
     child.stdout.on('data', (chunk) => {
       out += chunk;
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (match) resolve({ url: match[1], child, logs: () => out });
+      const grpcAddress = /"address":"([^"]+)"[^\n]*"msg":"gRPC \(OIP v2\) listening"/.exec(out)?.[1];
+      if (match && (!grpc || grpcAddress)) resolve({ url: match[1], grpcAddress, child, logs: () => out });
     });
     child.on('exit', (code) => reject(new Error(`pcee serve exited with ${code}: ${err}`)));
   });

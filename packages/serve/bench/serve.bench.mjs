@@ -23,11 +23,9 @@
 //   it), so one accuracy per configuration is reported, checked equal across protocols.
 // - PCEE_BENCH_SWEEP=early-exit (or baseline) instead sweeps --max-batch × --max-delay-ms, which
 //   is how the defaults were chosen. Batching settings change no prediction, only speed.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { credentials } from '@grpc/grpc-js';
 import {
   calibrate,
@@ -46,6 +44,10 @@ import {
 import { modelDir, testInputsPath } from '@pcee/models';
 import { encodeTensorBytes, loadOipGrpcService } from '@pcee/serve';
 import autocannon from 'autocannon';
+import { requireBuiltCli, startServer as startCliServer, stopServer } from './cli-server.mjs';
+
+/** The server with gRPC beside REST: every protocol is measured against the same process. */
+const startServer = (args) => startCliServer(args, { grpc: true });
 
 const env = (name, fallback) => Number(process.env[name] ?? fallback);
 const SECONDS = env('PCEE_BENCH_SECONDS', 10);
@@ -63,11 +65,7 @@ const PROTOCOLS = (process.env.PCEE_BENCH_PROTOCOLS ?? 'json,binary,grpc').split
 const GRPC_CHANNELS = env('PCEE_BENCH_GRPC_CHANNELS', 4);
 const GrpcService = loadOipGrpcService();
 
-const cli = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url));
-if (!existsSync(cli)) {
-  console.error(`error: ${cli} is missing; build the CLI first: npx turbo run build --filter=@pcee/cli...`);
-  process.exit(1);
-}
+requireBuiltCli();
 const work = mkdtempSync(join(tmpdir(), 'pcee-serve-bench-'));
 const test = readNpz(new Uint8Array(readFileSync(testInputsPath())));
 const allLabels = Int32Array.from(test.get('labels').data, Number);
@@ -226,33 +224,6 @@ function calibrateOnValidation(id) {
   const path = join(work, `${id}.json`);
   writeFileSync(path, serializeProfile(profile));
   return { folder, manifest, profilePath: path, delta: chosen.delta, validation: { final, chosen } };
-}
-
-/** Starts `pcee serve` in a child process, REST and gRPC on free ports; resolves once both listen. */
-function startServer(args) {
-  const child = spawn(
-    process.execPath,
-    [cli, 'serve', ...args, '--port', '0', '--grpc-port', '0', '--log-level', 'info'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (chunk) => (err += chunk));
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      const grpc = /"address":"([^"]+)"[^\n]*"msg":"gRPC \(OIP v2\) listening"/.exec(out);
-      if (match && grpc) resolve({ url: match[1], grpcAddress: grpc[1], child, logs: () => out });
-    });
-    child.on('exit', (code) => reject(new Error(`pcee serve exited with ${code}: ${err}`)));
-  });
-}
-
-async function stopServer(server) {
-  const exited = new Promise((resolve) => server.child.on('exit', (code) => resolve(code)));
-  server.child.kill('SIGTERM');
-  return exited;
 }
 
 /** Resident memory of a process, MiB (Linux). */
