@@ -1,6 +1,8 @@
 import { InvalidArgumentError, type Tensor, UnsupportedModelError } from '@pcee/core';
 import {
+  ancestorNodes,
   type CutPoint,
+  countFlops,
   type GraftedExit,
   graftExitHeads,
   indexGraph,
@@ -108,7 +110,7 @@ export async function attachExits(
   const output = options.output ?? index.graph.output.at(-1)?.name ?? '';
   const classes = classCount(output, probe.types.get(output), source);
   const points = listCutPoints(model, output, probe.types, probe.shapes);
-  const modelFlops = points.length > 0 ? points[0]!.flops / Math.max(points[0]!.share, 1e-300) : 0;
+  const modelFlops = countFlops(index, ancestorNodes(index, [output]), probe.shapes);
   const chosen = options.at
     ? namedPoints(options.at, points, index, source)
     : spreadCutPoints(usable(points), options.exits ?? 4);

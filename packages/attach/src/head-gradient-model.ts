@@ -124,7 +124,7 @@ export function headGradientModel(
     graph: create(GraphProtoSchema, {
       name: `${kind}-head-gradient`,
       node: nodes,
-      initializer: [int64Initializer('axis0', [0]), floatInitializer('zero', 0)],
+      initializer: [int64Initializer('axis0', [0]), ...(kind === 'mlp' ? [floatInitializer('zero', 0)] : [])],
       input: inputs,
       output: outputs,
     }),
