@@ -1,0 +1,200 @@
+#!/usr/bin/env node
+/**
+ * The figures of `pcee attach` on the plain Fashion-MNIST models (packages/models/plain), end to
+ * end through the CLI, as a user runs it: attach → split → trace (validation and test) →
+ * calibrate (validation) → δ chosen on VALIDATION traces only → evaluate on the test traces →
+ * bench at batch 64. Prints one table and writes JSON.
+ *
+ *   npx turbo run build --filter=@pcee/cli...
+ *   cd packages/models && /usr/bin/python3 -m training.plain   # writes /tmp/pcee-plain-data/{train,val,test}.npz
+ *   node packages/attach/bench/attach-results.mjs [--data /tmp/pcee-plain-data] [--work /tmp/pcee-attach-results]
+ *        [--models fmnist-resnet-plain,fmnist-vit-plain] [--out packages/models/plain/attach-results.json]
+ *
+ * δ rule (validation only): the cheapest δ on a grid whose validation accuracy is within 0.5 pt
+ * of the plain model's validation accuracy; for the headline pair, the most accurate δ whose
+ * validation mean cost is ≤ the small plain model's FLOPs.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const pcee = join(root, 'packages/cli/dist/bin.js');
+const plain = join(root, 'packages/models/plain');
+const argument = (name, fallback) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at > 0 ? process.argv[at + 1] : fallback;
+};
+const data = argument('data', '/tmp/pcee-plain-data');
+const work = argument('work', '/tmp/pcee-attach-results');
+const out = argument('out', join(plain, 'attach-results.json'));
+const models = argument('models', 'fmnist-resnet-plain,fmnist-vit-plain').split(',');
+const small = 'fmnist-resnet-plain-small';
+const TOLERANCE = 0.005;
+const GRID = '0.5:0.995:0.005';
+/** How each model's heads are trained (what worked on validation, see the guide). */
+const ATTACH_FLAGS = {
+  'fmnist-resnet-plain': ['--head', 'mlp', '--max-pool'],
+  'fmnist-vit-plain': ['--head', 'mlp'],
+};
+
+mkdirSync(work, { recursive: true });
+
+function run(args, { json = false } = {}) {
+  const started = performance.now();
+  const stdout = execFileSync('node', [pcee, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 1 << 26,
+  });
+  return {
+    stdout,
+    seconds: (performance.now() - started) / 1000,
+    ...(json ? { value: JSON.parse(stdout) } : {}),
+  };
+}
+
+/** The attach run with stderr kept (its summary line has the timings and peak memory). */
+function attach(model, target, packageDir) {
+  const started = performance.now();
+  const result = execFileSync(
+    'bash',
+    [
+      '-c',
+      `node ${pcee} attach ${join(plain, `${model}.onnx`)} ${join(data, 'train.npz')} --out ${target} --package ${packageDir} ${(ATTACH_FLAGS[model] ?? []).join(' ')} 2>&1`,
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 26 },
+  );
+  const summary = /features ([\d.]+) s, heads ([\d.]+) s, peak memory (\d+) MiB/.exec(result);
+  return {
+    log: result,
+    seconds: (performance.now() - started) / 1000,
+    featureSeconds: Number(summary?.[1]),
+    headSeconds: Number(summary?.[2]),
+    peakMiB: Number(summary?.[3]),
+  };
+}
+
+const results = JSON.parse(readFileSync(join(plain, 'results.json'), 'utf8'));
+const smallCost = (() => {
+  const text = run(['inspect', join(plain, `${small}.onnx`), '--json'], { json: true }).value;
+  return text.exits.at(-1).flopsAlone;
+})();
+
+const report = {
+  hardware: 'shared 2-core CPU (3 other engineers working), onnxruntime-node 1.30 CPU',
+  tolerance: TOLERANCE,
+  models: {},
+};
+for (const model of models) {
+  const folder = join(work, model);
+  mkdirSync(folder, { recursive: true });
+  const grafted = join(folder, `${model}-exits.onnx`);
+  const packageDir = join(folder, 'package');
+  const attached = attach(model, grafted, packageDir);
+  const table = attached.log.split('\n').filter((line) => /^(exit_\d|logits|exit {2})/.test(line));
+  for (const split of ['val', 'test'])
+    run(['trace', packageDir, join(data, `${split}.npz`), '--out', join(folder, `${split}-traces.npz`)]);
+  const profile = join(folder, 'profile.json');
+  run(['calibrate', join(folder, 'val-traces.npz'), '--model', packageDir, '--out', profile]);
+  const evaluate = (split) =>
+    run(
+      [
+        'evaluate',
+        profile,
+        join(folder, `${split}-traces.npz`),
+        '--policy',
+        'pcee',
+        '--delta',
+        GRID,
+        '--json',
+      ],
+      { json: true },
+    ).value;
+  const validation = evaluate('val');
+  const test = evaluate('test');
+  // δ for "within 0.5 pt of the plain model", chosen on validation.
+  const goal = validation.fullModel.accuracy - TOLERANCE;
+  const passing = validation.rows.filter((row) => row.accuracy >= goal);
+  const chosen = passing.reduce(
+    (best, row) => (!best || row.meanCost < best.meanCost ? row : best),
+    undefined,
+  );
+  const testRow = chosen && test.rows.find((row) => row.delta === chosen.delta);
+  // The paper's headline: the large plain model + exits at ≤ the small plain model's FLOPs.
+  const affordable = validation.rows.filter((row) => row.meanCost <= smallCost);
+  const headline = affordable.reduce(
+    (best, row) => (!best || row.accuracy > best.accuracy ? row : best),
+    undefined,
+  );
+  const headlineTest = headline && test.rows.find((row) => row.delta === headline.delta);
+  let bench;
+  if (chosen) {
+    const measured = run(
+      [
+        'bench',
+        packageDir,
+        join(data, 'test.npz'),
+        '--profile',
+        profile,
+        '--delta',
+        String(chosen.delta),
+        '--batch',
+        '64',
+        '--limit',
+        '2000',
+        '--json',
+      ],
+      { json: true },
+    ).value;
+    bench = measured.rows?.[0];
+  }
+  report.models[model] = {
+    plain: results[model],
+    attach: {
+      seconds: attached.seconds,
+      featureSeconds: attached.featureSeconds,
+      headSeconds: attached.headSeconds,
+      peakMiB: attached.peakMiB,
+      flags: ATTACH_FLAGS[model] ?? [],
+      table,
+    },
+    plainValidationAccuracy: validation.fullModel.accuracy,
+    plainTestAccuracy: test.fullModel.accuracy,
+    fullCost: test.fullModel.cost,
+    withinHalfPoint: chosen
+      ? {
+          delta: chosen.delta,
+          validation: chosen,
+          test: testRow,
+          testAccuracyDrop: test.fullModel.accuracy - testRow.accuracy,
+        }
+      : null,
+    headline: headline
+      ? {
+          smallModel: small,
+          smallCost,
+          smallTestAccuracy: results[small]?.testAccuracy,
+          delta: headline.delta,
+          validation: headline,
+          test: headlineTest,
+        }
+      : { smallModel: small, smallCost, note: 'no δ reaches the small model’s cost on validation' },
+    bench: bench ?? null,
+  };
+  console.log(`\n## ${model}\n${table.join('\n')}`);
+  console.log(
+    `attach: features ${attached.featureSeconds} s, heads ${attached.headSeconds} s, peak ${attached.peakMiB} MiB (50k images)\n` +
+      `plain: val ${validation.fullModel.accuracy.toFixed(4)}, test ${test.fullModel.accuracy.toFixed(4)}, ${(test.fullModel.cost / 1e6).toFixed(2)} MFLOPs\n` +
+      (chosen
+        ? `δ=${chosen.delta} (val acc ${chosen.accuracy.toFixed(4)}, cost ${(100 * chosen.relativeCost).toFixed(1)}%): test acc ${testRow.accuracy.toFixed(4)} (${(100 * (testRow.accuracy - test.fullModel.accuracy)).toFixed(2)} pt), cost ${(100 * testRow.relativeCost).toFixed(1)}%\n`
+        : 'no δ within 0.5 pt on validation\n') +
+      (bench ? `bench batch 64: ${JSON.stringify(bench)}\n` : '') +
+      (headline
+        ? `headline vs ${small} (${(smallCost / 1e6).toFixed(2)} MFLOPs, test ${results[small]?.testAccuracy}): δ=${headline.delta}, test acc ${headlineTest.accuracy.toFixed(4)} at ${(headlineTest.meanCost / 1e6).toFixed(2)} MFLOPs\n`
+        : ''),
+  );
+}
+writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+console.log(`wrote ${out}`);
