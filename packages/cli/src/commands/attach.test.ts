@@ -99,6 +99,18 @@ describe.each([
   });
 });
 
+it('pcee inspect lists the cut points where attach can put heads, with their FLOP share', async () => {
+  const { modelPath } = plainFixture('skip-cnn', 'exit_2', 10);
+  const result = await runCli('inspect', modelPath);
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.stdout).toMatch(/cut points before exit_2 .*--at <tensor>/);
+  expect(result.stdout).toMatch(/^\/Relu_output_0\s+\[batch, 32, 7, 7\]\s+\S+\s+62\.0%$/m);
+  const json = JSON.parse((await runCli('inspect', modelPath, '--json')).stdout);
+  expect(json.cutPoints.map((point: { name: string }) => point.name)).not.toContain(
+    '/blocks.0/Relu_output_0',
+  );
+});
+
 describe('pcee attach errors', () => {
   const { modelPath, dataPath, tensors } = plainFixture('skip-cnn', 'exit_2', 10);
   const noLabels = writeTensorsFile(folder, 'no-labels.npz', { image: tensors.image! });
