@@ -9,6 +9,8 @@
  *   cd packages/models && /usr/bin/python3 -m training.plain   # writes /tmp/pcee-plain-data/{train,val,test}.npz
  *   node packages/attach/bench/attach-results.mjs [--data /tmp/pcee-plain-data] [--work /tmp/pcee-attach-results]
  *        [--models fmnist-resnet-plain,fmnist-vit-plain] [--out packages/models/plain/attach-results.json]
+ *        [--docs apps/docs/guides/pretrained-to-early-exit.md]   # regenerate the guide's measured section
+ *   node packages/attach/bench/attach-results.mjs --render <attach-results.json> --docs <guide.md>   # docs only
  *
  * δ rule (validation only): the cheapest δ on a grid whose validation accuracy is within 0.5 pt
  * of the plain model's validation accuracy; for the headline pair, the most accurate δ whose
@@ -114,7 +116,8 @@ const report = {
   tolerance: TOLERANCE,
   models: {},
 };
-for (const model of models) {
+const renderOnly = argument('render', undefined);
+for (const model of renderOnly ? [] : models) {
   const folder = join(work, model);
   mkdirSync(folder, { recursive: true });
   const grafted = join(folder, `${model}-exits.onnx`);
@@ -157,6 +160,7 @@ for (const model of models) {
   );
   const headlineTest = headline && test.rows.find((row) => row.delta === headline.delta);
   let bench;
+  let benchDropped;
   if (chosen) {
     const measured = run(
       [
@@ -176,6 +180,28 @@ for (const model of models) {
       { json: true },
     ).value;
     bench = measured.rows?.[0];
+    // The same δ with the exits whose saving is below their measured overhead dropped (chosen
+    // on the validation traces, never the test set).
+    const dropped = run(
+      [
+        'bench',
+        packageDir,
+        join(data, 'test.npz'),
+        '--profile',
+        profile,
+        '--delta',
+        String(chosen.delta),
+        '--batch',
+        '64',
+        '--limit',
+        '2000',
+        '--drop-slow-exits',
+        join(folder, 'val-traces.npz'),
+        '--json',
+      ],
+      { json: true },
+    ).value;
+    benchDropped = dropped.rows?.[0];
   }
   report.models[model] = {
     plain: results[model],
@@ -216,6 +242,7 @@ for (const model of models) {
           test: test.rows[0],
         },
     bench: bench ?? null,
+    benchDroppingSlowExits: benchDropped ?? null,
     zoo: chosen && ZOO[model] ? zooAtCost(ZOO[model], testRow.meanCost) : null,
   };
   console.log(`\n## ${model}\n${table.join('\n')}`);
@@ -226,11 +253,78 @@ for (const model of models) {
         ? `δ=${chosen.delta} (val acc ${chosen.accuracy.toFixed(4)}, cost ${(100 * chosen.relativeCost).toFixed(1)}%): test acc ${testRow.accuracy.toFixed(4)} (${(100 * (testRow.accuracy - test.fullModel.accuracy)).toFixed(2)} pt), cost ${(100 * testRow.relativeCost).toFixed(1)}%\n`
         : 'no δ within 0.5 pt on validation\n') +
       (bench ? `bench batch 64: ${JSON.stringify(bench)}\n` : '') +
+      (benchDropped ? `bench batch 64, --drop-slow-exits: ${JSON.stringify(benchDropped)}\n` : '') +
       `headline vs ${small} (${(smallCost / 1e6).toFixed(2)} MFLOPs, test ${results[small]?.testAccuracy}): ${headline ? '' : 'NOT reached, cheapest '}δ=${report.models[model].headline.delta}, test acc ${report.models[model].headline.test.accuracy.toFixed(4)} at ${(report.models[model].headline.test.meanCost / 1e6).toFixed(2)} MFLOPs\n` +
       (report.models[model].zoo?.test
         ? `zoo ${report.models[model].zoo.id} (jointly trained exits) at ≤ ${(testRow.meanCost / 1e6).toFixed(2)} MFLOPs: test acc ${report.models[model].zoo.test.accuracy.toFixed(4)} at ${(report.models[model].zoo.test.meanCost / 1e6).toFixed(2)} MFLOPs\n`
         : ''),
   );
 }
-writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-console.log(`wrote ${out}`);
+if (renderOnly) Object.assign(report, JSON.parse(readFileSync(renderOnly, 'utf8')));
+else {
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`wrote ${out}`);
+}
+
+/** The guide's measured section, generated from the report (never typed by hand). */
+function markdown(report) {
+  const pct = (value) => `${(100 * value).toFixed(1)} %`;
+  const lines = [
+    `Measured by \`node packages/attach/bench/attach-results.mjs\` on ${report.hardware}; timings on a busy shared machine are pessimistic.`,
+    'δ is chosen on the validation traces only (the cheapest δ whose validation accuracy is within 0.5 pt of the plain model), then measured once on the test set.',
+    '',
+  ];
+  for (const [id, model] of Object.entries(report.models)) {
+    lines.push(
+      `### \`${id}\``,
+      '',
+      `\`pcee attach ${id}.onnx train.npz ${model.attach.flags.join(' ')}\` on 50,000 training images: features ${model.attach.featureSeconds} s, heads ${model.attach.headSeconds} s, peak memory ${model.attach.peakMiB} MiB.`,
+      '',
+      '```',
+      ...model.attach.table,
+      '```',
+      '',
+    );
+    const within = model.withinHalfPoint;
+    lines.push('| | test accuracy | mean FLOPs | share of plain |', '| --- | ---: | ---: | ---: |');
+    lines.push(
+      `| plain model | ${model.plainTestAccuracy.toFixed(4)} | ${(model.fullCost / 1e6).toFixed(2)} M | 100 % |`,
+    );
+    if (within)
+      lines.push(
+        `| + attached exits, PCEE δ = ${within.delta} | ${within.test.accuracy.toFixed(4)} | ${(within.test.meanCost / 1e6).toFixed(2)} M | ${pct(within.test.relativeCost)} |`,
+      );
+    if (model.headline?.test)
+      lines.push(
+        `| + attached exits, ${model.headline.note ? 'cheapest δ' : 'best δ at ≤ the small model’s FLOPs'} (δ = ${model.headline.delta}) | ${model.headline.test.accuracy.toFixed(4)} | ${(model.headline.test.meanCost / 1e6).toFixed(2)} M | ${pct(model.headline.test.relativeCost)} |`,
+      );
+    lines.push(
+      `| \`${model.headline.smallModel}\` (small plain model) | ${model.headline.smallTestAccuracy?.toFixed(4) ?? '-'} | ${(model.headline.smallCost / 1e6).toFixed(2)} M | ${pct(model.headline.smallCost / model.fullCost)} |`,
+    );
+    if (model.zoo?.test)
+      lines.push(
+        `| \`${model.zoo.id}\` (zoo, exits trained jointly), best δ at ≤ the same FLOPs | ${model.zoo.test.accuracy.toFixed(4)} | ${(model.zoo.test.meanCost / 1e6).toFixed(2)} M | — |`,
+      );
+    lines.push('');
+    for (const [label, bench] of [
+      ['', model.bench],
+      [' (dropping exits slower than they save)', model.benchDroppingSlowExits],
+    ]) {
+      if (bench)
+        lines.push(
+          `\`pcee bench\` at batch 64${label}: measured speedup ${bench.speedup.toFixed(2)}× (predicted from FLOPs ${bench.predictedSpeedup.toFixed(2)}×).`,
+          '',
+        );
+    }
+  }
+  return lines.join('\n');
+}
+
+const guide = argument('docs', undefined);
+if (guide) {
+  const text = readFileSync(guide, 'utf8');
+  const [start, end] = ['<!-- attach-results:start -->', '<!-- attach-results:end -->'];
+  const updated = `${text.slice(0, text.indexOf(start) + start.length)}\n\n${markdown(report)}\n${text.slice(text.indexOf(end))}`;
+  writeFileSync(guide, updated);
+  console.log(`updated ${guide}`);
+}
