@@ -4,6 +4,7 @@ import {
   type CutPoint,
   countFlops,
   type GraftedExit,
+  type GraphIndex,
   graftExitHeads,
   indexGraph,
   isFloatingDtype,
@@ -14,6 +15,7 @@ import {
   poolingFor,
   probeModel,
   spreadCutPoints,
+  type TensorType,
 } from '@pcee/onnx';
 import { extractFeatures } from './extract-features.js';
 import type { HeadKind } from './head-gradient-model.js';
@@ -202,16 +204,12 @@ function usable(points: readonly CutPoint[]): CutPoint[] {
   });
 }
 
-function classCount(
-  output: string,
-  type: { dtype: string; shape?: readonly (number | string)[] } | undefined,
-  source: string,
-): number {
+function classCount(output: string, type: TensorType | undefined, source: string): number {
   const shape = type?.shape;
   if (
     !type ||
     !shape ||
-    !isFloatingDtype(type.dtype as never) ||
+    !isFloatingDtype(type.dtype) ||
     shape.length !== 2 ||
     typeof shape[0] !== 'string' ||
     typeof shape[1] !== 'number' ||
@@ -227,7 +225,7 @@ function classCount(
 function namedPoints(
   names: readonly string[],
   points: readonly CutPoint[],
-  index: ReturnType<typeof indexGraph>,
+  index: GraphIndex,
   source: string,
 ): CutPoint[] {
   const hint = (list: readonly CutPoint[]) =>

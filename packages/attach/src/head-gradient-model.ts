@@ -3,6 +3,7 @@ import {
   type AttributeProto,
   AttributeProto_AttributeType,
   AttributeProtoSchema,
+  elementTypeOfDtype,
   GraphProtoSchema,
   type ModelProto,
   ModelProtoSchema,
@@ -147,11 +148,16 @@ function int64Initializer(name: string, values: number[]) {
   return create(TensorProtoSchema, {
     name,
     dims: [BigInt(values.length)],
-    dataType: 7,
+    dataType: elementTypeOfDtype('int64'),
     int64Data: values.map(BigInt),
   });
 }
 
 function floatInitializer(name: string, value: number) {
-  return create(TensorProtoSchema, { name, dims: [], dataType: 1, floatData: [value] });
+  return create(TensorProtoSchema, {
+    name,
+    dims: [],
+    dataType: elementTypeOfDtype('float32'),
+    floatData: [value],
+  });
 }
