@@ -91,7 +91,7 @@ MODELS = {
                                 description='Plain ResNet-style CNN, 3 stages x 2 basic blocks, no exits (Fashion-MNIST)'),
     'fmnist-resnet-plain-small': dict(build=lambda: PlainResNet((8, 16, 32), (1, 1, 1)), lr=3e-3, epochs=10, seed=12,
                                       description='Small plain ResNet-style CNN, 3 stages x 1 basic block, no exits (Fashion-MNIST)'),
-    'fmnist-vit-plain': dict(build=lambda: PlainViT(48, 6, 2, 2, 16), lr=1e-3, epochs=10, seed=13,
+    'fmnist-vit-plain': dict(build=lambda: PlainViT(48, 6, 2, 2, 16), lr=1e-3, epochs=5, seed=13,
                              description='Plain ViT, 6 blocks, one head at the end, no exits (Fashion-MNIST)'),
 }
 
