@@ -112,6 +112,7 @@ describe('poolingFor', () => {
     [['batch', 8, 4, 4], {}, 'average'],
     [['batch', 8, 4, 4], { maxPool: true }, 'average-max'],
     [['batch', 'sequence', 32], {}, 'mean'],
+    [['batch', 'sequence', 32], { maxPool: true }, 'mean-max'],
     [['batch', 'sequence', 32], { mask: 'attention_mask' }, 'masked-mean'],
     [['batch', 'sequence', 32], { tokens: 'class-token' as const }, 'class-token'],
     [['batch', 32], {}, 'flatten'],
@@ -129,6 +130,7 @@ describe('poolingFor', () => {
 describe.each([
   ['skip-cnn', 'exit_2', 10, { maxPool: true }],
   ['tiny-vit', 'exit_3', 10, {}],
+  ['tiny-vit', 'exit_3', 10, { maxPool: true }],
   ['tiny-bert', 'exit_3', 3, { mask: 'attention_mask' }],
 ] as const)('graftExitHeads on %s', (name, last, classes, options) => {
   async function grafted(kind: 'linear' | 'mlp') {

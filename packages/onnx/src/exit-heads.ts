@@ -21,9 +21,17 @@ import { type TensorType, type TensorTypes, valueInfo } from './tensor-types.js'
  * the tensor: `flatten` keeps a `[batch, D]` tensor as it is; `average` is global average
  * pooling of a `[batch, C, H, W]` map (`average-max` appends global max pooling: 2C
  * features); `class-token` takes token 0 of a `[batch, T, D]` sequence, `mean` averages the
- * tokens and `masked-mean` averages only the tokens whose `mask` input is non-zero.
+ * tokens (`mean-max` appends their maximum: 2D features) and `masked-mean` averages only the
+ * tokens whose `mask` input is non-zero.
  */
-export type Pooling = 'flatten' | 'average' | 'average-max' | 'class-token' | 'mean' | 'masked-mean';
+export type Pooling =
+  | 'flatten'
+  | 'average'
+  | 'average-max'
+  | 'class-token'
+  | 'mean'
+  | 'mean-max'
+  | 'masked-mean';
 
 /** Where an exit reads and how it pools. */
 export interface ExitFeatures {
@@ -70,7 +78,9 @@ export function poolingFor(
     case 4:
       return options.maxPool ? 'average-max' : 'average';
     case 3:
-      return options.tokens === 'class-token' ? 'class-token' : options.mask ? 'masked-mean' : 'mean';
+      if (options.tokens === 'class-token') return 'class-token';
+      if (options.mask) return 'masked-mean';
+      return options.maxPool ? 'mean-max' : 'mean';
     case 2:
       return 'flatten';
     default:
@@ -94,7 +104,7 @@ export function pooledWidth(tensor: string, type: TensorType, pooling: Pooling):
       `tensor "${tensor}" has a symbolic feature axis (${String(size)}); a head needs a fixed width: choose another tensor with --at`,
     );
   }
-  return pooling === 'average-max' ? 2 * size : size;
+  return pooling === 'average-max' || pooling === 'mean-max' ? 2 * size : size;
 }
 
 /**
@@ -205,10 +215,12 @@ class NodeWriter {
       }
       case 'class-token':
         return this.add('Gather', [x, this.int64(`${prefix}/token`, [], [0])], output, { axis: 1 });
-      case 'mean': {
-        if (this.opset >= 18)
-          return this.add('ReduceMean', [x, this.int64(`${prefix}/axes`, [1], [1])], output, { keepdims: 0 });
-        return this.add('ReduceMean', [x], output, { axes: [1], keepdims: 0 });
+      case 'mean':
+        return this.reduce('ReduceMean', x, 1, output);
+      case 'mean-max': {
+        const mean = this.reduce('ReduceMean', x, 1, `${prefix}/mean`);
+        const maximum = this.reduce('ReduceMax', x, 1, `${prefix}/max`);
+        return this.add('Concat', [mean, maximum], output, { axis: 1 });
       }
       case 'masked-mean': {
         if (!exit.mask) throw new InvalidArgumentError(`masked-mean pooling of "${x}" needs a mask input`);
@@ -291,6 +303,13 @@ class NodeWriter {
     if (this.opset >= 13)
       return this.add('ReduceSum', [x, this.int64(`${output}/axes`, [1], [axis])], output, { keepdims });
     return this.add('ReduceSum', [x], output, { axes: [axis], keepdims });
+  }
+
+  /** ReduceMean or ReduceMax over one axis, dropped: axes are an input from opset 18 on. */
+  private reduce(opType: 'ReduceMean' | 'ReduceMax', x: string, axis: number, output: string): string {
+    if (this.opset >= 18)
+      return this.add(opType, [x, this.int64(`${output}/axes`, [1], [axis])], output, { keepdims: 0 });
+    return this.add(opType, [x], output, { axes: [axis], keepdims: 0 });
   }
 
   private unsqueeze(x: string, axis: number, output: string): string {

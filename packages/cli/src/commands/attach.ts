@@ -64,7 +64,10 @@ export function registerAttach(program: Command, io: CliIo): Command {
       'linear',
     )
     .option('--hidden <units>', 'hidden units of an mlp head', positiveInteger('--hidden'), 128)
-    .option('--max-pool', 'conv maps: concatenate global max pooling to global average pooling')
+    .option(
+      '--max-pool',
+      'append max pooling: global max pooling to the average of conv maps, the maximum over tokens to their mean (not with a mask)',
+    )
     .option(
       '--tokens <pooling>',
       'token states [batch, T, D]: mean (over unmasked tokens) or cls (token 0)',
