@@ -271,6 +271,8 @@ for (const model of renderOnly ? [] : models) {
 if (renderOnly) Object.assign(report, JSON.parse(readFileSync(renderOnly, 'utf8')));
 else {
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  // The repository's formatter has the last word on committed JSON.
+  execFileSync('npx', ['biome', 'format', '--write', out], { cwd: root, stdio: 'ignore' });
   console.log(`wrote ${out}`);
 }
 
