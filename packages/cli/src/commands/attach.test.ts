@@ -114,6 +114,25 @@ it('pcee inspect lists the cut points where attach can put heads, with their FLO
 describe('pcee attach errors', () => {
   const { modelPath, dataPath, tensors } = plainFixture('skip-cnn', 'exit_2', 10);
   const noLabels = writeTensorsFile(folder, 'no-labels.npz', { image: tensors.image! });
+  const samples = tensors.image!.shape[0]!;
+  const badLabels = writeTensorsFile(folder, 'bad-labels.npz', {
+    image: tensors.image!,
+    labels: createTensor(
+      'int64',
+      [samples],
+      BigInt64Array.from({ length: samples }, (_, k) => BigInt(k % 11)),
+    ),
+  });
+  // A graph whose only output is a feature map, not logits.
+  const featureMapModel = writeOnnx(
+    folder,
+    'feature-map.onnx',
+    pruneToOutput(
+      readModel(readFileSync(modelPath)),
+      '/Relu_output_0',
+      new Map([['/Relu_output_0', { dtype: 'float32', shape: ['batch', 32, 7, 7] }]]),
+    ).model,
+  );
 
   it.each([
     ['a tensor that does not exist', ['--at', 'nope'], dataPath, /has no tensor "nope"; cut points are: /],
@@ -125,9 +144,24 @@ describe('pcee attach errors', () => {
     ],
     ['a data file without labels', [], noLabels, /no-labels.npz has no "labels" array .*labels=y/],
     ['an unknown head kind', ['--head', 'tree'], dataPath, /use --head linear or --head mlp/],
+    [
+      'labels out of range',
+      [],
+      badLabels,
+      /bad-labels.npz: labels\[10\] is 10 but the model has 10 classes \(0–9\)/,
+    ],
+    [
+      'an output that is not logits',
+      ['--model', featureMapModel],
+      dataPath,
+      /output "\/Relu_output_0" of feature-map.onnx is float32 \[batch, 32, 7, 7\], not logits/,
+    ],
   ])('%s: one line naming the fix', async (_, flags, data, message) => {
+    // '--model <path>' in the table swaps the model file; it is not a pcee flag.
+    const model = flags[0] === '--model' ? flags[1]! : modelPath;
+    const rest = flags[0] === '--model' ? flags.slice(2) : flags;
     expectOneLineError(
-      await runCli('attach', modelPath, data, '--out', join(folder, 'x.onnx'), ...flags),
+      await runCli('attach', model, data, '--out', join(folder, 'x.onnx'), ...rest),
       message,
     );
   });
