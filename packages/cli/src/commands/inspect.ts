@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { ortProbeRunner } from '@pcee/attach';
 import { InvalidManifestError } from '@pcee/core';
 import {
   ancestorNodes,
@@ -19,7 +20,6 @@ import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { readInputText } from '../files.js';
 import { readOnnxFile } from '../split/onnx-file.js';
-import { ortProbeRunner } from '../split/ort-tensors.js';
 import { formatCost, renderTable } from '../table.js';
 import { UserError } from '../user-error.js';
 

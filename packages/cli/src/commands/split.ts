@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { ortProbeRunner } from '@pcee/attach';
 import { InvalidArgumentError, type Tensor, UnsupportedModelError } from '@pcee/core';
 import {
   countParameters,
@@ -21,7 +22,6 @@ import { positiveInteger } from '../options.js';
 import { createProgress } from '../progress.js';
 import { buildManifestV2 } from '../split/manifest-v2.js';
 import { readOnnxFile } from '../split/onnx-file.js';
-import { ortProbeRunner } from '../split/ort-tensors.js';
 import { loadSplitInputs } from '../split/split-inputs.js';
 import { renderSplitTable } from '../split/split-table.js';
 import { verifySplit } from '../split/verify-split.js';
