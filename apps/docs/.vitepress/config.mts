@@ -79,6 +79,7 @@ export default defineConfig({
           text: 'Guides',
           items: [
             { text: 'Bring your own PyTorch model', link: '/guides/bring-your-own-model' },
+            { text: 'From a pretrained model to early exit', link: '/guides/pretrained-to-early-exit' },
             { text: 'Calibrate and evaluate', link: '/guides/calibrate-and-evaluate' },
             { text: 'Guarantees: tune δ for a goal', link: '/guides/guarantees' },
             { text: 'Deploy in Node', link: '/guides/deploy-node' },

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
+import { registerAttach } from './commands/attach.js';
 import { registerBench } from './commands/bench.js';
 import { registerCalibrate } from './commands/calibrate.js';
 import { registerDemo } from './commands/demo.js';
@@ -16,6 +17,7 @@ import { registerTune } from './commands/tune.js';
 /** Every command module exports one `register…(program, io)`; this is the list. */
 const COMMANDS = [
   registerSplit,
+  registerAttach,
   registerInspect,
   registerCalibrate,
   registerMerge,

@@ -82,6 +82,21 @@ export function testInputsPath(): string {
   return join(modelsRoot(), 'data', 'fashion-mnist-test.npz');
 }
 
+/**
+ * The plain classifiers without exits (`plain/<id>.onnx`, trained by `training/plain.py`): the
+ * input `pcee attach` is made for. Input `image` float32 [batch, 1, 28, 28] (preprocessed as
+ * the zoo's models), output `logits` [batch, 10].
+ */
+export const PLAIN_MODELS = ['fmnist-resnet-plain', 'fmnist-resnet-plain-small', 'fmnist-vit-plain'] as const;
+
+/** Id of a plain model. */
+export type PlainModelId = (typeof PLAIN_MODELS)[number];
+
+/** Absolute path of a plain model's ONNX file (its results are in `plain/results.json`). */
+export function plainModelPath(id: PlainModelId): string {
+  return join(packageRoot, 'plain', `${id}.onnx`);
+}
+
 export {
   type Corruption,
   type CorruptionKind,

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultModelId, listModels, modelDir, testInputsPath } from './index';
+import { defaultModelId, listModels, modelDir, PLAIN_MODELS, plainModelPath, testInputsPath } from './index';
 import { type ManifestV2, onnxName, readManifest, tensorName } from './test-helpers/manifest';
 import { readNpz } from './test-helpers/npz';
 
@@ -306,5 +306,14 @@ describe.each(ids)('%s under onnxruntime-node', (id) => {
     for (let k = 0; k < fullLogits.length; k++)
       worst = Math.max(worst, Math.abs(fullLogits[k]! - lastLogits[k]!));
     expect(worst, 'full.onnx').toBeLessThanOrEqual(TOLERANCE);
+  });
+});
+
+describe('plain models (no exits, for pcee attach)', () => {
+  it.each(PLAIN_MODELS)('%s ships as one small ONNX file with its results', (id) => {
+    const path = plainModelPath(id);
+    expect(statSync(path).size).toBeLessThan(3_000_000);
+    const results = JSON.parse(readFileSync(join(dirname(path), 'results.json'), 'utf8'));
+    expect(results[id].testAccuracy).toBeGreaterThan(0.8);
   });
 });

@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 export { BATCH, batchAxis } from './batch-axis.js';
+export { type CutPoint, exitShareTargets, listCutPoints, spreadCutPoints } from './cut-points.js';
 export {
   type CarriedDtype,
   DTYPE_BYTES,
@@ -17,6 +18,16 @@ export {
   type OnnxDtype,
 } from './dtypes.js';
 export { type ExitCandidate, listExitCandidates } from './exit-candidates.js';
+export {
+  type ExitFeatures,
+  type ExitHead,
+  featureModel,
+  type GraftedExit,
+  graftExitHeads,
+  type Pooling,
+  pooledWidth,
+  poolingFor,
+} from './exit-heads.js';
 export {
   type ExternalDataReference,
   externalDataReferences,

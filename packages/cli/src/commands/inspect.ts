@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { ortProbeRunner } from '@pcee/attach';
 import { InvalidManifestError } from '@pcee/core';
 import {
   ancestorNodes,
   countDistinctParameters,
   countFlops,
   indexGraph,
+  listCutPoints,
   listExitCandidates,
   partitionCosts,
   partitionGraph,
@@ -18,7 +20,6 @@ import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { readInputText } from '../files.js';
 import { readOnnxFile } from '../split/onnx-file.js';
-import { ortProbeRunner } from '../split/ort-tensors.js';
 import { formatCost, renderTable } from '../table.js';
 import { UserError } from '../user-error.js';
 
@@ -100,6 +101,28 @@ async function inspectOnnx(path: string): Promise<Report> {
         }
       : {}),
   }));
+  // Where `pcee attach` can put heads: the cut points before the last output, if it is logits.
+  const last = candidates.at(-1)?.name;
+  let cutPoints: {
+    name: string;
+    shape: readonly (number | string)[] | undefined;
+    flops: number;
+    share: number;
+  }[] = [];
+  if (last) {
+    try {
+      cutPoints = listCutPoints(model, last, probe.types, probe.shapes)
+        .filter((point) => point.share < 1)
+        .map((point) => ({
+          name: point.name,
+          shape: point.type.shape,
+          flops: point.flops,
+          share: point.share,
+        }));
+    } catch {
+      cutPoints = [];
+    }
+  }
   const parameters = countDistinctParameters([model]);
   const json = {
     file: name,
@@ -107,6 +130,7 @@ async function inspectOnnx(path: string): Promise<Report> {
     inputs,
     outputs,
     exits,
+    cutPoints,
     parameters,
     ...(costs ? { fullModelCost: costs.fullModelCost, fullGraphCost: costs.fullGraphCost } : {}),
     ...(problem ? { splitError: problem } : {}),
@@ -140,6 +164,17 @@ async function inspectOnnx(path: string): Promise<Report> {
           ]),
         ),
     costs ? `full model (no intermediate heads): ${formatCost(costs.fullModelCost)} FLOPs per sample\n` : '',
+    cutPoints.length > 0
+      ? `cut points before ${last} (where pcee attach can put exit heads: --at <tensor>):\n${renderTable(
+          ['tensor', 'shape', 'FLOPs', 'share'],
+          cutPoints.map((point) => [
+            point.name,
+            `[${point.shape?.join(', ') ?? '?'}]`,
+            formatCost(point.flops),
+            `${(100 * point.share).toFixed(1)}%`,
+          ]),
+        )}`
+      : '',
     problem ? `cannot split at these exits: ${problem}\n` : '',
   ]
     .filter(Boolean)

@@ -12,8 +12,15 @@ export async function loadSplitInputs(
   path: string,
   inputs: readonly ModelInput[],
 ): Promise<Map<string, Tensor>> {
-  const arrays = readNpz(await readInputFile(path, 'inputs file'));
-  const file = basename(path);
+  return inputsFromArrays(readNpz(await readInputFile(path, 'inputs file')), inputs, basename(path));
+}
+
+/** `loadSplitInputs` on arrays already read from `file` (an .npz). */
+export function inputsFromArrays(
+  arrays: ReadonlyMap<string, Tensor>,
+  inputs: readonly ModelInput[],
+  file: string,
+): Map<string, Tensor> {
   const result = new Map<string, Tensor>();
   let batch: number | undefined;
   for (const input of inputs) {

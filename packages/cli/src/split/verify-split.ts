@@ -1,6 +1,6 @@
+import { createCpuSession, runSession } from '@pcee/attach';
 import type { Tensor } from '@pcee/core';
 import { sliceBatch } from './batch-rows.js';
-import { createSession, runSession } from './ort-tensors.js';
 
 /** A stage as the verifier runs it. */
 export interface StageToVerify {
@@ -34,8 +34,8 @@ export async function verifySplit(
   onProgress: (done: number, total: number) => void = () => {},
 ): Promise<SplitCheck> {
   const samples = [...inputs.values()][0]?.shape[0] ?? 0;
-  const reference = await createSession(original);
-  const sessions = await Promise.all(stages.map((stage) => createSession(stage.bytes)));
+  const reference = await createCpuSession(original);
+  const sessions = await Promise.all(stages.map((stage) => createCpuSession(stage.bytes)));
   const difference = new Float64Array(exits.length);
   const scale = new Float64Array(exits.length);
   try {

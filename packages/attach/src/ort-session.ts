@@ -2,7 +2,7 @@ import { createTensor, narrowFloat16, type Tensor, widenFloat16 } from '@pcee/co
 import type { OnnxDtype, ProbeRunner } from '@pcee/onnx';
 import * as ort from 'onnxruntime-node';
 
-/** A core tensor as an onnxruntime tensor (float16 narrowed back to its bits). */
+/** A core tensor as an onnxruntime tensor (no copy; float16 narrowed back to its bits). */
 export function toOrtTensor(tensor: Tensor): ort.Tensor {
   if (tensor.dtype === 'float16')
     return new ort.Tensor('float16', narrowFloat16(tensor.data as Float32Array), tensor.shape);
@@ -17,12 +17,19 @@ export function fromOrtTensor(tensor: ort.Tensor): Tensor {
   return createTensor(tensor.type as Tensor['dtype'], dims, tensor.data as Tensor['data']);
 }
 
-/** Creates a CPU session from model bytes. */
-export function createSession(
+/**
+ * A CPU session from model bytes. `threads` fixes the intra-op thread count, which fixes how
+ * onnxruntime splits reductions, so a head trains to the same weights on every run.
+ */
+export function createCpuSession(
   bytes: Uint8Array,
-  options: ort.InferenceSession.SessionOptions = {},
+  options: { threads?: number; optimize?: boolean } = {},
 ): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], ...options });
+  return ort.InferenceSession.create(bytes, {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: options.optimize === false ? 'disabled' : 'all',
+    ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+  });
 }
 
 /** Runs a session on the feeds it declares (others ignored). */
@@ -36,12 +43,9 @@ export async function runSession(
   return new Map(Object.entries(outputs).map(([name, tensor]) => [name, fromOrtTensor(tensor)]));
 }
 
-/**
- * The probe runner for `probeModel` on onnxruntime-node: graph optimizations off, since they
- * fuse away fetched intermediates (and crash fetching a `Range` output in onnxruntime 1.30).
- */
+/** `probeModel`'s runner on onnxruntime-node, graph optimizations off (they fuse fetched tensors away). */
 export const ortProbeRunner: ProbeRunner = async (model, feeds) => {
-  const session = await createSession(model, { graphOptimizationLevel: 'disabled' });
+  const session = await createCpuSession(model, { optimize: false });
   try {
     const outputs = await runSession(session, feeds);
     return new Map(
