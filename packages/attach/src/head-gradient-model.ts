@@ -5,6 +5,7 @@ import {
   AttributeProtoSchema,
   elementTypeOfDtype,
   GraphProtoSchema,
+  intAttribute,
   type ModelProto,
   ModelProtoSchema,
   type NodeProto,
@@ -131,17 +132,6 @@ export function headGradientModel(
     }),
   });
   return writeModel(model, 'head gradient model');
-}
-
-function intAttribute(name: string, value: number | number[]): AttributeProto {
-  if (Array.isArray(value)) {
-    return create(AttributeProtoSchema, {
-      name,
-      type: AttributeProto_AttributeType.INTS,
-      ints: value.map(BigInt),
-    });
-  }
-  return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(value) });
 }
 
 function int64Initializer(name: string, values: number[]) {

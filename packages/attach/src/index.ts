@@ -12,7 +12,6 @@ export { type HeadKind, headGradientModel, headParameterShapes } from './head-gr
 export {
   checkLabels,
   MIN_SAMPLES_PER_CLASS,
-  mulberry32,
   type ValidationSplit,
   validationSplit,
 } from './labels.js';

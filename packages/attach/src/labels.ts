@@ -1,4 +1,4 @@
-import { InvalidInputError, type Tensor } from '@pcee/core';
+import { InvalidInputError, seededRandom, type Tensor } from '@pcee/core';
 
 /** Fewest samples of each class `attach` accepts: enough for a training and a validation part. */
 export const MIN_SAMPLES_PER_CLASS = 4;
@@ -53,7 +53,7 @@ export function validationSplit(
   fraction: number,
   seed: number,
 ): ValidationSplit {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const byClass: number[][] = Array.from({ length: classes }, () => []);
   for (const [index, label] of labels.entries()) byClass[label]!.push(index);
   const validation: number[] = [];
@@ -70,17 +70,5 @@ export function validationSplit(
   return {
     train: Int32Array.from(train.sort((a, b) => a - b)),
     validation: Int32Array.from(validation.sort((a, b) => a - b)),
-  };
-}
-
-/** A small seeded generator of uniform numbers in [0, 1) (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

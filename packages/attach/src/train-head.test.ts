@@ -1,13 +1,13 @@
-import { createTensor } from '@pcee/core';
+import { createTensor, seededRandom } from '@pcee/core';
 import { describe, expect, it } from 'vitest';
 import { headGradientModel, headParameterShapes } from './head-gradient-model.js';
-import { mulberry32, validationSplit } from './labels.js';
+import { validationSplit } from './labels.js';
 import { createCpuSession, runSession } from './ort-session.js';
 import { trainHead } from './train-head.js';
 
 /** Three Gaussian blobs in 6 dimensions, offset and scaled so standardisation matters. */
 function blobs(count: number, seed: number) {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const width = 6;
   const features = new Float32Array(count * width);
   const labels = new Int32Array(count);
@@ -27,7 +27,7 @@ describe('headGradientModel', () => {
     'gives the %s head gradient of the mean cross-entropy (finite differences)',
     async (kind) => {
       const [n, d, c, h] = [5, 3, 4, 6];
-      const random = mulberry32(3);
+      const random = seededRandom(3);
       const session = await createCpuSession(headGradientModel(kind, d, c, h), { threads: 1 });
       const shapes = headParameterShapes(kind, d, c, h);
       const parameters = shapes.shapes.map((shape) =>

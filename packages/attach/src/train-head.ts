@@ -1,7 +1,7 @@
-import { createTensor, type Tensor } from '@pcee/core';
+import { createTensor, seededRandom, type Tensor } from '@pcee/core';
 import type { ExitHead } from '@pcee/onnx';
 import { type HeadKind, headGradientModel, headParameterShapes } from './head-gradient-model.js';
-import { mulberry32, type ValidationSplit } from './labels.js';
+import type { ValidationSplit } from './labels.js';
 import { minimizeLbfgs } from './lbfgs.js';
 import { createCpuSession, runSession } from './ort-session.js';
 
@@ -209,7 +209,7 @@ function initialPoint(
 ): Float64Array {
   const point = new Float64Array(total);
   if (kind === 'linear') return point;
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   let offset = 0;
   shapes.forEach((shape, k) => {

@@ -2,6 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { InvalidArgumentError } from '@pcee/core';
 import { elementTypeOfDtype } from './dtypes.js';
 import { indexGraph } from './graph-index.js';
+import { intAttribute } from './node-attributes.js';
 import {
   type AttributeProto,
   AttributeProto_AttributeType,
@@ -373,15 +374,4 @@ class NodeWriter {
     );
     return name;
   }
-}
-
-function intAttribute(name: string, value: number | number[]): AttributeProto {
-  if (Array.isArray(value)) {
-    return create(AttributeProtoSchema, {
-      name,
-      type: AttributeProto_AttributeType.INTS,
-      ints: value.map(BigInt),
-    });
-  }
-  return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(value) });
 }

@@ -42,6 +42,7 @@ export { ancestorNodes, CONTROL_FLOW_OPS, type GraphIndex, indexGraph, inGraphOr
 export { type MeasureOverheadOptions, measureExitOverhead } from './measure-exit-overhead.js';
 export { type ModelInput, modelInputs } from './model-inputs.js';
 export { readModel, writeModel } from './model-io.js';
+export { intAttribute } from './node-attributes.js';
 export * from './onnx-proto.js';
 export { countDistinctParameters, countParameters } from './parameters.js';
 export { type PartitionCosts, partitionCosts, type StageCost } from './partition-costs.js';
