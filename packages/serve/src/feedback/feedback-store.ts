@@ -81,31 +81,60 @@ export class FeedbackStore {
    *   count or a label out of range; ConflictError (409) when this id already had feedback.
    */
   label(id: string, labels: readonly number[], classes: number): ServedAnswers {
+    const entry = this.check(id, labels, classes);
+    entry.labelled = true;
+    return entry.answers;
+  }
+
+  /**
+   * Checks feedback for several requests, all before any is marked: either every one is
+   * labelled, or it throws (the first problem, naming its entry) and nothing changes.
+   *
+   * @throws as `label`, and BadRequestError (400) for an id given twice.
+   */
+  labelAll(entries: readonly { id: string; labels: readonly number[] }[], classes: number): ServedAnswers[] {
+    const seen = new Set<string>();
+    const checked = entries.map(({ id, labels }, index) => {
+      if (seen.has(id)) {
+        throw new BadRequestError(
+          `feedback entry ${index} repeats request id "${id.slice(0, 100)}"; give each request's labels once`,
+        );
+      }
+      seen.add(id);
+      return this.check(id, labels, classes, `feedback entry ${index}: `);
+    });
+    return checked.map((entry) => {
+      entry.labelled = true;
+      return entry.answers;
+    });
+  }
+
+  /** The held entry for `id` when `labels` fit it; throws as `label` does, messages after `where`. */
+  private check(id: string, labels: readonly number[], classes: number, where = ''): HeldAnswers {
     const entry = this.held.get(id);
     if (!entry) {
       throw new NotFoundError(
-        `no answers held for request id "${id.slice(0, 100)}": it is unknown or expired (the server keeps the latest ${this.capacity} samples, --feedback-capacity); send feedback sooner or raise the capacity`,
+        `${where}no answers held for request id "${id.slice(0, 100)}": it is unknown or expired (the server keeps the latest ${this.capacity} samples, --feedback-capacity); send feedback sooner or raise the capacity`,
       );
     }
     const rows = entry.answers.exit.length;
     if (labels.length !== rows) {
       throw new BadRequestError(
-        `request "${id.slice(0, 100)}" had ${rows} sample${rows === 1 ? '' : 's'} but the feedback has ${labels.length} labels; send one label per sample, in the request's order`,
+        `${where}request "${id.slice(0, 100)}" had ${rows} sample${rows === 1 ? '' : 's'} but the feedback has ${labels.length} labels; send one label per sample, in the request's order`,
       );
     }
     const bad = labels.findIndex((label) => !Number.isInteger(label) || label < 0 || label >= classes);
     if (bad >= 0) {
       throw new BadRequestError(
-        `label ${bad} is ${JSON.stringify(labels[bad])}, not a class index in [0, ${classes - 1}]; send the index of the true class`,
+        `${where}label ${bad} is ${JSON.stringify(labels[bad])}, not a class index in [0, ${classes - 1}]; send the index of the true class`,
       );
     }
     if (entry.labelled) {
       throw new ConflictError(
-        `request "${id.slice(0, 100)}" already had feedback; labels are counted once per request`,
+        `${where}request "${id.slice(0, 100)}" already had feedback; labels are counted once per request`,
       );
     }
-    entry.labelled = true;
-    return entry.answers;
+    return entry;
   }
 
   private remove(id: string): void {

@@ -156,8 +156,28 @@ export class ModelFeedback {
    * @throws the store's 404, 400 and 409 errors; nothing changes then.
    */
   label(id: string, labels: readonly number[]): number {
+    return this.labelAll([{ id, labels }]);
+  }
+
+  /**
+   * `label` for several requests at once (one call where labels come in batches): every entry
+   * is checked before any is taken, so either all count or nothing changes.
+   *
+   * @returns samples labelled.
+   * @throws the store's 404, 400 and 409 errors naming the entry, and 400 for a repeated id.
+   */
+  labelAll(entries: readonly { id: string; labels: readonly number[] }[]): number {
+    const all = this.store.labelAll(entries, this.profile.model.classes);
+    let samples = 0;
+    all.forEach((answers, index) => {
+      samples += this.take(answers, entries[index]!.labels);
+    });
+    return samples;
+  }
+
+  /** Feeds one labelled request into the window, the monitor and the listener; returns its samples. */
+  private take(answers: ServedAnswers, labels: readonly number[]): number {
     const { exits, classes } = this.profile.model;
-    const answers = this.store.label(id, labels, classes);
     this.metrics.feedbackSamples.inc({ model: this.modelName }, labels.length);
     if (answers.epoch !== this.epochValue) return labels.length;
     const monitor = this.monitor;

@@ -96,6 +96,55 @@ describe('label feedback', () => {
     expect((await calibration()).text).toBe(before);
   });
 
+  it('takes the labels of several requests in one batch call', async () => {
+    const window = async () => parseProfile((await calibration()).text).samples;
+    await postInfer(server, ID, inferBody(pixels, 0, 2, { id: 'batch-a' }));
+    await postInfer(server, ID, inferBody(pixels, 2, 5, { id: 'batch-b' }));
+    const labelledBefore = await metric('pcee_feedback_samples_total');
+    const answer = await feedback({
+      feedback: [
+        { id: 'batch-a', labels: Array.from(labels.subarray(0, 2)) },
+        { id: 'batch-b', labels: Array.from(labels.subarray(2, 5)) },
+      ],
+    });
+    expect(answer).toEqual({ status: 200, json: { requests: 2, labelled: 5 } });
+    expect(await metric('pcee_feedback_samples_total')).toBe(labelledBefore + 5);
+    expect(await window()).toBeGreaterThanOrEqual(5);
+    expect((await feedback({ id: 'batch-b', labels: [0, 0, 0] })).status).toBe(409);
+  });
+
+  it.each([
+    [
+      'an unknown id in the second entry',
+      [{ id: 'unknown', labels: [0] }],
+      404,
+      /^feedback entry 1: no answers held/,
+    ],
+    [
+      'a wrong count in the second entry',
+      [{ id: 'batch-ok', labels: [0] }],
+      400,
+      /^feedback entry 1: request "batch-ok" had 2 samples/,
+    ],
+    [
+      'an id given twice',
+      [{ id: 'batch-first', labels: [0, 0] }],
+      400,
+      /^feedback entry 1 repeats request id "batch-first"/,
+    ],
+    ['an entry that is not an object', [7], 400, /^feedback entry 1 must be a JSON object/],
+  ])('refuses a batch with %s whole, labelling none of it', async (_name, second, status, message) => {
+    await postInfer(server, ID, inferBody(pixels, 0, 2, { id: 'batch-first' }));
+    await postInfer(server, ID, inferBody(pixels, 0, 2, { id: 'batch-ok' }));
+    const before = (await calibration()).text;
+    const answer = await feedback({ feedback: [{ id: 'batch-first', labels: [0, 0] }, ...second] });
+    expect(answer.status).toBe(status);
+    expect(String(answer.json.error)).toMatch(message);
+    expect((await calibration()).text).toBe(before);
+    // The first entry was not taken: its labels are still welcome.
+    expect((await feedback({ id: 'batch-first', labels: [0, 0] })).status).toBe(200);
+  });
+
   it('answers feedback twice for one id with 409', async () => {
     await postInfer(server, ID, inferBody(pixels, 0, 1, { id: 'twice' }));
     expect((await feedback({ id: 'twice', labels: [0] })).status).toBe(200);

@@ -117,8 +117,10 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
     });
     app.post<{ Params: ModelParams }>(`${prefix}/feedback`, async (request) => {
       const model = lookUp(request.params.name, request.params.version);
-      const { id, labels } = parseFeedbackRequest(request.body);
-      return { id, labelled: model.feedback.label(id, labels) };
+      const body = parseFeedbackRequest(request.body);
+      if (body.kind === 'one')
+        return { id: body.entry.id, labelled: model.feedback.label(body.entry.id, body.entry.labels) };
+      return { requests: body.entries.length, labelled: model.feedback.labelAll(body.entries) };
     });
     app.get<{ Params: ModelParams }>(`${prefix}/calibration`, async (request, reply) => {
       const model = lookUp(request.params.name, request.params.version);
