@@ -232,12 +232,17 @@ export class StageScheduler<Carried> {
     );
   }
 
-  /** Runs `stage` on the chunks; continuing samples go to the next queue, or straight on in `first-stage` mode. */
+  /**
+   * Runs `stage` on the chunks; continuing samples go to the next queue, or straight on in
+   * `first-stage` mode. A batch whose continuing samples are all answered already (traced
+   * samples running on for the audit) is queued even then: tails of several batches then share
+   * the deep stages' runs instead of each paying every stage's fixed cost for a sample or two.
+   */
   private async runFrom(stage: number, chunks: Chunk<Carried>[]): Promise<void> {
     let current = chunks;
     for (let index = stage; current.length > 0 && index < this.pipeline.stages; index++) {
       current = await this.runStage(index, current);
-      if (this.batching === 'per-stage') {
+      if (this.batching === 'per-stage' || current.every(answeredAlready)) {
         for (const chunk of current) this.queues[index + 1]!.push(chunk);
         return;
       }
@@ -369,6 +374,11 @@ export class StageScheduler<Carried> {
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/** Whether every sample of the chunk has its answer already (it only runs on to be traced). */
+function answeredAlready<Carried>(chunk: Chunk<Carried>): boolean {
+  return chunk.samples.every((sample) => chunk.request.answered[sample] === 1);
 }
 
 function checkOptions(options: SchedulerOptions): void {
