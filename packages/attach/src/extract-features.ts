@@ -1,4 +1,4 @@
-import { createTensor, type Tensor } from '@pcee/core';
+import { sliceBatch, type Tensor } from '@pcee/core';
 import { type ExitFeatures, featureModel, type ModelProto, type TensorTypes, writeModel } from '@pcee/onnx';
 import { createCpuSession, runSession } from './ort-session.js';
 
@@ -36,7 +36,7 @@ export async function extractFeatures(
     for (let start = 0; start < total; start += batch) {
       const end = Math.min(total, start + batch);
       const feeds = new Map<string, Tensor>();
-      for (const [name, tensor] of inputs) feeds.set(name, rows(tensor, start, end));
+      for (const [name, tensor] of inputs) feeds.set(name, sliceBatch(tensor, start, end));
       const outputs = await runSession(session, feeds);
       exits.forEach((_, k) => {
         const values = outputs.get(`features_${k}`)!.data as Float32Array;
@@ -48,14 +48,4 @@ export async function extractFeatures(
     await session.release();
   }
   return features;
-}
-
-/** Rows [start, end) of a batch-first tensor, as a view (no copy). */
-export function rows(tensor: Tensor, start: number, end: number): Tensor {
-  const size = tensor.shape.slice(1).reduce((a, b) => a * b, 1);
-  return createTensor(
-    tensor.dtype,
-    [end - start, ...tensor.shape.slice(1)],
-    tensor.data.subarray(start * size, end * size),
-  );
 }

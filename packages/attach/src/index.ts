@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 export { type AttachedExit, type AttachOptions, type AttachResult, attachExits } from './attach-exits.js';
-export { type ExtractFeaturesOptions, extractFeatures, rows } from './extract-features.js';
+export { type ExtractFeaturesOptions, extractFeatures } from './extract-features.js';
 export { type HeadKind, headGradientModel, headParameterShapes } from './head-gradient-model.js';
 export {
   checkLabels,

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { resourceUsage } from 'node:process';
-import { type AttachResult, attachExits, rows } from '@pcee/attach';
-import { InvalidArgumentError, InvalidInputError, readNpz, type Tensor } from '@pcee/core';
+import { type AttachResult, attachExits } from '@pcee/attach';
+import { InvalidArgumentError, InvalidInputError, readNpz, sliceBatch, type Tensor } from '@pcee/core';
 import { modelInputs, writeModel } from '@pcee/onnx';
 import { type Command, InvalidArgumentError as CommanderInvalidArgument } from 'commander';
 import type { CliIo } from '../cli-io.js';
@@ -145,7 +145,7 @@ export function registerAttach(program: Command, io: CliIo): Command {
         const verify = new Map<string, Tensor>(
           [...inputs].map(([input, tensor]) => [
             input,
-            rows(tensor, 0, Math.min(VERIFY_SAMPLES, tensor.shape[0]!)),
+            sliceBatch(tensor, 0, Math.min(VERIFY_SAMPLES, tensor.shape[0]!)),
           ]),
         );
         await splitModel(

@@ -1,6 +1,5 @@
 import { createCpuSession, runSession } from '@pcee/attach';
-import type { Tensor } from '@pcee/core';
-import { sliceBatch } from './batch-rows.js';
+import { sliceBatch, type Tensor } from '@pcee/core';
 
 /** A stage as the verifier runs it. */
 export interface StageToVerify {

@@ -22,6 +22,7 @@ export {
   elementCount,
   FLOAT_DTYPES,
   INTEGER_DTYPES,
+  sliceBatch,
   storedBytesOf,
   TENSOR_DTYPES,
   type Tensor,

@@ -166,3 +166,13 @@ export function createTensor(dtype: TensorDtype, shape: readonly number[], data:
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
+
+/** Rows `[from, to)` of a batch-first tensor, as a view of its data (no copy). */
+export function sliceBatch(tensor: Tensor, from: number, to: number): Tensor {
+  const perRow = elementCount(tensor.shape.slice(1));
+  return createTensor(
+    tensor.dtype,
+    [to - from, ...tensor.shape.slice(1)],
+    tensor.data.subarray(from * perRow, to * perRow),
+  );
+}
