@@ -5,6 +5,7 @@ import type { ServingPolicy } from '../models/serving-policy.js';
 import { addConsistency } from './consistency.js';
 import { FeedbackStore, type ServedAnswers } from './feedback-store.js';
 import { LiveReliability } from './live-reliability.js';
+import type { ActiveMonitorStatus, MonitorStatus } from './monitor-status.js';
 
 /** Sizes of the label feedback loop. */
 export interface FeedbackSettings {
@@ -26,27 +27,6 @@ export interface FeedbackListener {
   /** A labelled sample of the current epoch that ran to the final exit: its logits at every exit from `offset`. */
   labelledTrace(trace: Float32Array, offset: number, label: number): void;
 }
-
-/** The monitor's state when it runs. */
-export type ActiveMonitorStatus = Exclude<MonitorStatus, { readonly state: 'off' }>;
-
-/** The accuracy monitor's state as the server reports it. */
-export type MonitorStatus =
-  | { readonly state: 'off' }
-  | {
-      readonly state: 'ok' | 'violated';
-      readonly targetAccuracy: number;
-      readonly risk: number;
-      /** Labelled answered samples tested (abstentions are not answers). */
-      readonly samples: number;
-      /** Their accuracy; null before the first. */
-      readonly accuracy: number | null;
-      /** ln of the betting wealth, and ln(1/α) where it fires. */
-      readonly logWealth: number;
-      readonly threshold: number;
-      /** Labelled answered samples at firing, or null. */
-      readonly firedAt: number | null;
-    };
 
 /** The operating point `GET /v2/models/{name}/calibration` reports beside the live diagrams. */
 export interface LiveOperatingPoint {

@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DriftSnapshot } from '../drift/drift-monitor.js';
-import type { MonitorStatus } from '../feedback/model-feedback.js';
+import type { MonitorStatus } from '../feedback/monitor-status.js';
 import type { ServingMode, ViolationResponseStatus } from '../feedback/violation-response.js';
 
 /** `pcee_serving_mode` values. */

@@ -7,7 +7,8 @@ import {
   type Tensor,
 } from '@pcee/core';
 import type { DriftMonitor } from '../drift/drift-monitor.js';
-import type { ActiveMonitorStatus, ModelFeedback } from '../feedback/model-feedback.js';
+import type { ModelFeedback } from '../feedback/model-feedback.js';
+import type { ActiveMonitorStatus } from '../feedback/monitor-status.js';
 import {
   type ServingMode,
   type ViolationAction,
