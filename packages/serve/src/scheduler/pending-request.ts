@@ -62,7 +62,8 @@ export class PendingRequest {
     readonly samples: number,
     readonly decision: RequestPolicy,
     classes: number,
-    exits: number,
+    /** Exits of the model (the trace holds logits at each). */
+    readonly exits: number,
   ) {
     this.remaining = samples;
     this.answered = new Uint8Array(samples);

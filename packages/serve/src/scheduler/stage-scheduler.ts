@@ -302,15 +302,16 @@ export class StageScheduler<Carried> {
         isLast,
       );
       const { trace } = request.decision;
-      const exits = result.trace ? result.trace.length / (request.samples * classes) : 0;
+      // A view of one row's logits, made only where it is copied (not on every row of the hot loop).
+      const rowLogits = (batchRow: number) =>
+        output.logits.subarray(batchRow * classes, (batchRow + 1) * classes);
       let kept = 0;
       for (let row = 0; row < chunkRows; row++) {
         const sample = samples[row]!;
         const batchRow = offset + row;
-        const logits = output.logits.subarray(batchRow * classes, (batchRow + 1) * classes);
         if (stage === 0) result.firstConfidence[sample] = decided.confidence[row]!;
         const traced = trace?.[sample] === 1;
-        if (traced) result.trace!.set(logits, (sample * exits + exit) * classes);
+        if (traced) result.trace!.set(rowLogits(batchRow), (sample * request.exits + exit) * classes);
         if (decided.exits[row] === 1 && request.answered[sample] === 0) {
           request.answered[sample] = 1;
           result.prediction[sample] = decided.prediction[row]!;
@@ -318,7 +319,7 @@ export class StageScheduler<Carried> {
           result.confidence[sample] = decided.confidence[row]!;
           result.estimatedAccuracy[sample] = decided.estimatedAccuracy[row]!;
           if (answers && answers[decided.interval[row]!] !== 1) result.abstained[sample] = 1;
-          result.logits?.set(logits, sample * classes);
+          result.logits?.set(rowLogits(batchRow), sample * classes);
         }
         // A traced sample runs on to the final exit after its answer.
         if (isLast || (decided.exits[row] === 1 && !traced)) {
