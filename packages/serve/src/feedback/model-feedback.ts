@@ -136,7 +136,7 @@ export class ModelFeedback {
    * @throws the store's 404, 400 and 409 errors; nothing changes then.
    */
   label(id: string, labels: readonly number[]): number {
-    return this.labelAll([{ id, labels }]);
+    return this.take(this.store.label(id, labels, this.profile.model.classes), labels);
   }
 
   /**

@@ -80,7 +80,8 @@ describe('label feedback', () => {
   });
 
   it.each([
-    ['an unknown id', { id: 'never-sent', labels: [0] }, 404, /unknown or expired/],
+    // A single feedback's messages carry no batch-entry prefix.
+    ['an unknown id', { id: 'never-sent', labels: [0] }, 404, /^no answers held .*unknown or expired/],
     ['a wrong label count', { id: 'bad', labels: [0] }, 400, /had 2 samples but the feedback has 1 labels/],
     ['a label out of range', { id: 'bad', labels: [0, 10] }, 400, /not a class index in \[0, 9\]/],
     ['no labels', { id: 'bad' }, 400, /"labels" must be a non-empty array/],
