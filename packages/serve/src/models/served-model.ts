@@ -22,7 +22,7 @@ import type { StageScheduler } from '../scheduler/stage-scheduler.js';
 import { finalExitPolicy } from './fallback-policy.js';
 import type { CarriedBatch } from './model-pipeline.js';
 import type { ServedModelInfo } from './served-model-info.js';
-import type { ServingPolicy } from './serving-policy.js';
+import { compileServing, type ServingPolicy } from './serving-policy.js';
 
 /** One request's outcome. */
 export interface InferOutcome {
@@ -115,6 +115,7 @@ export class ServedModel<Carried = CarriedBatch> {
       epoch: parts.feedback.epoch,
       policies: new Map(),
     };
+    // Compiles (and checks) the default policy once, into the cache.
     this.compiled(parts.serving.policy, parts.serving.exitDeltas ?? parts.serving.delta);
     // Without a monitor nothing fires, so the target given here is never used.
     const monitor = parts.feedback.monitorStatus();
@@ -248,15 +249,15 @@ export class ServedModel<Carried = CarriedBatch> {
         }
       : current.serving;
     this.feedback.restart(profile);
-    const policies = profile ? new Map<string, CompiledPolicy>() : current.policies;
-    const base = compilePolicy(nextProfile, serving.policy, serving.exitDeltas ?? serving.delta);
     this.point = {
       profile: nextProfile,
       serving,
       mode,
       epoch: this.feedback.epoch,
-      policies,
-      ...(mode === 'policy' ? {} : { fallback: finalExitPolicy(base, mode === 'final-exit') }),
+      policies: profile ? new Map<string, CompiledPolicy>() : current.policies,
+      ...(mode === 'policy'
+        ? {}
+        : { fallback: finalExitPolicy(compileServing(nextProfile, serving), mode === 'final-exit') }),
     };
   }
 
