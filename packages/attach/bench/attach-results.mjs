@@ -171,46 +171,29 @@ for (const model of renderOnly ? [] : models) {
   let bench;
   let benchDropped;
   if (chosen) {
-    const measured = run(
-      [
-        'bench',
-        packageDir,
-        join(data, 'test.npz'),
-        '--profile',
-        profile,
-        '--delta',
-        String(chosen.delta),
-        '--batch',
-        '64',
-        '--limit',
-        '2000',
-        '--json',
-      ],
-      { json: true },
-    ).value;
-    bench = measured.rows?.[0];
+    const benchRow = (...extra) =>
+      run(
+        [
+          'bench',
+          packageDir,
+          join(data, 'test.npz'),
+          '--profile',
+          profile,
+          '--delta',
+          String(chosen.delta),
+          '--batch',
+          '64',
+          '--limit',
+          '2000',
+          ...extra,
+          '--json',
+        ],
+        { json: true },
+      ).value.rows?.[0];
+    bench = benchRow();
     // The same δ with the exits whose saving is below their measured overhead dropped (chosen
     // on the validation traces, never the test set).
-    const dropped = run(
-      [
-        'bench',
-        packageDir,
-        join(data, 'test.npz'),
-        '--profile',
-        profile,
-        '--delta',
-        String(chosen.delta),
-        '--batch',
-        '64',
-        '--limit',
-        '2000',
-        '--drop-slow-exits',
-        join(folder, 'val-traces.npz'),
-        '--json',
-      ],
-      { json: true },
-    ).value;
-    benchDropped = dropped.rows?.[0];
+    benchDropped = benchRow('--drop-slow-exits', join(folder, 'val-traces.npz'));
   }
   report.models[model] = {
     plain: results[model],
