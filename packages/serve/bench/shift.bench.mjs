@@ -97,7 +97,7 @@ const getJson = async (url) => (await fetch(url)).json();
  * labels back FEEDBACK_DELAY requests later; records per sample what was answered, and after
  * every other request the monitor's state.
  */
-async function stream(server, id, images, config, seedOffset) {
+async function stream(server, id, images, config) {
   const infer = `${server.url}/v2/models/${id}/infer`;
   const feedback = `${server.url}/v2/models/${id}/feedback`;
   const calibrationUrl = `${server.url}/v2/models/${id}/calibration`;
@@ -113,7 +113,8 @@ async function stream(server, id, images, config, seedOffset) {
     consistency: new Float64Array(total).fill(Number.NaN),
   };
   const pending = [];
-  let labelled = seedOffset;
+  // Labels owed so far: a share `config.labels` per request, sent whenever a whole one is due.
+  let labelled = 0;
   let state = { monitor: 'ok', mode: 'policy', recalibrations: 0, consistency: Number.NaN };
   for (let start = 0, request = 0; start < total; start += SAMPLES_PER_REQUEST, request++) {
     const end = Math.min(total, start + SAMPLES_PER_REQUEST);
@@ -230,7 +231,7 @@ async function runModel(id) {
       let samples;
       const started = performance.now();
       try {
-        samples = await stream(server, id, images, config, 0);
+        samples = await stream(server, id, images, config);
       } finally {
         await stopServer(server);
       }
