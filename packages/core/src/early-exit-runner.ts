@@ -1,4 +1,3 @@
-import { now } from './clock.js';
 import type { ExitCosts } from './compute-cost.js';
 import type { ConfidenceMeasure } from './confidence.js';
 import { decideBatch } from './decide-batch.js';
@@ -7,6 +6,7 @@ import type { CompiledPolicy } from './policy.js';
 import type { StagedModel, StageTensor, TensorMap } from './runtime-spec.js';
 import { batchSizeOf, gatherTensorMap, isStageTensor, sliceTensorMap } from './stage-tensors.js';
 import { tensorLiveness } from './tensor-liveness.js';
+import { now } from './timing/index.js';
 
 /** Options of `runEarlyExit`. */
 export interface RunOptions {

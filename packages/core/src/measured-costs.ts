@@ -1,11 +1,11 @@
 import { fitBatchCostModel } from './batch-cost-model.js';
-import { now } from './clock.js';
 import { type CostMeasurement, type ExitCosts, validateCosts } from './compute-cost.js';
 import { InvalidArgumentError, InvalidInputError } from './errors.js';
 import type { FullModel } from './onnx-full-model.js';
 import type { StagedModel, StageTensor, TensorMap } from './runtime-spec.js';
 import { batchSizeOf } from './stage-tensors.js';
 import { tensorLiveness } from './tensor-liveness.js';
+import { median, now } from './timing/index.js';
 
 /**
  * Measured costs, and why they are measured the way they are.
@@ -297,10 +297,4 @@ export function describeMeasurementMismatch(
 
 function mean(values: readonly number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }

@@ -4,9 +4,6 @@ import { elementTypeOfDtype } from './dtypes.js';
 import { indexGraph } from './graph-index.js';
 import { intAttribute } from './node-attributes.js';
 import {
-  type AttributeProto,
-  AttributeProto_AttributeType,
-  AttributeProtoSchema,
   type ModelProto,
   type NodeProto,
   NodeProtoSchema,

@@ -2,6 +2,7 @@ import {
   InvalidArgumentError,
   type LoadOptions,
   type ModelPackage,
+  median,
   modelInputMap,
   now,
   type OverheadMeasurement,
@@ -102,10 +103,4 @@ async function timed(action: () => Promise<unknown>): Promise<number> {
   const started = now();
   await action();
   return now() - started;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }

@@ -6,6 +6,7 @@ import {
   describeMeasurementMismatch,
   type ExitCosts,
   headOverheads,
+  interleavedMedians,
   manifestCosts,
   predictWithFullModel,
 } from '@pcee/core';
@@ -15,7 +16,6 @@ import type { CliIo } from '../cli-io.js';
 import { addBenchFusionOptions, type FusionFlags, openEngines } from '../fused-bench.js';
 import { loadProfile } from '../inputs.js';
 import { hostCpuModel } from '../measure-costs.js';
-import { interleavedMedians } from '../median-timing.js';
 import {
   addModelOptions,
   assertProfileForModel,

@@ -5,6 +5,7 @@ import {
   type ExitScores,
   type ModelPackage,
   manifestCosts,
+  median,
   now,
   predictWithFullModel,
   preprocessModelInputs,
@@ -126,12 +127,6 @@ export async function measureSpeedup(inputs: SpeedupInputs): Promise<SpeedupMeas
   } finally {
     await Promise.allSettled([full.dispose(), staged.dispose()]);
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function accuracyOf(predictions: Int32Array, labels: Int32Array): number {

@@ -1,4 +1,5 @@
-import { now } from '@pcee/core';
+import { now } from './clock.js';
+import { median } from './median.js';
 
 /**
  * Times several actions the way benchmarks should, in interleaved rounds: one untimed warm-up
@@ -28,10 +29,4 @@ export async function interleavedMedians<T>(
     }
   }
   return times.map((list, index) => ({ medianMs: median(list), value: values[index]! }));
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
