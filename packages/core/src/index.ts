@@ -5,42 +5,297 @@
  *
  * @packageDocumentation
  */
-export * from './affine-cost-fit.js';
-export * from './batch-cost-model.js';
-export * from './binning.js';
-export * from './calibration-profile.js';
-export * from './compute-cost.js';
-export * from './confidence.js';
-export * from './decide-batch.js';
-export * from './delta-list.js';
-export * from './delta-sweep.js';
-export * from './device-selection.js';
-export * from './early-exit-runner.js';
-export * from './errors.js';
-export * from './evaluation.js';
-export * from './exit-drops.js';
-export * from './exit-overheads.js';
-export * from './full-model-predictions.js';
-export * from './fusion-costs.js';
-export * from './fusion-plan.js';
-export * from './guarantee/index.js';
-export * from './io/index.js';
-export * from './isotonic.js';
-export * from './measured-costs.js';
-export * from './model-manifest.js';
-export * from './onnx-bindings.js';
-export * from './onnx-full-model.js';
-export * from './onnx-session.js';
-export * from './onnx-staged-model.js';
-export * from './policy.js';
-export * from './preprocess.js';
-export * from './profile-compatibility.js';
-export * from './profile-json.js';
-export * from './reliability-diagram.js';
-export * from './runtime-spec.js';
-export * from './seeded-random.js';
-export * from './stage-tensors.js';
-export * from './tensor-liveness.js';
-export * from './threshold-search.js';
-export * from './timing/index.js';
-export * from './traces.js';
+
+export {
+  assertBinCount,
+  assertConfidenceMeasure,
+  assertPolicyName,
+  assertProfileMatches,
+  BINNING_METHODS,
+  type BinningMethod,
+  type BinningOptions,
+  binAccuracy,
+  binConfidence,
+  binIndex,
+  binLookup,
+  buildReliabilityDiagrams,
+  type CalibrateOptions,
+  type CalibrationData,
+  type CalibrationProfile,
+  type CalibrationSummary,
+  CONFIDENCE_MEASURES,
+  type ConfidenceMeasure,
+  calibrate,
+  DEFAULT_BINS,
+  describeGuarantee,
+  describeProfileMismatch,
+  type ExitScores,
+  emptyDiagram,
+  equalMassEdges,
+  equalWidthBinIndex,
+  equalWidthEdges,
+  isEqualWidth,
+  isotonicRegression,
+  mergeDiagrams,
+  mergeProfiles,
+  POLICY_NAMES,
+  type PolicyName,
+  PROFILE_VERSION,
+  type ProfileModelIdentity,
+  type ProfileTarget,
+  parseProfile,
+  type ReliabilityDiagram,
+  rowArgmax,
+  rowConfidence,
+  scoreExits,
+  serializeProfile,
+  smoothedBinAccuracy,
+  sumContentHashes,
+  summarizeDiagram,
+  type ThresholdPolicyName,
+  type TunedGuarantee,
+  type TunedHoldout,
+  type TunedOperatingPoint,
+  tracesContentHash,
+} from './calibration/index.js';
+export {
+  type AffineCost,
+  type AffineCostFit,
+  type BatchCostModel,
+  type BatchTiming,
+  type CostMeasurement,
+  type CostUnit,
+  costOfBatches,
+  costsFromStages,
+  depthCosts,
+  type ExitCosts,
+  exitCostsAtBatch,
+  expectedBatchCost,
+  fitAffineCost,
+  fitBatchCostModel,
+  meanCostAtBatch,
+  reachShares,
+  validateBatchCostModel,
+  validateCosts,
+} from './cost/index.js';
+export {
+  DeviceUnavailableError,
+  InvalidArgumentError,
+  InvalidFileError,
+  InvalidInputError,
+  InvalidManifestError,
+  InvalidProfileError,
+  InvalidTracesError,
+  PceeError,
+  type PceeErrorCode,
+  ProfileMismatchError,
+  RuntimeFailureError,
+  UnsupportedModelError,
+} from './errors/index.js';
+export {
+  chooseExitDrops,
+  costsWithoutExits,
+  type DropCandidate,
+  type DropOutcome,
+  type ExitDropChoice,
+  type ExitDropOptions,
+  type ExitOverheads,
+  type FusionPlan,
+  fusedExitCosts,
+  fusedPolicy,
+  fusesAnything,
+  headOverheads,
+  measuredExitOverheads,
+  type OverheadMeasurement,
+  planFusion,
+  withBoundaryCosts,
+} from './fusion/index.js';
+export {
+  AccuracyMonitor,
+  type AccuracyMonitorOptions,
+  type AccuracyMonitorState,
+  type AccuracyTuning,
+  type AccuracyTuningOptions,
+  accuracyOperatingPoint,
+  answeredAccuracy,
+  assertRisk,
+  assertTargetAccuracy,
+  type BudgetTuning,
+  type BudgetTuningOptions,
+  binomialCdf,
+  type CostBudget,
+  certifyEvaluations,
+  clopperPearsonUpper,
+  compileTunedPolicy,
+  DEFAULT_ACCURACY_MONITOR_RECENT,
+  type ExitSearchData,
+  type ExitSearchOptions,
+  errorRatePValue,
+  evaluateThresholds,
+  fixedSequenceRejections,
+  GUARANTEE_METHOD,
+  logGamma,
+  mostAccurateWithinBudget,
+  parseCostBudget,
+  type ResamplingOptions,
+  type ResamplingRow,
+  regularizedIncompleteBeta,
+  resampleGuarantee,
+  searchExitThresholds,
+  subsetScores,
+  type ThresholdTest,
+  tunedHoldout,
+  tuneForAccuracy,
+  tuneForBudget,
+  tuningCandidates,
+} from './guarantee/index.js';
+export {
+  crc32,
+  createTensor,
+  decodeTensorData,
+  elementCount,
+  encodeTensorData,
+  FLOAT_DTYPES,
+  float16BitsToNumber,
+  INTEGER_DTYPES,
+  isZip,
+  type NamedTensors,
+  NPY_MAGIC,
+  narrowBfloat16,
+  narrowFloat16,
+  numberToFloat16Bits,
+  type ReadNpzOptions,
+  type ReadTracesOptions,
+  readNpy,
+  readNpz,
+  readSafetensors,
+  readTraces,
+  type SafetensorsContents,
+  sliceBatch,
+  storedBytesOf,
+  TENSOR_DTYPES,
+  type Tensor,
+  type TensorArrayConstructor,
+  type TensorData,
+  type TensorDtype,
+  type TracesFormat,
+  tensorArrayOf,
+  tracesFromTensors,
+  type WriteNpzOptions,
+  type WriteSafetensorsOptions,
+  widenBfloat16,
+  widenFloat16,
+  writeNpy,
+  writeNpz,
+  writeSafetensors,
+  writeTraces,
+} from './io/index.js';
+export { seededRandom, shuffleInPlace } from './math/index.js';
+export {
+  allocateStageData,
+  assertDigestMatches,
+  batchSizeOf,
+  concatRows,
+  type Dimension,
+  type Float32StageTensor,
+  type FullModelSpec,
+  gatherRows,
+  gatherTensorMap,
+  isStageTensor,
+  MANIFEST_VERSION,
+  MODEL_TENSOR_DTYPES,
+  type ModelInputSpec,
+  type ModelManifest,
+  type ModelTensorDtype,
+  manifestCosts,
+  modelFingerprint,
+  type PreprocessOptions,
+  parseManifest,
+  preprocessInput,
+  preprocessModelInputs,
+  type RawInputSpec,
+  READABLE_MANIFEST_VERSIONS,
+  rowSize,
+  type StageSpec,
+  type StageTensor,
+  type StageTensorData,
+  sha256Hex,
+  sliceRows,
+  sliceTensorMap,
+  type TensorBinding,
+  type TensorMap,
+  type TensorSpec,
+  tensorLiveness,
+} from './model/index.js';
+export {
+  type AbstainOptions,
+  assertDelta,
+  type BatchDecisions,
+  binExitScores,
+  type CompiledPolicy,
+  candidateDeltas,
+  cheapestDeltaForAccuracy,
+  compilePolicy,
+  decideBatch,
+  decideExit,
+  type ExitDecision,
+  type ExitTable,
+  evaluateExits,
+  evaluateFullModel,
+  evaluateOracle,
+  evaluatePolicy,
+  mostAccurateDeltaWithinBudget,
+  oracleExits,
+  type PolicyEvaluation,
+  paretoFront,
+  parseDeltaList,
+  rowExitScores,
+  type SearchOptions,
+  simulateAbstentions,
+  simulateExits,
+  summarize,
+  sweepDeltas,
+} from './policy/index.js';
+export {
+  describeMeasurementMismatch,
+  type MeasurementContext,
+  type MeasurementSetting,
+  measuredBatchCosts,
+  measuredCosts,
+  measureStageLatencies,
+  measureStageLatenciesAtBatches,
+  modelInputMap,
+  predictWithFullModel,
+  type RunOptions,
+  type RunResult,
+  runEarlyExit,
+  type StageLatencies,
+  type StageLatencyOptions,
+  traceModel,
+} from './runner/index.js';
+export {
+  bindFeeds,
+  checkStageInput,
+  type DeviceInfo,
+  type DeviceName,
+  type FullModel,
+  fullModelSpec,
+  type LoadOptions,
+  type ModelPackage,
+  type OnnxBackend,
+  OnnxFullModel,
+  type OnnxInputMetadata,
+  type OnnxOutput,
+  type OnnxSession,
+  OnnxStagedModel,
+  onnxErrorGist,
+  outputLogits,
+  outputTensor,
+  type Runtime,
+  type RuntimeCapabilities,
+  type StagedModel,
+  type StageOutput,
+  selectDevice,
+} from './runtime/index.js';
+export { interleavedMedians, median, now, quantile } from './timing/index.js';
+export { type CreateTracesOptions, createTraces, nonFiniteLogitsError, type Traces } from './traces/index.js';

@@ -1,12 +1,16 @@
-import { exitCostsAtBatch, meanCostAtBatch, reachShares } from '../batch-cost-model.js';
-import type { CalibrationProfile } from '../calibration-profile.js';
-import type { ExitCosts } from '../compute-cost.js';
-import type { ExitScores } from '../confidence.js';
-import { rowExitScores, sweepDeltas } from '../delta-sweep.js';
-import { InvalidArgumentError } from '../errors.js';
-import { evaluatePolicy, type PolicyEvaluation } from '../evaluation.js';
-import { binExitScores, compilePolicy, type ThresholdPolicyName } from '../policy.js';
-import { candidateDeltas } from '../threshold-search.js';
+import type { CalibrationProfile, ExitScores, ThresholdPolicyName } from '../calibration/index.js';
+import type { ExitCosts } from '../cost/index.js';
+import { exitCostsAtBatch, meanCostAtBatch, reachShares } from '../cost/index.js';
+import { InvalidArgumentError } from '../errors/index.js';
+import {
+  binExitScores,
+  candidateDeltas,
+  compilePolicy,
+  evaluatePolicy,
+  type PolicyEvaluation,
+  rowExitScores,
+  sweepDeltas,
+} from '../policy/index.js';
 import { searchExitThresholds } from './per-exit-search.js';
 
 /** Options of `tuneForBudget`. */

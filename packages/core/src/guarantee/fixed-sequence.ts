@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../errors/index.js';
 
 /**
  * Fixed-sequence testing: hypotheses tested one by one in an order fixed before seeing the

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { calibrate, mergeProfiles } from '../calibration-profile.js';
-import { scoreExits } from '../confidence.js';
-import { PceeError } from '../errors.js';
-import { evaluatePolicy } from '../evaluation.js';
-import { compilePolicy } from '../policy.js';
-import { parseProfile, serializeProfile } from '../profile-json.js';
-import { syntheticTraces } from '../test-support/random-traces.js';
-import { createTraces, type Traces } from '../traces.js';
-import { tuneForAccuracy } from './learn-then-test.js';
 import {
-  accuracyOperatingPoint,
-  compileTunedPolicy,
+  calibrate,
   describeGuarantee,
+  mergeProfiles,
+  parseProfile,
+  scoreExits,
+  serializeProfile,
   type TunedOperatingPoint,
-} from './tuned-operating-point.js';
+} from '../calibration/index.js';
+import { PceeError } from '../errors/index.js';
+import { compilePolicy, evaluatePolicy } from '../policy/index.js';
+import { syntheticTraces } from '../test-support/random-traces.js';
+import { createTraces, type Traces } from '../traces/index.js';
+import { tuneForAccuracy } from './learn-then-test.js';
+import { accuracyOperatingPoint, compileTunedPolicy } from './tuned-operating-point.js';
 
 const model = { id: 'tiny', fingerprint: 'a'.repeat(64) };
 const whole = syntheticTraces(1200, 4, 5, 41);
