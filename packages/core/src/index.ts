@@ -80,6 +80,10 @@ export {
 } from './cost/index.js';
 export {
   DeviceUnavailableError,
+  type ErrorHint,
+  HINT_ACTIONS,
+  type HintAction,
+  hint,
   InvalidArgumentError,
   InvalidFileError,
   InvalidInputError,
@@ -88,6 +92,7 @@ export {
   InvalidTracesError,
   PceeError,
   type PceeErrorCode,
+  type PceeErrorOptions,
   ProfileMismatchError,
   RuntimeFailureError,
   UnsupportedModelError,

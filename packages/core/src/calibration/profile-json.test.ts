@@ -28,7 +28,7 @@ describe('calibration profile JSON (pcee-profile v1)', () => {
     [
       'another format',
       JSON.stringify({ ...json, format: 'other' }),
-      /not a calibration profile.*pcee calibrate/,
+      /not a calibration profile.*create one by calibrating/,
     ],
     [
       'an unknown version',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { validateBatchCostModel, validateCosts } from '../cost/index.js';
-import { describeSchemaIssues, InvalidProfileError, PceeError, tryParseJson } from '../errors/index.js';
+import { describeSchemaIssues, hint, InvalidProfileError, PceeError, tryParseJson } from '../errors/index.js';
 import { BINNING_METHODS } from './binning.js';
 import { type CalibrationProfile, PROFILE_VERSION } from './calibration-profile.js';
 import { CONFIDENCE_MEASURES } from './confidence.js';
@@ -128,26 +128,25 @@ export function serializeProfile(profile: CalibrationProfile): string {
  */
 export function parseProfile(text: string, source = 'profile'): CalibrationProfile {
   if (text.trim() === '') {
-    throw new InvalidProfileError(
-      `${source} is empty; pass the profile that pcee calibrate --out wrote (create one with: pcee calibrate <val-traces> --model <model-dir> --out profile.json)`,
-    );
+    throw new InvalidProfileError(`${source} is empty`, { hint: hint('profile-is-empty') });
   }
   if (text.startsWith('PK') || text.includes('\u0000')) {
-    throw new InvalidProfileError(
-      `${source} is a binary file (traces?), not a calibration profile JSON; the profile comes first: pcee evaluate <profile.json> <traces>`,
-    );
+    throw new InvalidProfileError(`${source} is a binary file (traces?), not a calibration profile JSON`, {
+      hint: hint('profile-not-traces'),
+    });
   }
   const parsed = tryParseJson(text);
   if (!parsed.ok) {
-    throw new InvalidProfileError(
-      `${source} is not valid JSON (${parsed.message}); is the file truncated? recreate it with: pcee calibrate`,
-    );
+    throw new InvalidProfileError(`${source} is not valid JSON (${parsed.message})`, {
+      hint: hint('profile-truncated'),
+    });
   }
   const value = parsed.value as Record<string, unknown> | null;
   if (typeof value !== 'object' || value === null || value.format !== 'pcee-profile') {
     const format = typeof value === 'object' && value !== null ? JSON.stringify(value.format) : typeof value;
     throw new InvalidProfileError(
-      `${source} is not a calibration profile (format is ${format}, expected "pcee-profile"); create one with: pcee calibrate <traces> --out profile.json`,
+      `${source} is not a calibration profile (format is ${format}, expected "pcee-profile")`,
+      { hint: hint('create-profile') },
     );
   }
   if (value.version !== PROFILE_VERSION) {
@@ -177,7 +176,8 @@ export function parseProfile(text: string, source = 'profile'): CalibrationProfi
     if (data.costs.batchModel) {
       if (data.costs.unit !== 'ms') {
         throw new InvalidProfileError(
-          `${source}: costs in ${data.costs.unit} carry a batch cost model, which is only measured in ms; recalibrate with --cost-unit ms`,
+          `${source}: costs in ${data.costs.unit} carry a batch cost model, which is only measured in ms`,
+          { hint: hint('recalibrate-in-ms') },
         );
       }
       validateBatchCostModel(data.costs.batchModel, data.model.exits);

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors/index.js';
+import { hint, InvalidArgumentError } from '../errors/index.js';
 import {
   type BinningMethod,
   binIndex,
@@ -154,8 +154,8 @@ export function mergeDiagrams(first: ReliabilityDiagram, second: ReliabilityDiag
     first.edges.length === second.edges.length && first.edges.every((edge, k) => edge === second.edges[k]);
   if (!sameEdges) {
     throw new InvalidArgumentError(
-      `cannot merge diagrams with different bin edges (${first.edges.length} vs ${second.edges.length} bins); ` +
-        'calibrate every shard with the same equal-width binning (--binning width --bins B)',
+      `cannot merge diagrams with different bin edges (${first.edges.length} vs ${second.edges.length} bins)`,
+      { hint: hint('same-binning') },
     );
   }
   const merged = emptyDiagram(first.edges);

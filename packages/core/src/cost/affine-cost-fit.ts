@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors/index.js';
+import { hint, InvalidArgumentError } from '../errors/index.js';
 
 /**
  * The cost of one run of a graph (a stage, or the full model) as a function of its batch
@@ -56,7 +56,8 @@ export function fitAffineCost(batches: readonly number[], ms: readonly number[])
   });
   if (new Set(batches).size < 2) {
     throw new InvalidArgumentError(
-      `an affine cost needs times at two or more batch sizes, got batch ${[...new Set(batches)].join(', ')}; measure e.g. --batch 1,8,64`,
+      `an affine cost needs times at two or more batch sizes, got batch ${[...new Set(batches)].join(', ')}`,
+      { hint: hint('measure-several-batches') },
     );
   }
   // Weighted normal equations with w = 1/y²: minimise Σ w (y − a − b·x)².

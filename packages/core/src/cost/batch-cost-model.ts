@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors/index.js';
+import { hint, InvalidArgumentError } from '../errors/index.js';
 import { type AffineCost, type AffineCostFit, fitAffineCost } from './affine-cost-fit.js';
 
 /**
@@ -194,7 +194,8 @@ export function meanCostAtBatch(
 export function validateBatchCostModel(model: BatchCostModel, exits: number): BatchCostModel {
   if (model.stages.length !== exits) {
     throw new InvalidArgumentError(
-      `the batch cost model has ${model.stages.length} stages for ${exits} exits; recalibrate with --cost-unit ms`,
+      `the batch cost model has ${model.stages.length} stages for ${exits} exits`,
+      { hint: hint('recalibrate-in-ms') },
     );
   }
   model.batches.forEach((batch, index) => {
@@ -212,7 +213,8 @@ export function validateBatchCostModel(model: BatchCostModel, exits: number): Ba
     const parts = [fit.fixed, fit.perSample, fit.residual];
     if (parts.some((part) => !Number.isFinite(part) || part < 0) || !(fit.fixed + fit.perSample > 0)) {
       throw new InvalidArgumentError(
-        `the batch cost of ${what} (fixed ${fit.fixed} ms, ${fit.perSample} ms per sample, residual ${fit.residual}) is not a cost; recalibrate with --cost-unit ms`,
+        `the batch cost of ${what} (fixed ${fit.fixed} ms, ${fit.perSample} ms per sample, residual ${fit.residual}) is not a cost`,
+        { hint: hint('recalibrate-in-ms') },
       );
     }
   }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors/index.js';
+import { hint, InvalidArgumentError } from '../errors/index.js';
 import type { BatchCostModel } from './batch-cost-model.js';
 
 /** Unit of a cost: FLOPs from the export, measured milliseconds, exit depth (l + 1), or user-given. */
@@ -87,9 +87,9 @@ export function costsFromStages(
  */
 export function validateCosts(costs: ExitCosts, exits: number): ExitCosts {
   if (costs.exits.length !== exits) {
-    throw new InvalidArgumentError(
-      `got ${costs.exits.length} exit costs for ${exits} exits; give one cumulative cost per exit (--costs c0,c1,…)`,
-    );
+    throw new InvalidArgumentError(`got ${costs.exits.length} exit costs for ${exits} exits`, {
+      hint: hint('one-cost-per-exit'),
+    });
   }
   costs.exits.forEach((cost, exit) => {
     if (!Number.isFinite(cost) || cost <= 0) {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors/index.js';
+import { hint, InvalidArgumentError } from '../errors/index.js';
 import { type BatchCostModel, checkStages } from './batch-cost-model.js';
 import type { ExitCosts } from './compute-cost.js';
 
@@ -23,7 +23,8 @@ export function exitCostsAtBatch(
   checkStages(model.stages, reach.length, batch);
   if (costs.exits.length !== model.stages.length) {
     throw new InvalidArgumentError(
-      `costs have ${costs.exits.length} exits but the batch cost model has ${model.stages.length} stages; recalibrate with --cost-unit ms`,
+      `costs have ${costs.exits.length} exits but the batch cost model has ${model.stages.length} stages`,
+      { hint: hint('recalibrate-in-ms') },
     );
   }
   let cumulative = 0;

@@ -1,8 +1,18 @@
 /**
  * Every error a user can cause carries a stable `code` and a message that names the
  * offending value and the fix. Callers (the CLI) print `error: <message>` and exit 1
- * for any `PceeError`; anything else is a bug and keeps its stack trace.
+ * for any `PceeError`; anything else is a bug and keeps its stack trace. Where the fix is
+ * something a front end words in its own syntax (a flag, a request parameter), the error
+ * carries it as a `hint` and its `problem` apart, and the message joins the two in words.
  */
+import type { ErrorHint } from './error-hint.js';
+
+/** What every PCEE error's constructor takes besides its message. */
+export interface PceeErrorOptions {
+  readonly cause?: unknown;
+  /** The way out, for front ends to word; the message ends with its `text`. */
+  readonly hint?: ErrorHint;
+}
 
 /** Stable machine-readable error codes. */
 export type PceeErrorCode =
@@ -22,73 +32,79 @@ export type PceeErrorCode =
 export class PceeError extends Error {
   /** Stable code for programmatic handling. */
   readonly code: PceeErrorCode;
+  /** What went wrong, without the way out (the message is `problem; hint.text`). */
+  readonly problem: string;
+  /** The way out, named so a front end can word it as its flags or parameters. */
+  readonly hint: ErrorHint | undefined;
 
-  constructor(code: PceeErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: PceeErrorCode, problem: string, options?: PceeErrorOptions) {
+    super(options?.hint ? `${problem}; ${options.hint.text}` : problem, options);
     this.name = new.target.name;
     this.code = code;
+    this.problem = problem;
+    this.hint = options?.hint;
   }
 }
 
 /** A parameter is out of range or of the wrong kind (δ outside [0, 1], bins < 1, …). */
 export class InvalidArgumentError extends PceeError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: PceeErrorOptions) {
     super('INVALID_ARGUMENT', message, options);
   }
 }
 
 /** Traces are inconsistent: wrong rank, N mismatch, NaN/Inf logits, labels out of range. */
 export class InvalidTracesError extends PceeError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: PceeErrorOptions) {
     super('INVALID_TRACES', message, options);
   }
 }
 
 /** Bytes that are not a readable container: truncated zip, bad .npy header, junk safetensors. */
 export class InvalidFileError extends PceeError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: PceeErrorOptions) {
     super('INVALID_FILE', message, options);
   }
 }
 
 /** A calibration profile that cannot be read: wrong format, unknown version, malformed JSON. */
 export class InvalidProfileError extends PceeError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: PceeErrorOptions) {
     super('INVALID_PROFILE', message, options);
   }
 }
 
 /** A profile that does not belong to these traces or this model (exits, classes, model id). */
 export class ProfileMismatchError extends PceeError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: PceeErrorOptions) {
     super('PROFILE_MISMATCH', message, options);
   }
 }
 
 /** A model package manifest that is malformed, or files that do not match it (sha256). */
 export class InvalidManifestError extends PceeError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: PceeErrorOptions) {
     super('INVALID_MANIFEST', message, options);
   }
 }
 
 /** A requested device is not available on this machine/backend. */
 export class DeviceUnavailableError extends PceeError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: PceeErrorOptions) {
     super('DEVICE_UNAVAILABLE', message, options);
   }
 }
 
 /** Input data of the wrong shape or dtype for the model. */
 export class InvalidInputError extends PceeError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: PceeErrorOptions) {
     super('INVALID_INPUT', message, options);
   }
 }
 
 /** The backend failed while running a model (corrupt ONNX, backend error). */
 export class RuntimeFailureError extends PceeError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: PceeErrorOptions) {
     super('RUNTIME_FAILURE', message, options);
   }
 }
@@ -99,7 +115,7 @@ export class RuntimeFailureError extends PceeError {
  * split whose stages do not reproduce the model's logits.
  */
 export class UnsupportedModelError extends PceeError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: PceeErrorOptions) {
     super('UNSUPPORTED_MODEL', message, options);
   }
 }

@@ -1,4 +1,5 @@
-/** Error classes every layer throws, and schema-error formatting. */
+/** Error classes every layer throws, their hints, and schema-error formatting. */
+export { type ErrorHint, HINT_ACTIONS, type HintAction, hint } from './error-hint.js';
 export {
   DeviceUnavailableError,
   InvalidArgumentError,
@@ -9,6 +10,7 @@ export {
   InvalidTracesError,
   PceeError,
   type PceeErrorCode,
+  type PceeErrorOptions,
   ProfileMismatchError,
   RuntimeFailureError,
   UnsupportedModelError,

@@ -1,7 +1,7 @@
 import type { CalibrationProfile, ExitScores, ThresholdPolicyName } from '../calibration/index.js';
 import type { ExitCosts } from '../cost/index.js';
 import { exitCostsAtBatch, meanCostAtBatch, reachShares } from '../cost/index.js';
-import { InvalidArgumentError } from '../errors/index.js';
+import { hint, InvalidArgumentError } from '../errors/index.js';
 import {
   binExitScores,
   candidateDeltas,
@@ -138,9 +138,9 @@ function batchPricing(
   if (batch === undefined) return (row) => row;
   const model = costs.batchModel;
   if (!model) {
-    throw new InvalidArgumentError(
-      `a budget at batch ${batch} needs costs measured at several batch sizes; calibrate with --cost-unit ms --batch 1,4,16,64`,
-    );
+    throw new InvalidArgumentError(`a budget at batch ${batch} needs costs measured at several batch sizes`, {
+      hint: hint('measure-batch-cost-model'),
+    });
   }
   return (row) => {
     const { meanCost, fullModel } = meanCostAtBatch(model, row.exitCounts, batch);

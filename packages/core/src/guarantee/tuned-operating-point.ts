@@ -1,5 +1,5 @@
 import type { CalibrationProfile, TunedHoldout, TunedOperatingPoint } from '../calibration/index.js';
-import { InvalidArgumentError } from '../errors/index.js';
+import { hint, InvalidArgumentError } from '../errors/index.js';
 import type { PolicyEvaluation } from '../policy/index.js';
 import { type CompiledPolicy, compilePolicy } from '../policy/index.js';
 import type { AccuracyTuning } from './learn-then-test.js';
@@ -52,9 +52,9 @@ export function accuracyOperatingPoint(
 export function compileTunedPolicy(profile: CalibrationProfile): CompiledPolicy {
   const { tuned } = profile;
   if (!tuned) {
-    throw new InvalidArgumentError(
-      'the profile has no tuned operating point; give --delta, or tune it first: pcee tune <profile.json> <holdout> --target-accuracy 0.9 --out tuned.json',
-    );
+    throw new InvalidArgumentError('the profile has no tuned operating point', {
+      hint: hint('delta-or-tune'),
+    });
   }
   return compilePolicy(profile, tuned.policy, tuned.exitDeltas ?? tuned.delta ?? 1);
 }

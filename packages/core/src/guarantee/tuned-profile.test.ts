@@ -112,10 +112,29 @@ describe('profiles with calibrationData and tuned', () => {
   });
 
   it('compileTunedPolicy on an untuned profile says how to tune', () => {
-    expect(() => compileTunedPolicy(calibration)).toThrow(/no tuned operating point.*pcee tune/);
+    expect(() => compileTunedPolicy(calibration)).toThrow(
+      /no tuned operating point; give a δ, or tune the profile first/,
+    );
   });
 
   it('compilePolicy with a per-exit list of the wrong length is a PceeError', () => {
     expect(() => compilePolicy(calibration, 'pcee', [0.9, 0.9])).toThrow(/one δ per exit: got 2 for 4 exits/);
+  });
+});
+
+describe('error hints', () => {
+  it('name the way out for front ends to word, and keep it out of the problem', () => {
+    const calibration = calibrate(syntheticTraces(200, 3, 4, 3));
+    try {
+      compileTunedPolicy(calibration);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(PceeError);
+      const { problem, hint, message } = error as PceeError;
+      expect(hint?.action).toBe('delta-or-tune');
+      expect(problem).toBe('the profile has no tuned operating point');
+      expect(message).toBe(`${problem}; ${hint?.text}`);
+      expect(message).not.toMatch(/--|pcee /);
+    }
   });
 });

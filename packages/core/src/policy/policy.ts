@@ -9,14 +9,14 @@ import {
   smoothedBinAccuracy,
   type ThresholdPolicyName,
 } from '../calibration/index.js';
-import { InvalidArgumentError } from '../errors/index.js';
+import { hint, InvalidArgumentError } from '../errors/index.js';
 
 /** Throws unless δ is a number in [0, 1]. */
 export function assertDelta(delta: number): void {
   if (typeof delta !== 'number' || !(delta >= 0 && delta <= 1)) {
-    throw new InvalidArgumentError(
-      `δ (target accuracy) must be a number in [0, 1], got ${delta}; e.g. --delta 0.9 keeps exits whose validation accuracy is ≥ 90%`,
-    );
+    throw new InvalidArgumentError(`δ (target accuracy) must be a number in [0, 1], got ${delta}`, {
+      hint: hint('choose-delta'),
+    });
   }
 }
 

@@ -43,7 +43,7 @@ describe('measuredCosts', () => {
     [
       'a stage too fast for the clock',
       { batch: 64, stageMs: [0, 1], fullMs: 1, repeats: 3 },
-      /too coarse.*--batch/,
+      /too coarse.*larger batch/,
     ],
     ['a full model of 0 ms', { batch: 64, stageMs: [1, 1], fullMs: 0, repeats: 3 }, /full-model cost is 0/],
   ])('rejects %s', (_, latencies, message) => {

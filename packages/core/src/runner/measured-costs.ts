@@ -1,5 +1,5 @@
 import { type CostMeasurement, type ExitCosts, fitBatchCostModel, validateCosts } from '../cost/index.js';
-import { InvalidArgumentError, InvalidInputError } from '../errors/index.js';
+import { hint, InvalidArgumentError, InvalidInputError } from '../errors/index.js';
 import { batchSizeOf, type StageTensor, type TensorMap, tensorLiveness } from '../model/index.js';
 import type { FullModel, StagedModel } from '../runtime/index.js';
 import { median, now } from '../timing/index.js';
@@ -177,7 +177,8 @@ export function measuredCosts(
   const exits = stageMs.map((ms) => (cumulative += ms / batch));
   if (exits.some((cost) => !(cost > 0))) {
     throw new InvalidArgumentError(
-      `a stage measured ${stageMs.map((ms) => ms.toFixed(4)).join(', ')} ms on batch ${batch}: the clock is too coarse for it; measure a larger --batch`,
+      `a stage measured ${stageMs.map((ms) => ms.toFixed(4)).join(', ')} ms on batch ${batch}: the clock is too coarse for it`,
+      { hint: hint('measure-larger-batch') },
     );
   }
   const fullModel = fullModelMs(latencies, headShares) / batch;
@@ -215,7 +216,8 @@ export function measuredBatchCosts(
 ): ExitCosts {
   if (latencies.length < 2) {
     throw new InvalidArgumentError(
-      `a batch cost model needs latencies at two or more batch sizes, got ${latencies.length}; measure e.g. --batch 1,8,64`,
+      `a batch cost model needs latencies at two or more batch sizes, got ${latencies.length}`,
+      { hint: hint('measure-several-batches') },
     );
   }
   const largest = latencies.reduce((best, next) => (next.batch > best.batch ? next : best));
