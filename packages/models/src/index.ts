@@ -104,3 +104,9 @@ export {
   corruptionName,
   SHIFT_CORRUPTIONS,
 } from './corruptions.js';
+export {
+  loadReferenceModel,
+  type ReferenceModel,
+  referenceImages,
+  referenceTraces,
+} from './reference-model.js';

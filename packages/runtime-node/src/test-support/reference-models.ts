@@ -1,45 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import {
-  type ModelPackage,
-  preprocessInput,
-  readNpz,
-  readTraces,
-  type StageTensor,
-  type Tensor,
-  type Traces,
-} from '@pcee/core';
-import { modelDir, testInputsPath } from '@pcee/models';
+import { loadReferenceModel as loadBundled, type ReferenceModel, referenceImages } from '@pcee/models';
 import { openModelPackage } from '../model-package.js';
 
-/** A reference model with the data the conformance suite needs. */
-export interface ReferenceModel {
-  readonly model: ModelPackage;
-  /** Preprocessed first `samples` test images. */
-  readonly inputs: StageTensor;
-  /** The package's test traces (same order as the test inputs). */
-  readonly testTraces: Traces;
-  /** The package's validation traces, for calibration. */
-  readonly validationTraces: Traces;
+export type { ReferenceModel };
+
+/** Opens reference model `id` from its folder, with its first `samples` test inputs and traces. */
+export function loadReferenceModel(id: string, samples = 128): Promise<ReferenceModel> {
+  return loadBundled(id, openModelPackage, samples);
 }
 
-/** Opens reference model `id` with its first `samples` preprocessed test inputs and its traces. */
-export async function loadReferenceModel(id: string, samples = 128): Promise<ReferenceModel> {
-  const folder = modelDir(id);
-  const model = await openModelPackage(folder);
-  const inputs = preprocessInput(model.manifest.inputs[0]!, referenceInputs(samples));
-  const traces = async (name: string) => readTraces(new Uint8Array(await readFile(join(folder, name))), name);
-  return { model, inputs, testTraces: await traces('test.npz'), validationTraces: await traces('val.npz') };
-}
-
-/** The first `samples` raw Fashion-MNIST test images (`x`, uint8 [samples, 28, 28]). */
-export function referenceInputs(samples: number): Tensor {
-  const raw = readNpz(new Uint8Array(readFileSync(testInputsPath()))).get('x')!;
-  const perSample = raw.data.length / raw.shape[0]!;
-  return {
-    ...raw,
-    shape: [samples, ...raw.shape.slice(1)],
-    data: raw.data.subarray(0, samples * perSample),
-  } as Tensor;
+/** The first `samples` raw test images (`x`, uint8 [samples, 28, 28]). */
+export function referenceInputs(samples: number) {
+  return referenceImages(samples).x;
 }
