@@ -1,8 +1,5 @@
 import { create } from '@bufbuild/protobuf';
 import {
-  type AttributeProto,
-  AttributeProto_AttributeType,
-  AttributeProtoSchema,
   elementTypeOfDtype,
   GraphProtoSchema,
   intAttribute,

@@ -1,4 +1,4 @@
-import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelDir, referenceImages } from '@pcee/models';
 import { writeTensorsFile } from './run-cli.js';
