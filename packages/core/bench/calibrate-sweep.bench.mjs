@@ -1,3 +1,4 @@
+// Measures: calibrate + a 100-δ PCEE sweep in @pcee/core against numpy, in process and end to end.
 // Benchmark: calibrate + a 100-δ PCEE sweep on 500k samples × 8 exits × 10 classes,
 // @pcee/core versus a well-vectorised numpy implementation of the same work, measured
 // side by side in one run on the same data. Two parts:
@@ -14,6 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { fixed, median, printJson, printTable, times } from '../../../scripts/bench/bench-kit.mjs';
 import { calibrate, createTraces, scoreExits, sweepDeltas, writeTraces } from '../dist/index.js';
 
 const { values } = parseArgs({
@@ -54,8 +56,6 @@ function syntheticTraces() {
   }
   return createTraces(logits, labels, { samples, exits, classes });
 }
-
-const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
 
 const traces = syntheticTraces();
 const deltas = Array.from({ length: deltaCount }, (_, i) => 0.5 + (0.49 * i) / (deltaCount - 1));
@@ -182,15 +182,11 @@ const row = (name, times) => {
 const results = [row('@pcee/core', ours), row('numpy (vectorised)', numpy)];
 const speedup = results[1].totalSeconds / results[0].totalSeconds;
 
-console.log(
+printTable(
   `calibrate + ${deltaCount}-δ sweep, ${samples} samples × ${exits} exits × ${classes} classes (median of ${repeats})`,
+  ['implementation', 'calibrate s', 'sweep s', 'total s'],
+  results.map((r) => [r.name, fixed(r.calibrateSeconds), fixed(r.sweepSeconds), fixed(r.totalSeconds)]),
 );
-console.log('implementation        calibrate s  sweep s  total s');
-for (const r of results) {
-  console.log(
-    `${r.name.padEnd(22)}${r.calibrateSeconds.toFixed(3).padStart(11)}${r.sweepSeconds.toFixed(3).padStart(9)}${r.totalSeconds.toFixed(3).padStart(9)}`,
-  );
-}
 console.log(
   `speedup vs numpy: ${speedup.toFixed(2)}× (target ≥ 3×); same accuracy at δ=0.5: ${Math.abs(accuracy - numpyAccuracy) < 1e-12}`,
 );
@@ -204,32 +200,29 @@ const endToEndSpeedups = Object.fromEntries(
     ]),
 );
 if (cliRow) {
-  console.log(`\nend to end (whole processes, median of ${repeats}; steps: calibrate, evaluate)`);
-  console.log(
-    'pipeline                 step wall s       total wall s  total CPU s  it / pcee CLI (wall, CPU)',
+  printTable(
+    `end to end (whole processes, median of ${repeats}; steps: calibrate, evaluate)`,
+    ['pipeline', 'step wall s', 'total wall s', 'total CPU s', 'it / pcee CLI (wall, CPU)'],
+    endToEnd.map((row) => {
+      const ratio = endToEndSpeedups[row.name];
+      return [
+        row.name,
+        row.stepSeconds.map((value) => value.toFixed(2)).join(' + '),
+        fixed(row.totalSeconds, 2),
+        fixed(row.totalCpuSeconds, 2),
+        ratio ? `${times(ratio.wall)}, ${times(ratio.cpu)}` : '-',
+      ];
+    }),
   );
-  for (const row of endToEnd) {
-    const ratio = endToEndSpeedups[row.name];
-    console.log(
-      `${row.name.padEnd(25)}${row.stepSeconds
-        .map((value) => value.toFixed(2))
-        .join(' + ')
-        .padEnd(
-          18,
-        )}${row.totalSeconds.toFixed(2).padStart(12)}${row.totalCpuSeconds.toFixed(2).padStart(13)}  ${ratio ? `${ratio.wall.toFixed(2)}×, ${ratio.cpu.toFixed(2)}×` : '-'}`,
-    );
-  }
 }
-console.log(
-  JSON.stringify({
-    samples,
-    exits,
-    classes,
-    deltas: deltaCount,
-    results,
-    speedup,
-    sameResult: Math.abs(accuracy - numpyAccuracy) < 1e-12,
-    endToEnd,
-    endToEndSpeedups,
-  }),
-);
+printJson('calibrate-sweep', {
+  samples,
+  exits,
+  classes,
+  deltas: deltaCount,
+  results,
+  speedup,
+  sameResult: Math.abs(accuracy - numpyAccuracy) < 1e-12,
+  endToEnd,
+  endToEndSpeedups,
+});

@@ -1,3 +1,4 @@
+// Measures: how often `pcee tune`'s certified δ misses its target on resampled splits, the price of the guarantee, and per-exit budget tuning.
 // Benchmark of `pcee tune`'s guarantee and of per-exit budget tuning on the bundled models.
 //
 // 1. Resampling: each model's val + test traces pooled (20,000 samples), random splits into
@@ -19,6 +20,7 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { fixed as formatFixed, percent, printJson, printTable } from '../../../scripts/bench/bench-kit.mjs';
 import {
   buildReliabilityDiagrams,
   compilePolicy,
@@ -81,8 +83,7 @@ const targetsOf = (val, costs, offsets) => {
   );
 };
 const risk = 0.05;
-const pct = (value) => (value === null ? '-' : `${(value * 100).toFixed(2)}%`);
-const fixed = (value, digits = 4) => (value === null ? '-' : value.toFixed(digits));
+const fixed = (value, digits = 4) => formatFixed(value, digits);
 
 const resampling = [];
 let pooledSamples = 0;
@@ -106,39 +107,33 @@ for (const { id, offsets, abstain } of CASES) {
   for (const row of rows) resampling.push({ model: id, abstain, risk, ...row, seconds });
 }
 
-console.log(
-  `Learn-then-Test on pooled val+test (${pooledSamples.toLocaleString('en-US')} samples), ${splits} splits 25/25/50, α=${risk}; accuracy is selective accuracy with abstain\n`,
-);
-console.log(
+printTable(
+  `Learn-then-Test on pooled val+test (${pooledSamples.toLocaleString('en-US')} samples), ${splits} splits 25/25/50, α=${risk}; accuracy is selective accuracy with abstain`,
   [
-    'model'.padEnd(24),
-    'target'.padStart(7),
-    'certified'.padStart(10),
-    'viol. test'.padStart(11),
-    'viol. pop.'.padStart(11),
-    'naive viol.'.padStart(12),
-    'test acc.'.padStart(10),
-    'tuned cost'.padStart(11),
-    'hindsight'.padStart(10),
-    'price'.padStart(8),
-  ].join(' '),
+    'model',
+    'target',
+    'certified',
+    'viol. test',
+    'viol. pop.',
+    'naive viol.',
+    'test acc.',
+    'tuned cost',
+    'hindsight',
+    'price',
+  ],
+  resampling.map((row) => [
+    `${row.model}${row.abstain ? ' +abstain' : ''}`,
+    row.target,
+    `${row.certified}/${row.splits}`,
+    percent(row.violations / row.splits),
+    percent(row.populationViolations / row.splits),
+    percent(row.naiveViolations / row.splits),
+    fixed(row.meanTestAccuracy),
+    fixed(row.meanTunedCost),
+    fixed(row.meanHindsightCost),
+    row.priceOfGuarantee === null ? '-' : `+${(row.priceOfGuarantee * 100).toFixed(1)}%`,
+  ]),
 );
-for (const row of resampling) {
-  console.log(
-    [
-      `${row.model}${row.abstain ? ' +abstain' : ''}`.padEnd(24),
-      String(row.target).padStart(7),
-      `${row.certified}/${row.splits}`.padStart(10),
-      pct(row.violations / row.splits).padStart(11),
-      pct(row.populationViolations / row.splits).padStart(11),
-      pct(row.naiveViolations / row.splits).padStart(12),
-      fixed(row.meanTestAccuracy).padStart(10),
-      fixed(row.meanTunedCost).padStart(11),
-      fixed(row.meanHindsightCost).padStart(10),
-      (row.priceOfGuarantee === null ? '-' : `+${(row.priceOfGuarantee * 100).toFixed(1)}%`).padStart(8),
-    ].join(' '),
-  );
-}
 
 // Per-exit thresholds at the small model's cost.
 const large = readModel('fmnist-cnn-large');
@@ -201,27 +196,19 @@ const summary = {
   testPerExitCost: mean(perExit.map((row) => row.test.perExitCost)),
   searchMs: mean(perExit.map((row) => row.searchMs)),
 };
-console.log(
-  `\nfmnist-cnn-large at fmnist-cnn-small's full cost (${(budget / 1e6).toFixed(3)} MFLOPs): single δ vs one threshold per exit\n(calibrate on half of val.npz, tune on the other half, measure on test.npz; ${perExitSplits} splits)\n`,
+printTable(
+  `fmnist-cnn-large at fmnist-cnn-small's full cost (${(budget / 1e6).toFixed(3)} MFLOPs): single δ vs one threshold per exit\n(calibrate on half of val.npz, tune on the other half, measure on test.npz; ${perExitSplits} splits)`,
+  ['split', 'holdout δ', 'holdout per-exit', 'test δ', 'test per-exit', 'test MFLOPs δ / per-exit'],
+  perExit.map((row) => [
+    row.split,
+    fixed(row.holdout.single),
+    fixed(row.holdout.perExit),
+    fixed(row.test.single),
+    fixed(row.test.perExit),
+    `${(row.test.singleCost / 1e6).toFixed(3)} / ${(row.test.perExitCost / 1e6).toFixed(3)}`,
+  ]),
 );
-console.log(
-  ['split', 'holdout δ', 'holdout per-exit', 'test δ', 'test per-exit', 'test MFLOPs δ / per-exit'].join(
-    '  ',
-  ),
-);
-for (const row of perExit) {
-  console.log(
-    [
-      String(row.split).padStart(5),
-      fixed(row.holdout.single).padStart(9),
-      fixed(row.holdout.perExit).padStart(16),
-      fixed(row.test.single).padStart(6),
-      fixed(row.test.perExit).padStart(13),
-      `${(row.test.singleCost / 1e6).toFixed(3)} / ${(row.test.perExitCost / 1e6).toFixed(3)}`.padStart(24),
-    ].join('  '),
-  );
-}
 console.log(
   `mean gain: holdout ${(summary.holdoutGain * 100).toFixed(2)} points, test ${(summary.testGain * 100).toFixed(2)} points (${fixed(summary.testSingle)} → ${fixed(summary.testPerExit)}); search ${summary.searchMs.toFixed(0)} ms per split`,
 );
-console.log(JSON.stringify({ resampling, perExit: { summary, splits: perExit } }));
+printJson('guarantee', { resampling, perExit: { summary, splits: perExit } });

@@ -1,3 +1,4 @@
+// Measures: where the time of a stage boundary goes (session options, carried tensors), stage by stage against full.onnx.
 // Where does the time of a stage boundary go? Runs a model stage by stage with no exit at
 // all (every sample through every stage, as a δ that never exits would) next to full.onnx on
 // onnxruntime-node, CPU, one batch, and prints:

@@ -1,3 +1,4 @@
+// Measures: early exit vs full.onnx on onnxruntime-node, CPU: throughput, FLOP-predicted vs measured speedup, runner overhead.
 // Early-exit inference vs the full model (full.onnx) on onnxruntime-node, CPU, for every
 // bundled model: throughput, measured vs FLOP-predicted speedup, and the runner's own
 // overhead at batch 1. Prints a table, then JSON. Run: npm run bench -w @pcee/runtime-node

@@ -1,3 +1,4 @@
+// Measures: fused vs unfused early exit vs full.onnx on onnxruntime-node, CPU: throughput, accuracy, live exits.
 // Fused early exit vs unfused early exit vs the full model (full.onnx), onnxruntime-node, CPU:
 // throughput, accuracy on the Fashion-MNIST test images, and which exits stay live. Prints a
 // table, then JSON. Run: node bench/fused.bench.mjs (after building @pcee/core, @pcee/onnx and

@@ -1,3 +1,4 @@
+// Measures: early exit (unfused, fused, fused further) vs full.onnx in headless Chromium on wasm, batch 1 and 16.
 // Browser benchmark (a script, not a test): early exit vs the full model (full.onnx) in
 // headless Chromium on wasm, batch 1 and 16, at the cheapest δ whose accuracy on the
 // validation traces (val.npz, the calibration data; never the test set) is within 0.5 pt of
@@ -24,6 +25,7 @@ import {
   scoreExits,
   sweepDeltas,
 } from '@pcee/core';
+import { percent, printJson, printTable, times } from '../../../scripts/bench/bench-kit.mjs';
 import {
   bundlePages,
   launchChromium,
@@ -96,33 +98,47 @@ try {
   await server.close();
 }
 
-const percent = (value) => `${(100 * value).toFixed(2)}%`;
 console.log(
   `\n${options.model} on wasm in headless Chromium (${measured.hardwareConcurrency} hardware threads), ${measured.samples} test images, ${options.policy} δ=${chosen.delta}`,
 );
 console.log(
   `  δ ${options.delta === undefined ? 'chosen' : 'fixed'} on val.npz: accuracy there ${percent(chosen.accuracy)} vs full ${percent(fullAccuracy)}, relative cost ${chosen.relativeCost.toFixed(3)} (FLOPs)\n`,
 );
-console.log(
-  '  batch | early exit img/s | full img/s | speedup | EE acc  | full acc | mean exit | fused img/s (×, live) | fused+ img/s (×, live, acc)',
+printTable(
+  'early exit vs full.onnx per batch size (fused: the exits δ never takes dropped; fused+: also the live exits that save less than their overhead)',
+  [
+    'batch',
+    'early exit img/s',
+    'full img/s',
+    'speedup',
+    'EE acc',
+    'full acc',
+    'mean exit',
+    'fused img/s (×, live)',
+    'fused+ img/s (×, live, acc)',
+  ],
+  measured.rows.map((row) => [
+    row.batchSize,
+    row.earlyExitPerSecond.toFixed(0),
+    row.fullPerSecond.toFixed(0),
+    times(row.speedup),
+    percent(row.earlyExitAccuracy),
+    percent(row.fullAccuracy),
+    row.meanExit.toFixed(2),
+    `${row.fusedPerSecond.toFixed(0)} (${times(row.fusedSpeedup)}, ${row.liveExits.join(' ')})`,
+    `${row.fusedFurtherPerSecond.toFixed(0)} (${times(row.fusedFurtherSpeedup)}, ${row.liveExitsFurther.join(' ')}, ${percent(row.fusedFurtherAccuracy)})`,
+  ]),
 );
-for (const row of measured.rows) {
-  console.log(
-    `  ${String(row.batchSize).padStart(5)} | ${row.earlyExitPerSecond.toFixed(0).padStart(16)} | ${row.fullPerSecond.toFixed(0).padStart(10)} | ${row.speedup.toFixed(2).padStart(6)}× | ${percent(row.earlyExitAccuracy).padStart(7)} | ${percent(row.fullAccuracy).padStart(8)} | ${row.meanExit.toFixed(2).padStart(9)} | ${row.fusedPerSecond.toFixed(0)} (${row.fusedSpeedup.toFixed(2)}×, ${row.liveExits.join(' ')}) | ${row.fusedFurtherPerSecond.toFixed(0)} (${row.fusedFurtherSpeedup.toFixed(2)}×, ${row.liveExitsFurther.join(' ')}, ${percent(row.fusedFurtherAccuracy)})`,
-  );
-}
 for (const problem of problems) console.log(`  warning: ${problem}`);
-console.log(
-  JSON.stringify({
-    model: options.model,
-    device: 'wasm',
-    policy: options.policy,
-    delta: chosen.delta,
-    validationAccuracy: chosen.accuracy,
-    fullValidationAccuracy: fullAccuracy,
-    relativeCost: chosen.relativeCost,
-    samples: measured.samples,
-    hardwareConcurrency: measured.hardwareConcurrency,
-    rows: measured.rows,
-  }),
-);
+printJson('browser', {
+  model: options.model,
+  device: 'wasm',
+  policy: options.policy,
+  delta: chosen.delta,
+  validationAccuracy: chosen.accuracy,
+  fullValidationAccuracy: fullAccuracy,
+  relativeCost: chosen.relativeCost,
+  samples: measured.samples,
+  hardwareConcurrency: measured.hardwareConcurrency,
+  rows: measured.rows,
+});

@@ -1,3 +1,4 @@
+// Measures: false alarms of the server's accuracy monitor on clean test streams.
 // False alarms of the accuracy monitor on clean data: for each model, the operating point of
 // the shift benchmark (target and δ certified on validation data), then 20 streams of 50,000
 // test samples drawn with replacement, each answered by PCEE at δ (simulated on the model's

@@ -1,3 +1,4 @@
+// Measures: the server's protocol work per request (decode, validate, encode) over JSON, binary REST and gRPC.
 // What each transport costs the server per request, apart from inference: decode and validate a
 // request of N Fashion-MNIST images (JSON text, binary-extension body, gRPC message bytes) into
 // the same InferRequest, then encode a default answer. One process, no server, no model runs:

@@ -1,3 +1,4 @@
+// Measures: `pcee serve` throughput and latency, early exit vs full.onnx, over JSON, binary REST and gRPC.
 // `pcee serve` under load: early exit vs the same server on full.onnx (--baseline), each over
 // JSON REST, binary REST (the binary tensor extension) and gRPC (OIP v2 grpc_predict_v2.proto),
 // for fmnist-vit-large and fmnist-cnn-large, in one run; then a 30 s overload at 4× capacity.

@@ -1,3 +1,4 @@
+// Measures: accuracy, coverage and cost under input shift: static PCEE, the confidence baseline, each --on-violation response.
 // Keeping the promise under input shift: `pcee serve` answers a stream of clean test images and
 // then the same kind of images corrupted (noise, blur, contrast, pixelation; two severities
 // each), with label feedback coming back after a delay. Per window of samples it records the

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// Measures: `pcee attach` on the plain models end to end: accuracy and FLOPs per δ, speed at batch 64.
 /**
  * The figures of `pcee attach` on the plain Fashion-MNIST models (packages/models/plain), end to
  * end through the CLI, as a user runs it: attach → split → trace (validation and test) →
@@ -7,10 +8,10 @@
  *
  *   npx turbo run build --filter=@pcee/cli...
  *   cd packages/models && /usr/bin/python3 -m training.plain   # writes /tmp/pcee-plain-data/{train,val,test}.npz
- *   node packages/attach/bench/attach-results.mjs [--data /tmp/pcee-plain-data] [--work /tmp/pcee-attach-results]
+ *   node packages/attach/bench/attach-results.bench.mjs [--data /tmp/pcee-plain-data] [--work /tmp/pcee-attach-results]
  *        [--models fmnist-resnet-plain,fmnist-vit-plain] [--out packages/models/plain/attach-results.json]
  *        [--docs apps/docs/guides/pretrained-to-early-exit.md]   # regenerate the guide's measured section
- *   node packages/attach/bench/attach-results.mjs --render <attach-results.json> --docs <guide.md>   # docs only
+ *   node packages/attach/bench/attach-results.bench.mjs --render <attach-results.json> --docs <guide.md>   # docs only
  *
  * δ rule (validation only): the cheapest δ on a grid whose validation accuracy is within 0.5 pt
  * of the plain model's validation accuracy; for the headline pair, the most accurate δ whose
@@ -264,7 +265,7 @@ else {
 function markdown(report) {
   const pct = (value) => `${(100 * value).toFixed(1)} %`;
   const lines = [
-    `Measured by \`node packages/attach/bench/attach-results.mjs\` on ${report.hardware}.`,
+    `Measured by \`node packages/attach/bench/attach-results.bench.mjs\` on ${report.hardware}.`,
     'δ is chosen on the validation traces only (the cheapest δ whose validation accuracy is within 0.5 pt of the plain model), then measured once on the test set.',
     '',
   ];
