@@ -5,7 +5,7 @@ import { createTensor, readNpz, type Tensor } from '@pcee/core';
 import { type ModelProto, pruneToOutput, readModel, writeModel } from '@pcee/onnx';
 import { describe, expect, it } from 'vitest';
 import { attachExits } from './attach-exits.js';
-import { createCpuSession, runSession } from './ort-session.js';
+import { createCpuSession, runSession } from '@pcee/runtime-node';
 
 const fixtures = join(dirname(createRequire(import.meta.url).resolve('@pcee/onnx/package.json')), 'fixtures');
 

@@ -20,7 +20,7 @@ import {
 import { extractFeatures } from './extract-features.js';
 import type { HeadKind } from './head-gradient-model.js';
 import { checkLabels, validationSplit } from './labels.js';
-import { ortProbeRunner } from './ort-session.js';
+import { ortProbeRunner } from '@pcee/runtime-node';
 import { trainHead } from './train-head.js';
 
 /** Options of `attachExits`. */

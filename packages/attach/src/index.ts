@@ -16,5 +16,6 @@ export {
   validationSplit,
 } from './labels.js';
 export { type LbfgsOptions, type LbfgsResult, minimizeLbfgs, type Objective } from './lbfgs.js';
-export { createCpuSession, ortProbeRunner, runSession } from './ort-session.js';
+// The onnxruntime session helpers live in @pcee/runtime-node now; re-exported for existing callers.
+export { createCpuSession, ortProbeRunner, runSession } from '@pcee/runtime-node';
 export { accuracy, type TrainedHead, type TrainHeadOptions, trainHead } from './train-head.js';

@@ -3,7 +3,7 @@ import type { ExitHead } from '@pcee/onnx';
 import { type HeadKind, headGradientModel, headParameterShapes } from './head-gradient-model.js';
 import type { ValidationSplit } from './labels.js';
 import { minimizeLbfgs } from './lbfgs.js';
-import { createCpuSession, runSession } from './ort-session.js';
+import { createCpuSession, runSession } from '@pcee/runtime-node';
 
 /** Options of `trainHead`. */
 export interface TrainHeadOptions {

@@ -9,3 +9,4 @@ export { type FullModel, loadFullModel } from './full-model.js';
 export { openModelPackage } from './model-package.js';
 export { createNodeRuntime, NODE_RUNTIME_NAME, nodeCapabilities, nodeRuntime } from './node-runtime.js';
 export { nodeRuntimeVersion } from './runtime-version.js';
+export { createCpuSession, ortProbeRunner, runSession } from './ort-session.js';
