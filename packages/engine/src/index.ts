@@ -36,6 +36,7 @@ export {
   parseRunPolicies,
   resolveOperatingPoints,
 } from './operating-point.js';
+export { planOfLiveExits, withLiveExit } from './plan-of-live-exits.js';
 export {
   assertProfileFitsModel,
   type ModelWithInputs,
