@@ -1,5 +1,5 @@
 import { type CalibrationProfile, compilePolicy } from '@pcee/core';
-import { openEngine } from '@pcee/engine';
+import { openEngine, withLiveExit } from '@pcee/engine';
 import { modelDir } from '@pcee/models';
 import { nodeRuntime, openModelPackage } from '@pcee/runtime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,11 +35,7 @@ describe('the server and `pcee run` share one engine', () => {
   let server: RunningServer;
 
   beforeAll(async () => {
-    server = await startTestServer(
-      ID,
-      { maxBatch: 16, maxDelayMs: 2, batching: 'per-stage' },
-      delta,
-    );
+    server = await startTestServer(ID, { maxBatch: 16, maxDelayMs: 2, batching: 'per-stage' }, delta);
   });
   afterAll(() => server?.close());
 
@@ -86,5 +82,19 @@ describe('the server and `pcee run` share one engine', () => {
     // Samples leave only at live exits of the plan (exit 0 is kept for the drift monitor).
     const live = new Set([0, ...offline.plan.liveExits]);
     expect(exits.every((exit) => live.has(exit))).toBe(true);
+    // The server ran fused stages: a stage inside a fused group never ran on its own.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const ran = new Set(
+      [...metrics.matchAll(/pcee_stage_batch_size_count\{[^}]*stage="(\d+)"[^}]*\} (\d+)/g)]
+        .filter((match) => Number(match[2]) > 0)
+        .map((match) => Number(match[1])),
+    );
+    const fusedAway = offline.plan.groups
+      .flatMap((group) => group.slice(0, -1))
+      .filter((stage) => stage !== 0);
+    console.log(JSON.stringify(offline.plan), [...ran]);
+    expect(fusedAway.length).toBeGreaterThan(0);
+    for (const stage of fusedAway) expect(ran.has(stage), `stage ${stage} ran alone`).toBe(false);
+    expect(ran.has(0)).toBe(true);
   });
 });
