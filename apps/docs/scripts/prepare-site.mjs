@@ -97,6 +97,8 @@ const API_ENTRY_POINTS = [
   ['@pcee/core/testing', 'packages/core/src/testing/index.ts'],
   ['@pcee/onnx', 'packages/onnx/src/index.ts'],
   ['@pcee/onnx/testing', 'packages/onnx/src/testing/index.ts'],
+  ['@pcee/engine', 'packages/engine/src/index.ts'],
+  ['@pcee/engine/node', 'packages/engine/src/node/index.ts'],
   ['@pcee/attach', 'packages/attach/src/index.ts'],
   ['@pcee/runtime-node', 'packages/runtime-node/src/index.ts'],
   ['@pcee/runtime-web', 'packages/runtime-web/src/index.ts'],

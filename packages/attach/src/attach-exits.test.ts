@@ -3,9 +3,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createTensor, readNpz, type Tensor } from '@pcee/core';
 import { type ModelProto, pruneToOutput, readModel, writeModel } from '@pcee/onnx';
+import { createCpuSession, runSession } from '@pcee/runtime-node';
 import { describe, expect, it } from 'vitest';
 import { attachExits } from './attach-exits.js';
-import { createCpuSession, runSession } from './ort-session.js';
 
 const fixtures = join(dirname(createRequire(import.meta.url).resolve('@pcee/onnx/package.json')), 'fixtures');
 

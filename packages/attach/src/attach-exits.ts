@@ -17,10 +17,10 @@ import {
   spreadCutPoints,
   type TensorType,
 } from '@pcee/onnx';
+import { ortProbeRunner } from '@pcee/runtime-node';
 import { extractFeatures } from './extract-features.js';
 import type { HeadKind } from './head-gradient-model.js';
 import { checkLabels, validationSplit } from './labels.js';
-import { ortProbeRunner } from './ort-session.js';
 import { trainHead } from './train-head.js';
 
 /** Options of `attachExits`. */

@@ -1,6 +1,6 @@
 import { sliceBatch, type Tensor } from '@pcee/core';
 import { type ExitFeatures, featureModel, type ModelProto, type TensorTypes, writeModel } from '@pcee/onnx';
-import { createCpuSession, runSession } from './ort-session.js';
+import { createCpuSession, runSession } from '@pcee/runtime-node';
 
 /** Options of `extractFeatures`. */
 export interface ExtractFeaturesOptions {

@@ -6,6 +6,9 @@
  *
  * @packageDocumentation
  */
+
+// The onnxruntime session helpers live in @pcee/runtime-node now; re-exported for existing callers.
+export { createCpuSession, ortProbeRunner, runSession } from '@pcee/runtime-node';
 export { type AttachedExit, type AttachOptions, type AttachResult, attachExits } from './attach-exits.js';
 export { type ExtractFeaturesOptions, extractFeatures } from './extract-features.js';
 export { type HeadKind, headGradientModel, headParameterShapes } from './head-gradient-model.js';
@@ -16,5 +19,4 @@ export {
   validationSplit,
 } from './labels.js';
 export { type LbfgsOptions, type LbfgsResult, minimizeLbfgs, type Objective } from './lbfgs.js';
-export { createCpuSession, ortProbeRunner, runSession } from './ort-session.js';
 export { accuracy, type TrainedHead, type TrainHeadOptions, trainHead } from './train-head.js';

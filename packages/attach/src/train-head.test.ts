@@ -1,8 +1,8 @@
 import { createTensor, seededRandom } from '@pcee/core';
+import { createCpuSession, runSession } from '@pcee/runtime-node';
 import { describe, expect, it } from 'vitest';
 import { headGradientModel, headParameterShapes } from './head-gradient-model.js';
 import { validationSplit } from './labels.js';
-import { createCpuSession, runSession } from './ort-session.js';
 import { trainHead } from './train-head.js';
 
 /** Three Gaussian blobs in 6 dimensions, offset and scaled so standardisation matters. */

@@ -1,9 +1,9 @@
 import { createTensor, seededRandom, type Tensor } from '@pcee/core';
 import type { ExitHead } from '@pcee/onnx';
+import { createCpuSession, runSession } from '@pcee/runtime-node';
 import { type HeadKind, headGradientModel, headParameterShapes } from './head-gradient-model.js';
 import type { ValidationSplit } from './labels.js';
 import { minimizeLbfgs } from './lbfgs.js';
-import { createCpuSession, runSession } from './ort-session.js';
 
 /** Options of `trainHead`. */
 export interface TrainHeadOptions {

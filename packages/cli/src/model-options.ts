@@ -1,13 +1,10 @@
 import {
-  assertProfileMatches,
   type CalibrationProfile,
   InvalidArgumentError,
   type LoadOptions,
   type ModelPackage,
-  modelFingerprint,
-  preprocessModelInputs,
-  type TensorMap,
 } from '@pcee/core';
+import { assertProfileFitsModel, type ModelWithInputs, recalibrateHint, withModelInputs } from '@pcee/engine';
 import { openModelPackage } from '@pcee/runtime-node';
 import { type Command, Option } from 'commander';
 import { loadInputs } from './inputs.js';
@@ -51,16 +48,6 @@ export function loadOptions(flags: ModelFlags): LoadOptions {
   return { device: devices.length === 1 ? devices[0]! : devices, threads: flags.threads };
 }
 
-/** A model package with its preprocessed inputs and their labels (if the file has them). */
-export interface ModelWithInputs {
-  readonly modelPackage: ModelPackage;
-  /** Preprocessed model inputs by name. */
-  readonly inputs: TensorMap;
-  /** Number of samples. */
-  readonly samples: number;
-  readonly labels?: Int32Array;
-}
-
 /**
  * Opens the model package and reads and preprocesses the inputs by its manifest. A shape or
  * dtype mismatch is an `InvalidInputError` naming both, before any session is created.
@@ -71,21 +58,12 @@ export async function openModelWithInputs(
   limit?: number,
 ): Promise<ModelWithInputs> {
   const modelPackage = await openModelPackage(modelDir);
-  const raw = await loadInputs(inputsPath, limit);
-  const inputs = preprocessModelInputs(modelPackage.manifest, raw.arrays);
-  const classes = modelPackage.manifest.classes.length;
-  const outside = raw.labels?.findIndex((label) => label < 0 || label >= classes) ?? -1;
-  if (outside >= 0) {
-    throw new InvalidArgumentError(
-      `${inputsPath}: label of sample ${outside} is ${raw.labels![outside]}, outside [0, ${classes}) for model "${modelPackage.manifest.id}"`,
-    );
-  }
-  return { modelPackage, inputs, samples: raw.samples, labels: raw.labels };
+  return withModelInputs(modelPackage, await loadInputs(inputsPath, limit), inputsPath);
 }
 
 /**
- * Throws unless the profile was calibrated for this model (exits, classes, id, weights).
- * A profile calibrated from bare traces records no model, so only its shape can be checked:
+ * Throws unless the profile was calibrated for this model (the engine's one check). A
+ * profile calibrated from bare traces records no model, so only its shape can be checked:
  * `warn` (when given) is told so once, with the command that ties a profile to its model.
  */
 export function assertProfileForModel(
@@ -94,34 +72,10 @@ export function assertProfileForModel(
   modelDir: string,
   warn?: (line: string) => void,
 ): void {
-  const { manifest } = modelPackage;
-  assertProfileMatches(
-    profile,
-    {
-      label: `model "${manifest.id}"`,
-      exits: manifest.stages.length,
-      classes: manifest.classes.length,
-      id: manifest.id,
-      fingerprint: modelFingerprint(manifest),
-    },
-    `pcee trace ${modelDir} <validation-inputs.npz> --out val.npz && pcee calibrate val.npz --model ${modelDir} --out profile.json`,
-  );
-  if (profile.model.id === null && profile.model.fingerprint === null) {
+  const { tied } = assertProfileFitsModel(profile, modelPackage, recalibrateHint(modelDir));
+  if (!tied) {
     warn?.(
-      `warning: the profile was calibrated without --model, so nothing ties it to model "${manifest.id}" (only its ${profile.model.exits} exits and ${profile.model.classes} classes match); recalibrate with: pcee calibrate <val-traces> --model ${modelDir} --out profile.json\n`,
+      `warning: the profile was calibrated without --model, so nothing ties it to model "${modelPackage.manifest.id}" (only its ${profile.model.exits} exits and ${profile.model.classes} classes match); recalibrate with: pcee calibrate <val-traces> --model ${modelDir} --out profile.json\n`,
     );
   }
-}
-
-/** Parses `--policy` names for running (the oracle needs labels, so it cannot run). */
-export function parseRunPolicies(text: string): ('pcee' | 'pcee-ws' | 'confidence')[] {
-  const names = text.split(',').map((name) => name.trim());
-  for (const name of names) {
-    if (name !== 'pcee' && name !== 'pcee-ws' && name !== 'confidence') {
-      throw new InvalidArgumentError(
-        `unknown policy "${name}" for running a model; use one of: pcee, pcee-ws, confidence (the oracle needs labels, see pcee evaluate)`,
-      );
-    }
-  }
-  return names as ('pcee' | 'pcee-ws' | 'confidence')[];
 }

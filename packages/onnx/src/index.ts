@@ -37,9 +37,7 @@ export {
 export { countFlops, flopCountingOp, nodeFlops, type ShapeMap, shapeLookup } from './flops.js';
 export { type FuseOptions, type FuseStage, fuseStages } from './fuse-stages.js';
 export { type FusedModel, fuseModelPackage } from './fused-package.js';
-export { FusedRunner, type FusedRunOptions, type FusedRunResult, runEarlyExitFused } from './fused-runner.js';
 export { ancestorNodes, CONTROL_FLOW_OPS, type GraphIndex, indexGraph, inGraphOrder } from './graph-index.js';
-export { type MeasureOverheadOptions, measureExitOverhead } from './measure-exit-overhead.js';
 export { type ModelInput, modelInputs } from './model-inputs.js';
 export { readModel, writeModel } from './model-io.js';
 export { intAttribute } from './node-attributes.js';

@@ -1,7 +1,7 @@
 // Measures: fused vs unfused early exit vs full.onnx on onnxruntime-node, CPU: throughput, accuracy, live exits.
 // Fused early exit vs unfused early exit vs the full model (full.onnx), onnxruntime-node, CPU:
 // throughput, accuracy on the Fashion-MNIST test images, and which exits stay live. Prints a
-// table, then JSON. Run: node bench/fused.bench.mjs (after building @pcee/core, @pcee/onnx and
+// table, then JSON. Run: node bench/fused.bench.mjs (after building @pcee/core, @pcee/onnx, @pcee/engine and
 // this package). Environment: PCEE_BENCH_MODELS=fmnist-cnn-large,… picks models (models come
 // from @pcee/models, PCEE_MODELS_DIR for another export; inputs and stage bindings from each
 // model.json); PCEE_BENCH_THREADS (2); PCEE_BENCH_REPETITIONS (9 rounds); PCEE_BENCH_SAMPLES=N
@@ -44,8 +44,8 @@ import {
   scoreExits,
   sliceTensorMap,
 } from '@pcee/core';
+import { FusedRunner, measureExitOverhead } from '@pcee/engine';
 import { modelDir, testInputsPath } from '@pcee/models';
-import { FusedRunner, measureExitOverhead } from '@pcee/onnx';
 import { loadFullModel, nodeRuntime, openModelPackage } from '../dist/index.js';
 import { pickDelta } from './pick-delta.mjs';
 

@@ -17,7 +17,7 @@ import {
   sliceTensorMap,
   type ThresholdPolicyName,
 } from '@pcee/core';
-import { FusedRunner, measureExitOverhead } from '@pcee/onnx';
+import { FusedRunner, measureExitOverhead } from '@pcee/engine';
 import { createWebRuntime, openModelPackageFromUrl } from '../src/wasm.js';
 
 interface BenchConfig {

@@ -10,12 +10,13 @@ import {
   manifestCosts,
   predictWithFullModel,
 } from '@pcee/core';
-import { loadFullModel } from '@pcee/runtime-node';
+import { formatOperatingDelta, openBenchEngines, resolveOperatingPoints } from '@pcee/engine';
+import { hostCpuModel } from '@pcee/engine/node';
+import { loadFullModel, nodeRuntime } from '@pcee/runtime-node';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
-import { addBenchFusionOptions, type FusionFlags, openEngines } from '../fused-bench.js';
+import { addBenchFusionOptions, type FusionFlags } from '../fusion-options.js';
 import { loadProfile } from '../inputs.js';
-import { hostCpuModel } from '../measure-costs.js';
 import {
   addModelOptions,
   assertProfileForModel,
@@ -23,11 +24,12 @@ import {
   type ModelFlags,
   openModelWithInputs,
 } from '../model-options.js';
-import { formatOperatingDelta, resolveOperatingPoints } from '../operating-point.js';
 import { positiveInteger, positiveIntegerList } from '../options.js';
 import { createProgress } from '../progress.js';
 import { summarizeRun } from '../run-summary.js';
+import { slowExitChooserFromFlag } from '../slow-exits.js';
 import { formatFraction, renderTable } from '../table.js';
+import { UserError } from '../user-error.js';
 
 interface BenchFlags extends ModelFlags, FusionFlags {
   fuseCompare?: boolean;
@@ -126,13 +128,23 @@ export function registerBench(program: Command, io: CliIo): Command {
       const costs = profile.costs;
       const flopCosts = manifestCosts(modelPackage.manifest);
       const options = loadOptions(flags);
+      if (!flags.fuse && flags.fuseCompare) {
+        throw new UserError('--fuse-compare measures fused and unfused side by side; leave out --no-fuse');
+      }
+      if (!flags.fuse && flags.dropSlowExits) {
+        throw new UserError('--drop-slow-exits drops exits by fusing stages; leave out --no-fuse');
+      }
       const full = await loadFullModel(modelPackage, options);
-      const engines = await openEngines(modelPackage, options, inputs, profile, costs, flags).catch(
-        async (error) => {
-          await full.dispose();
-          throw error;
-        },
-      );
+      const engines = await (async () => {
+        const chooser = flags.dropSlowExits
+          ? await slowExitChooserFromFlag(modelPackage, options, inputs, flags.dropSlowExits, profile, costs)
+          : undefined;
+        const modes = flags.fuseCompare ? [false, true] : [flags.fuse];
+        return openBenchEngines(nodeRuntime, modelPackage, options, { modes, chooser });
+      })().catch(async (error) => {
+        await full.dispose();
+        throw error;
+      });
       const samples = batchSizeOf(inputs);
       const progress = createProgress(io, 'bench');
       const runsTotal =

@@ -14,12 +14,14 @@ import {
   summarizeDiagram,
   validateCosts,
 } from '@pcee/core';
-import { openModelPackage } from '@pcee/runtime-node';
+import { measureModelCosts } from '@pcee/engine';
+import { hostCpuModel } from '@pcee/engine/node';
+import { loadFullModel, nodeRuntime, nodeRuntimeVersion, openModelPackage } from '@pcee/runtime-node';
 import { type Command, Option } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { writeOutputFile } from '../files.js';
 import { loadTraces } from '../inputs.js';
-import { measureModelCosts } from '../measure-costs.js';
+import { loadOptions } from '../model-options.js';
 import { nativeSha256 } from '../native-hashes.js';
 import { positiveInteger, positiveIntegerList } from '../options.js';
 import { createProgress } from '../progress.js';
@@ -116,9 +118,12 @@ export function registerCalibrate(program: Command, io: CliIo): Command {
         if (flags.costUnit === 'ms') {
           const progress = createProgress(io, 'measuring');
           try {
-            costs = await measureModelCosts(modelPackage, {
-              device: flags.device ?? 'cpu',
+            costs = await measureModelCosts(nodeRuntime, modelPackage, {
+              load: loadOptions({ device: flags.device ?? 'cpu', threads: flags.threads }),
               threads: flags.threads,
+              loadFull: loadFullModel,
+              runtimeVersion: await nodeRuntimeVersion(),
+              host: hostCpuModel(),
               batches: flags.batch ?? DEFAULT_COST_BATCHES,
               repeats: flags.repeat ?? 20,
               onProgress: (done, total) => progress.update(done, total),

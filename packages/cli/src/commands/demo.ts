@@ -1,9 +1,10 @@
 import { now } from '@pcee/core';
+import { measureSpeedup } from '@pcee/engine';
 import { defaultModelId, testInputsPath } from '@pcee/models';
+import { loadFullModel, nodeRuntime } from '@pcee/runtime-node';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { calibrateBundledModel } from '../demo/bundled-model.js';
-import { measureSpeedup } from '../demo/measure-speedup.js';
 import { writeOutputFile } from '../files.js';
 import { loadInputs } from '../inputs.js';
 import { positiveInteger } from '../options.js';
@@ -61,6 +62,8 @@ export function registerDemo(program: Command, io: CliIo): Command {
       const { arrays, labels } = await loadInputs(testInputsPath(), flags.images);
       const progress = createProgress(io, 'inference');
       const measurement = await measureSpeedup({
+        runtime: nodeRuntime,
+        loadFull: loadFullModel,
         modelPackage: large.modelPackage,
         profile: large.profile,
         rawInputs: arrays,

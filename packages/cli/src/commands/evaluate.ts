@@ -12,10 +12,10 @@ import {
   scoreExits,
   sweepDeltas,
 } from '@pcee/core';
+import { formatOperatingDelta } from '@pcee/engine';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { loadProfile, loadTraces } from '../inputs.js';
-import { formatOperatingDelta } from '../operating-point.js';
 import { formatCost, formatFraction, renderCsv, renderTable } from '../table.js';
 import { UserError } from '../user-error.js';
 

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { ortProbeRunner } from '@pcee/attach';
 import { InvalidManifestError } from '@pcee/core';
 import {
   ancestorNodes,
@@ -16,6 +15,7 @@ import {
   type TensorType,
   typeOfValueInfo,
 } from '@pcee/onnx';
+import { ortProbeRunner } from '@pcee/runtime-node';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { readInputText } from '../files.js';

@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostCpuModel } from '@pcee/engine/node';
 import { modelDir } from '@pcee/models';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hostCpuModel } from '../measure-costs.js';
 import { copyModelPackage, writeReferenceInputs } from '../test-support/reference-model.js';
 import { expectOneLineError, runCli, temporaryFolder } from '../test-support/run-cli.js';
 import { bundledManifest } from '../test-support/split-models.js';

@@ -1,16 +1,17 @@
 import { compilePolicy, describeMeasurementMismatch } from '@pcee/core';
-import type { Command } from 'commander';
-import type { CliIo } from '../cli-io.js';
 import {
-  addFusionOptions,
   describeDrops,
   describePlan,
-  type FusionFlags,
+  formatOperatingDelta,
   openEngine,
-  slowExitChooser,
-} from '../early-exit-engine.js';
+  resolveOperatingPoints,
+} from '@pcee/engine';
+import { hostCpuModel } from '@pcee/engine/node';
+import { nodeRuntime } from '@pcee/runtime-node';
+import type { Command } from 'commander';
+import type { CliIo } from '../cli-io.js';
+import { addFusionOptions, type FusionFlags } from '../fusion-options.js';
 import { loadProfile } from '../inputs.js';
-import { hostCpuModel } from '../measure-costs.js';
 import {
   addModelOptions,
   assertProfileForModel,
@@ -18,10 +19,10 @@ import {
   type ModelFlags,
   openModelWithInputs,
 } from '../model-options.js';
-import { formatOperatingDelta, resolveOperatingPoints } from '../operating-point.js';
 import { positiveInteger } from '../options.js';
 import { createProgress } from '../progress.js';
 import { summarizeRun } from '../run-summary.js';
+import { slowExitChooserFromFlag } from '../slow-exits.js';
 import { formatCost, formatFraction, renderTable } from '../table.js';
 import { UserError } from '../user-error.js';
 
@@ -73,12 +74,11 @@ export function registerRun(program: Command, io: CliIo): Command {
       const policy = compilePolicy(profile, policyName, point!.delta);
       const load = loadOptions(flags);
       const drops = flags.dropSlowExits
-        ? await (await slowExitChooser(modelPackage, load, inputs, flags.dropSlowExits, profile, costs))(
-            policy,
-            flags.batch,
-          )
+        ? await (
+            await slowExitChooserFromFlag(modelPackage, load, inputs, flags.dropSlowExits, profile, costs)
+          )(policy, flags.batch)
         : undefined;
-      const engine = await openEngine(modelPackage, load, flags.fuse);
+      const engine = await openEngine(nodeRuntime, modelPackage, load, flags.fuse);
       const progress = createProgress(io, 'run');
       try {
         const { result, plan, device } = await engine.run(inputs, {

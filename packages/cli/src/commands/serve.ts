@@ -1,4 +1,5 @@
 import { InvalidArgumentError, parseDeltaList } from '@pcee/core';
+import { parseRunPolicies } from '@pcee/engine';
 import {
   type BatchingMode,
   pairProfiles,
@@ -11,7 +12,7 @@ import {
 } from '@pcee/serve';
 import { type Command, InvalidArgumentError as CommanderInvalidArgument, Option } from 'commander';
 import type { CliIo } from '../cli-io.js';
-import { addModelOptions, loadOptions, type ModelFlags, parseRunPolicies } from '../model-options.js';
+import { addModelOptions, loadOptions, type ModelFlags } from '../model-options.js';
 import { positiveInteger } from '../options.js';
 
 interface ServeFlags extends ModelFlags {

@@ -18,11 +18,11 @@ import {
   tuneForAccuracy,
   tuneForBudget,
 } from '@pcee/core';
+import { parseRunPolicies } from '@pcee/engine';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { writeOutputFile } from '../files.js';
 import { loadProfile, loadTraces } from '../inputs.js';
-import { parseRunPolicies } from '../model-options.js';
 import { nativeSha256 } from '../native-hashes.js';
 import { positiveInteger } from '../options.js';
 import { describeUncertified, renderTuned } from '../tuning/tune-messages.js';

@@ -6,7 +6,7 @@ import {
   describeGuarantee,
   type TunedOperatingPoint,
 } from '@pcee/core';
-import { formatOperatingDelta } from '../operating-point.js';
+import { formatOperatingDelta } from '@pcee/engine';
 import { formatCost, formatFraction, renderTable } from '../table.js';
 
 /**

@@ -2,15 +2,22 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  assertProfileMatches,
   type CalibrationProfile,
   InvalidArgumentError,
   type LoadOptions,
   manifestCosts,
   modelFingerprint,
+  planFusion,
   readTraces,
   type Traces,
 } from '@pcee/core';
+import {
+  assertProfileFitsModel,
+  FusedRunner,
+  planOfLiveExits,
+  recalibrateHint,
+  withLiveExit,
+} from '@pcee/engine';
 import { loadFullModel, nodeRuntime, openModelPackage } from '@pcee/runtime-node';
 import { DriftMonitor, type DriftOptions } from '../drift/drift-monitor.js';
 import { driftReference } from '../drift/drift-reference.js';
@@ -18,7 +25,14 @@ import { type FeedbackSettings, ModelFeedback } from '../feedback/model-feedback
 import type { ServeMetrics } from '../metrics/serve-metrics.js';
 import type { ServePolicyName } from '../oip/infer-request.js';
 import { type SchedulerOptions, StageScheduler } from '../scheduler/stage-scheduler.js';
-import { fullModelPipeline, prepareInputs, servedInputs, stagedPipeline } from './model-pipeline.js';
+import {
+  type CarriedBatch,
+  fullModelPipeline,
+  prepareInputs,
+  servedInputs,
+  stagedPipeline,
+} from './model-pipeline.js';
+import { PlannedScheduler } from './planned-scheduler.js';
 import { predictServedCost } from './predicted-cost.js';
 import { ServedModel, type ServedModelGuard } from './served-model.js';
 import { compileServing, resolveServingPolicy } from './serving-policy.js';
@@ -46,6 +60,12 @@ export interface ModelServeSettings {
   readonly abstain?: boolean;
   /** Serve `full.onnx` instead of the stages (no early exit): the baseline to compare with. */
   readonly baseline?: boolean;
+  /**
+   * Run the served policy on fused stages, as `pcee run` does (default true): exits it never
+   * takes are dropped (exit 0 stays, for the drift monitor) and the stages around them run as
+   * one graph. Same exits and predictions; false runs every stage as shipped.
+   */
+  readonly fuse?: boolean;
   readonly load: LoadOptions;
   readonly scheduler: SchedulerOptions;
   readonly drift: Omit<DriftOptions, 'onDrift'>;
@@ -75,17 +95,7 @@ export async function loadServedModel(
   const modelPackage = await openModelPackage(source.dir);
   const { manifest } = modelPackage;
   const fingerprint = modelFingerprint(manifest);
-  assertProfileMatches(
-    source.profile,
-    {
-      label: `model "${manifest.id}"`,
-      exits: manifest.stages.length,
-      classes: manifest.classes.length,
-      id: manifest.id,
-      fingerprint,
-    },
-    `pcee trace ${source.dir} <validation-inputs.npz> --out val.npz && pcee calibrate val.npz --model ${source.dir} --out profile.json`,
-  );
+  assertProfileFitsModel(source.profile, modelPackage, recalibrateHint(source.dir));
   const serving = resolveServingPolicy(source.profile, settings, manifest.id);
   const compiled = compileServing(source.profile, serving);
   const baseline = settings.baseline === true;
@@ -152,11 +162,30 @@ export async function loadServedModel(
       dispose: () => full.dispose(),
     });
   }
-  const staged = await nodeRuntime.load(modelPackage, settings.load);
+  // The engine `pcee run` uses: each plan's fused model is built and loaded once, and kept.
+  const runner = new FusedRunner(nodeRuntime, modelPackage, settings.load);
+  const allExits = planOfLiveExits(Array.from({ length: exits }, (_, exit) => exit));
+  const scheduler = new PlannedScheduler<CarriedBatch>(
+    async (plan) => stagedPipeline(await runner.model(plan), plan),
+    allExits,
+    (batch) => Object.values(batch)[0]!.dims[0]!,
+    settings.scheduler,
+    observe,
+  );
+  const fuse = settings.fuse !== false;
+  try {
+    // Loaded now, so a load error (or a bad scheduler option) stops the server at startup.
+    await scheduler.prepare(allExits);
+    if (fuse) await scheduler.prepare(withLiveExit(planFusion(compiled), 0));
+  } catch (error) {
+    await runner.dispose();
+    throw error;
+  }
   return new ServedModel({
     ...common,
-    scheduler: new StageScheduler(stagedPipeline(staged), settings.scheduler, observe),
-    dispose: () => staged.dispose(),
+    scheduler,
+    fuse,
+    dispose: () => runner.dispose(),
   });
 }
 

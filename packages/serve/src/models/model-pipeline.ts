@@ -1,8 +1,8 @@
 import {
   concatRows,
   type FullModel,
+  type FusionPlan,
   gatherTensorMap,
-  InvalidInputError,
   type ModelManifest,
   preprocessModelInputs,
   type StagedModel,
@@ -12,6 +12,7 @@ import {
   type TensorMap,
   tensorLiveness,
 } from '@pcee/core';
+import { carryTensors } from '@pcee/engine';
 import type { StagePipeline } from '../scheduler/stage-pipeline.js';
 import type { ServedInputSpec } from './served-model-info.js';
 
@@ -56,28 +57,24 @@ export function prepareInputs(
   return carried;
 }
 
-/** The staged model as a scheduler pipeline: stage `s` is exit `s`; only live tensors are carried on. */
-export function stagedPipeline(model: StagedModel): StagePipeline<CarriedBatch> {
+/**
+ * The staged model as a scheduler pipeline; only live tensors are carried on (the engine's
+ * `carryTensors`). Without a plan stage `s` is exit `s`; with one (a fused model from the
+ * engine's `FusedRunner`), stage `s` runs the original stages `plan.groups[s]` as one graph and
+ * reports exit `plan.liveExits[s]`.
+ */
+export function stagedPipeline(model: StagedModel, plan?: FusionPlan): StagePipeline<CarriedBatch> {
   const live = tensorLiveness(model.manifest);
   const last = model.stages - 1;
   return {
     ...rowOperations,
     stages: model.stages,
-    exitOfStage: Array.from({ length: model.stages }, (_, stage) => stage),
+    exitOfStage: plan ? plan.liveExits : Array.from({ length: model.stages }, (_, stage) => stage),
     classes: model.manifest.classes.length,
     run: async (stage, input) => {
       const output = await model.runStage(stage, input);
       if (stage === last) return { logits: output.logits.data };
-      const next: Record<string, StageTensor> = {};
-      for (const name of live[stage + 1]!) {
-        const tensor = output.tensors[name] ?? input[name];
-        if (!tensor) {
-          throw new InvalidInputError(
-            `stage ${stage} of model "${model.manifest.id}" did not return "${name}", which a later stage needs; check the stage's outputs in model.json`,
-          );
-        }
-        next[name] = tensor;
-      }
+      const next = carryTensors(model.manifest, stage, input, output.tensors, live[stage + 1]!);
       return { logits: output.logits.data, next };
     },
   };

@@ -3,9 +3,12 @@ import {
   type CompiledPolicy,
   compilePolicy,
   type ExitCosts,
+  type FusionPlan,
+  planFusion,
   seededRandom,
   type Tensor,
 } from '@pcee/core';
+import { withLiveExit } from '@pcee/engine';
 import type { DriftMonitor } from '../drift/drift-monitor.js';
 import type { ModelFeedback } from '../feedback/model-feedback.js';
 import type { ActiveMonitorStatus } from '../feedback/monitor-status.js';
@@ -18,9 +21,9 @@ import {
 import type { ServeMetrics } from '../metrics/serve-metrics.js';
 import type { InferRequest, ServePolicyName } from '../oip/infer-request.js';
 import type { ScheduledResult } from '../scheduler/pending-request.js';
-import type { StageScheduler } from '../scheduler/stage-scheduler.js';
 import { finalExitPolicy } from './fallback-policy.js';
 import type { CarriedBatch } from './model-pipeline.js';
+import type { ModelScheduler } from './planned-scheduler.js';
 import type { ServedModelInfo } from './served-model-info.js';
 import { compileServing, type ServingPolicy } from './serving-policy.js';
 
@@ -58,7 +61,14 @@ export interface ServedModelParts<Carried> {
   readonly profile: CalibrationProfile;
   readonly costs: ExitCosts;
   readonly serving: ServingPolicy;
-  readonly scheduler: StageScheduler<Carried>;
+  readonly scheduler: ModelScheduler<Carried>;
+  /**
+   * Run fused, as `pcee run` does: requests decided by the served policy run on the plan of
+   * that policy (see `planFusion`), exit 0 kept live for the drift monitor; requests that need
+   * every exit (traced, audited, safe modes) or pick another δ run every exit. Off for the
+   * baseline and with fusion disabled.
+   */
+  readonly fuse?: boolean;
   /** Request tensors (as sent) → what stage 0 takes; throws `InvalidInputError` on bad data. */
   readonly prepare: (inputs: Readonly<Record<string, Tensor>>) => Carried;
   readonly drift: DriftMonitor;
@@ -81,6 +91,8 @@ interface OperatingPoint {
   readonly policies: Map<string, CompiledPolicy>;
   /** In a safe mode: the policy every sample is decided with. */
   readonly fallback?: CompiledPolicy;
+  /** The fusion plan of the served policy at this point (computed on first use). */
+  plan?: FusionPlan;
 }
 
 /** Compiled policies kept per model: requests may pick any δ, so the cache is bounded. */
@@ -95,7 +107,7 @@ const POLICY_CACHE_SIZE = 64;
  */
 export class ServedModel<Carried = CarriedBatch> {
   readonly info: ServedModelInfo;
-  readonly scheduler: StageScheduler<Carried>;
+  readonly scheduler: ModelScheduler<Carried>;
   readonly drift: DriftMonitor;
   readonly feedback: ModelFeedback;
   private readonly response: ViolationResponse;
@@ -162,13 +174,17 @@ export class ServedModel<Carried = CarriedBatch> {
     const input = this.parts.prepare(request.inputs);
     const samples = this.scheduler.rows(input);
     const trace = this.traceFlags(point.mode, samples);
-    const result = await this.scheduler.submit(input, {
-      policy: compiled,
-      measure: point.profile.confidence,
-      wantLogits: request.outputs?.includes('logits') ?? false,
-      abstain,
-      ...(trace ? { trace } : {}),
-    });
+    const result = await this.scheduler.submit(
+      input,
+      {
+        policy: compiled,
+        measure: point.profile.confidence,
+        wantLogits: request.outputs?.includes('logits') ?? false,
+        abstain,
+        ...(trace ? { trace } : {}),
+      },
+      trace ? undefined : this.planFor(point, compiled),
+    );
     // Only samples decided as the server decides by default are comparable with the drift reference.
     const asDefault =
       point.mode === 'policy' &&
@@ -204,6 +220,22 @@ export class ServedModel<Carried = CarriedBatch> {
   /** Releases the model's sessions (after the scheduler is idle). */
   dispose(): Promise<void> {
     return this.parts.dispose();
+  }
+
+  /**
+   * The fused plan a request decided by `compiled` runs on: the served policy's plan at this
+   * point when `compiled` keeps the same exits live (any δ with the same live exits runs the
+   * same graphs), else undefined (every exit), so only one fused model per point is loaded.
+   */
+  private planFor(point: OperatingPoint, compiled: CompiledPolicy): FusionPlan | undefined {
+    if (!this.parts.fuse || point.fallback) return undefined;
+    const { serving } = point;
+    const served = (point.plan ??= withLiveExit(
+      planFusion(this.compiled(serving.policy, serving.exitDeltas ?? serving.delta)),
+      0,
+    ));
+    const plan = withLiveExit(planFusion(compiled), 0);
+    return plan.liveExits.join(',') === served.liveExits.join(',') ? served : undefined;
   }
 
   /** Which samples run to the final exit: all in a safe mode (to recalibrate on), else an audit draw. */
@@ -259,6 +291,23 @@ export class ServedModel<Carried = CarriedBatch> {
         ? {}
         : { fallback: finalExitPolicy(compileServing(nextProfile, serving), mode === 'final-exit') }),
     };
+    // Re-plan now rather than on the next request: the new δ's fused model loads in the background.
+    if (mode === 'policy' && this.parts.fuse) {
+      const plan = this.planFor(
+        this.point,
+        this.compiled(serving.policy, serving.exitDeltas ?? serving.delta),
+      );
+      if (plan)
+        this.scheduler
+          .prepare?.(plan)
+          .catch((error: unknown) =>
+            this.parts.log(
+              'warn',
+              { model: this.info.name, liveExits: plan.liveExits, error: String(error) },
+              'could not load the fused model of the new operating point; it is retried on the next request',
+            ),
+          );
+    }
   }
 
   private compiled(policy: ServePolicyName, thresholds: number | readonly number[]): CompiledPolicy {

@@ -4,7 +4,6 @@ import {
   parseDeltaList,
   type ThresholdPolicyName,
 } from '@pcee/core';
-import { parseRunPolicies } from './model-options.js';
 
 /** One policy at one threshold (or one threshold per exit), as a command runs it. */
 export interface OperatingPoint {
@@ -70,4 +69,17 @@ export function resolveOperatingPoints(
 export function formatOperatingDelta(delta: number | readonly number[]): string {
   const format = (value: number) => String(Number(value.toFixed(4)));
   return typeof delta === 'number' ? format(delta) : delta.map(format).join('/');
+}
+
+/** Parses a comma list of policy names for running (the oracle needs labels, so it cannot run). */
+export function parseRunPolicies(text: string): ('pcee' | 'pcee-ws' | 'confidence')[] {
+  const names = text.split(',').map((name) => name.trim());
+  for (const name of names) {
+    if (name !== 'pcee' && name !== 'pcee-ws' && name !== 'confidence') {
+      throw new InvalidArgumentError(
+        `unknown policy "${name}" for running a model; use one of: pcee, pcee-ws, confidence (the oracle needs labels, see pcee evaluate)`,
+      );
+    }
+  }
+  return names as ('pcee' | 'pcee-ws' | 'confidence')[];
 }

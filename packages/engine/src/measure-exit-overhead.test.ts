@@ -1,10 +1,10 @@
 import { InvalidArgumentError, type StageTensor } from '@pcee/core';
+import { bertLike } from '@pcee/onnx/testing';
+import { nodeRuntime as ortRuntime } from '@pcee/runtime-node';
 import { describe, expect, it } from 'vitest';
 import { measureExitOverhead } from './index.js';
-import { bundledPackage, testImages } from './test-support/bundled-models.js';
-import { ortRuntime } from './test-support/ort-runtime.js';
+import { loadReferenceModel } from './test-support/reference-model.js';
 import { splitPackage } from './test-support/split-package.js';
-import { bertLike } from './testing/test-models.js';
 
 // Timings are not asserted (the machine is shared); what they add up to is.
 describe('measureExitOverhead', () => {
@@ -12,14 +12,8 @@ describe('measureExitOverhead', () => {
     [
       'a bundled multi-scale CNN',
       async () => {
-        const modelPackage = bundledPackage('fmnist-cnn-small');
-        const images = testImages(modelPackage.manifest, 8);
-        const inputs: StageTensor = {
-          dtype: 'float32',
-          data: images.data as Float32Array,
-          dims: images.shape,
-        };
-        return { modelPackage, inputs };
+        const { model: modelPackage, inputs } = await loadReferenceModel('fmnist-cnn-small', 8);
+        return { modelPackage, inputs: inputs as StageTensor };
       },
     ],
     ['a split BERT-style model', () => splitPackage(bertLike(), 8)],

@@ -3,19 +3,19 @@ import {
   type CalibrationProfile,
   compilePolicy,
   type ExitScores,
+  type FullModel,
+  interleavedMedians,
+  type LoadOptions,
   type ModelPackage,
   manifestCosts,
-  median,
-  now,
   predictWithFullModel,
   preprocessModelInputs,
   type RunResult,
+  type Runtime,
   runEarlyExit,
   simulateExits,
-  sliceTensorMap,
   type Tensor,
 } from '@pcee/core';
-import { loadFullModel, nodeRuntime } from '@pcee/runtime-node';
 
 /** Early exit at one δ, measured against full.onnx on the same images. */
 export interface MeasuredDelta {
@@ -52,30 +52,31 @@ export interface SpeedupInputs {
   readonly batchSize: number;
   /** Timed rounds (one pass per configuration each); the median counts, as other processes disturb single runs. */
   readonly repetitions: number;
-  /** Called after each timed pass with passes done and the total. */
+  /** The runtime to measure on (CPU), and how it loads the package's `full.onnx`. */
+  readonly runtime: Runtime;
+  readonly loadFull: (modelPackage: ModelPackage, load: LoadOptions) => Promise<FullModel>;
+  /** Called after each pass (the warm-up round included) with passes done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
 /**
- * Runs real inference through onnxruntime-node on CPU: full.onnx and pcee early exit at each
- * δ over the same images and batch size, after an untimed warm-up batch (session caches,
- * allocator), in interleaved rounds; each configuration's median counts. Also
- * checks that the runner's exits equal the exits simulated from the test traces, which is
- * what makes the simulated accuracy/cost numbers trustworthy.
+ * Runs real inference on the runtime's CPU: full.onnx and pcee early exit at each δ over the
+ * same images and batch size, in interleaved rounds after an untimed warm-up round (core's
+ * `interleavedMedians`); each configuration's median counts. Also checks that the runner's
+ * exits equal the exits simulated from the test traces, which is what makes the simulated
+ * accuracy/cost numbers trustworthy.
  */
 export async function measureSpeedup(inputs: SpeedupInputs): Promise<SpeedupMeasurement> {
-  const { modelPackage, profile, labels, deltas, batchSize } = inputs;
+  const { modelPackage, profile, labels, deltas, batchSize, runtime } = inputs;
   const images = preprocessModelInputs(modelPackage.manifest, inputs.rawInputs);
   const count = batchSizeOf(images);
   const costs = manifestCosts(modelPackage.manifest);
-  const full = await loadFullModel(modelPackage, { device: 'cpu' });
-  const staged = await nodeRuntime.load(modelPackage, { device: 'cpu' }).catch(async (error) => {
+  const full = await inputs.loadFull(modelPackage, { device: 'cpu' });
+  const staged = await runtime.load(modelPackage, { device: 'cpu' }).catch(async (error) => {
     await full.dispose();
     throw error;
   });
   const policies = deltas.map((delta) => compilePolicy(profile, 'pcee', delta));
-  // Passes are interleaved round by round (full, δ1, δ2, …, then again), so load from other
-  // processes that drifts over the measurement hits every configuration alike.
   const passes: (() => Promise<unknown>)[] = [
     () => predictWithFullModel(full.run, images, batchSize),
     ...policies.map(
@@ -83,33 +84,20 @@ export async function measureSpeedup(inputs: SpeedupInputs): Promise<SpeedupMeas
         runEarlyExit(staged, images, { policy, confidence: profile.confidence, costs, batchSize }),
     ),
   ];
-  const times = passes.map(() => [] as number[]);
-  const values: unknown[] = [];
   const rounds = Math.max(1, inputs.repetitions);
+  const total = (rounds + 1) * passes.length;
+  let done = 0;
   try {
-    const warmUp = sliceTensorMap(images, 0, Math.min(batchSize, count));
-    await full.run(warmUp);
-    await runEarlyExit(staged, warmUp, {
-      policy: policies[0] ?? compilePolicy(profile, 'pcee', 1),
-      confidence: profile.confidence,
-      costs,
-      batchSize,
-    });
-    for (let round = 0; round < rounds; round++) {
-      for (const [index, pass] of passes.entries()) {
-        const started = now();
-        values[index] = await pass();
-        times[index]!.push(now() - started);
-        inputs.onProgress?.(round * passes.length + index + 1, rounds * passes.length);
-      }
-    }
-    const fullMilliseconds = median(times[0]!);
+    const [fullRun, ...runs] = await interleavedMedians(rounds, passes, () =>
+      inputs.onProgress?.(++done, total),
+    );
+    const fullMilliseconds = fullRun!.medianMs;
     const measured = deltas.map((delta, index): MeasuredDelta => {
-      const result = values[index + 1] as RunResult;
+      const result = runs[index]!.value as RunResult;
       const simulated = simulateExits(inputs.testScores, policies[index]!);
       let matching = 0;
       for (let n = 0; n < count; n++) if (result.exit[n] === simulated[n]) matching++;
-      const milliseconds = median(times[index + 1]!);
+      const milliseconds = runs[index]!.medianMs;
       return {
         delta,
         accuracy: accuracyOf(result.prediction, labels),
@@ -121,7 +109,10 @@ export async function measureSpeedup(inputs: SpeedupInputs): Promise<SpeedupMeas
     return {
       images: count,
       device: staged.device,
-      fullModel: { accuracy: accuracyOf(values[0] as Int32Array, labels), milliseconds: fullMilliseconds },
+      fullModel: {
+        accuracy: accuracyOf(fullRun!.value as Int32Array, labels),
+        milliseconds: fullMilliseconds,
+      },
       deltas: measured,
     };
   } finally {

@@ -8,11 +8,11 @@ import {
   type Runtime,
   runEarlyExit,
 } from '@pcee/core';
-import { FusedRunner } from '@pcee/onnx';
+import { nodeRuntime } from '@pcee/runtime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { nodeRuntime } from './node-runtime.js';
+import { FusedRunner } from './fused-runner.js';
 import { fusionDeltas, liveExitsOf } from './test-support/fusion-deltas.js';
-import { loadReferenceModel } from './test-support/reference-models.js';
+import { loadReferenceModel } from './test-support/reference-model.js';
 
 /** The policy with the tables of `drop` never exiting: what the fused model runs after `alsoDrop`. */
 function withoutExits(policy: CompiledPolicy, drop: readonly number[]): CompiledPolicy {

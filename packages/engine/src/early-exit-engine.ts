@@ -14,38 +14,17 @@ import {
   planFusion,
   type RunOptions,
   type RunResult,
+  type Runtime,
   reachShares,
   runEarlyExit,
   type StagedModel,
   scoreExits,
   simulateExits,
   type TensorMap,
+  type Traces,
 } from '@pcee/core';
-import { FusedRunner, measureExitOverhead } from '@pcee/onnx';
-import { nodeRuntime } from '@pcee/runtime-node';
-import type { Command } from 'commander';
-import { loadTraces } from './inputs.js';
-
-/** The fusion flags of `pcee run` and `pcee bench`. */
-export interface FusionFlags {
-  /** false with `--no-fuse`. */
-  fuse: boolean;
-  /** `--drop-slow-exits <traces>`: validation traces to weigh live exits on. */
-  dropSlowExits?: string;
-}
-
-/** Adds `--no-fuse` and `--drop-slow-exits` to a command that runs early exit. */
-export function addFusionOptions(command: Command): Command {
-  return command
-    .option(
-      '--no-fuse',
-      'run the stages as shipped; by default the exits the policy never takes at this δ are dropped and the stages around them run as one graph (same exits and predictions)',
-    )
-    .option(
-      '--drop-slow-exits <traces.npz>',
-      'also drop live exits whose expected saving at this δ is below their measured overhead, when that keeps the accuracy on these validation traces (never the test set); samples that would exit there go on to the next live exit',
-    );
-}
+import { FusedRunner } from './fused-runner.js';
+import { measureExitOverhead } from './measure-exit-overhead.js';
 
 /** One early-exit run and how it ran. */
 export interface EngineRun {
@@ -55,7 +34,7 @@ export interface EngineRun {
   readonly device: string;
 }
 
-/** Early-exit inference as `run` and `bench` do it: fused (the default) or stage by stage. */
+/** Early-exit inference as `pcee run`, `pcee bench` and the server do it: fused (the default) or stage by stage. */
 export interface EarlyExitEngine {
   readonly fused: boolean;
   /** Runs the policy; with `alsoDrop`, those live exits are dropped too (fused engine only). */
@@ -64,16 +43,18 @@ export interface EarlyExitEngine {
 }
 
 /**
- * Opens the engine: fused runs build and load the fused model of each set of live exits once
- * (`FusedRunner`); unfused runs load the stage files once, now (so a load error comes first).
+ * Opens the engine on a runtime (onnxruntime-node, onnxruntime-web, …): fused runs build and
+ * load the fused model of each set of live exits once (`FusedRunner`); unfused runs load the
+ * stage files once, now (so a load error comes first).
  */
 export async function openEngine(
+  runtime: Runtime,
   modelPackage: ModelPackage,
   load: LoadOptions,
   fuse: boolean,
 ): Promise<EarlyExitEngine> {
   if (fuse) {
-    const runner = new FusedRunner(nodeRuntime, modelPackage, load);
+    const runner = new FusedRunner(runtime, modelPackage, load);
     return {
       fused: true,
       async run(inputs, options) {
@@ -83,7 +64,7 @@ export async function openEngine(
       dispose: () => runner.dispose(),
     };
   }
-  const model: StagedModel = await nodeRuntime.load(modelPackage, load);
+  const model: StagedModel = await runtime.load(modelPackage, load);
   const exits = model.stages;
   const plan: FusionPlan = {
     liveExits: Array.from({ length: exits }, (_, exit) => exit),
@@ -106,7 +87,7 @@ export function describePlan(plan: FusionPlan): string {
   return `${exits} (stages ${fused.map((group) => `${group[0]}–${group.at(-1)}`).join(' and ')} fused)`;
 }
 
-/** The exits `--drop-slow-exits` drops at one policy and batch size, and why. */
+/** The live exits dropped as slower than they save at one policy and batch size, and why. */
 export interface SlowExitDrops {
   readonly choice: ExitDropChoice;
   readonly measurement: OverheadMeasurement;
@@ -114,29 +95,29 @@ export interface SlowExitDrops {
   readonly plan: FusionPlan;
 }
 
-/** Chooses what `--drop-slow-exits` drops, per policy and batch size. */
+/** Chooses the slow exits to drop, per policy and batch size. */
 export type SlowExitChooser = (policy: CompiledPolicy, batch: number) => Promise<SlowExitDrops>;
 
 /**
- * Reads the validation traces once and returns a chooser that weighs the live exits of a
- * policy against their overhead (see `chooseExitDrops`), measured here on the first `batch`
- * inputs (`measureExitOverhead`, once per batch size).
+ * A chooser that weighs the live exits of a policy on validation `traces` (never the test
+ * set) against their overhead (see `chooseExitDrops`), measured on this runtime on the first
+ * `batch` inputs (`measureExitOverhead`, once per batch size).
  *
  * @throws InvalidArgumentError when the traces have another number of exits than the model.
  */
-export async function slowExitChooser(
+export function slowExitChooser(
+  runtime: Runtime,
   modelPackage: ModelPackage,
   load: LoadOptions,
   inputs: TensorMap,
-  tracesPath: string,
+  traces: Traces,
   profile: CalibrationProfile,
   costs: ExitCosts,
-): Promise<SlowExitChooser> {
-  const traces = await loadTraces(tracesPath);
+): SlowExitChooser {
   const exits = modelPackage.manifest.stages.length;
   if (traces.exits !== exits) {
     throw new InvalidArgumentError(
-      `--drop-slow-exits: ${tracesPath} has ${traces.exits} exits but model "${modelPackage.manifest.id}" has ${exits}; give validation traces of this model (pcee trace)`,
+      `the validation traces have ${traces.exits} exits but model "${modelPackage.manifest.id}" has ${exits}; give validation traces of this model`,
     );
   }
   const scores = scoreExits(traces, profile.confidence);
@@ -146,7 +127,7 @@ export async function slowExitChooser(
     const size = Math.min(batch, samples);
     let measured = measurements.get(size);
     if (!measured) {
-      measured = measureExitOverhead(nodeRuntime, modelPackage, inputs, { batch: size, load });
+      measured = measureExitOverhead(runtime, modelPackage, inputs, { batch: size, load });
       measurements.set(size, measured);
     }
     const measurement = await measured;
@@ -173,7 +154,7 @@ function exitCountsOf(chosen: Int32Array, exits: number): number[] {
   return counts;
 }
 
-/** One line on what `--drop-slow-exits` decided. */
+/** One line on which slow exits were dropped at δ (`delta` as printed), and what it cost. */
 export function describeDrops(drops: SlowExitDrops, delta: string): string {
   const { choice, measurement } = drops;
   const percent = (value: number) => `${(100 * value).toFixed(2)}%`;

@@ -17,7 +17,7 @@ import {
   type StageTensor,
   type TensorMap,
 } from '@pcee/core';
-import { fuseModelPackage } from './fused-package.js';
+import { fuseModelPackage } from '@pcee/onnx';
 
 /** Options of `FusedRunner.run`: `runEarlyExit`'s, plus which further exits to drop. */
 export interface FusedRunOptions extends RunOptions {

@@ -1,6 +1,6 @@
 import type { ModelManifest } from '@pcee/core';
 import { describe, expect, it } from 'vitest';
-import { syntheticInputs } from './measure-costs.js';
+import { syntheticInputs } from './synthetic-inputs.js';
 
 /** Only the fields syntheticInputs reads. */
 const manifestWith = (inputs: unknown[]) => ({ id: 'm', inputs }) as unknown as ModelManifest;

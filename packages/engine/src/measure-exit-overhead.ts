@@ -13,7 +13,8 @@ import {
   type TensorMap,
   tensorLiveness,
 } from '@pcee/core';
-import { fuseModelPackage } from './fused-package.js';
+import { fuseModelPackage } from '@pcee/onnx';
+import { carryTensors } from './carry-tensors.js';
 
 /** Options of `measureExitOverhead`. */
 export interface MeasureOverheadOptions {
@@ -93,9 +94,8 @@ async function runAllStages(model: StagedModel, inputs: TensorMap): Promise<void
   let carried: TensorMap = inputs;
   for (let stage = 0; stage < model.stages; stage++) {
     const output = await model.runStage(stage, carried);
-    const next: Record<string, StageTensor> = {};
-    for (const name of live[stage + 1] ?? []) next[name] = (output.tensors[name] ?? carried[name])!;
-    carried = next;
+    if (stage < model.stages - 1)
+      carried = carryTensors(model.manifest, stage, carried, output.tensors, live[stage + 1]!);
   }
 }
 

@@ -1,0 +1,56 @@
+/**
+ * @pcee/engine — early-exit inference over any PCEE `Runtime` (onnxruntime-node,
+ * onnxruntime-web): the fused or stage-by-stage engine `pcee run`, `pcee bench` and the server
+ * share, the choice of slow exits to drop, cost and exit-overhead measuring, synthetic inputs,
+ * split verification, and the one "profile fits this model" check. Platform-free; what needs
+ * Node is under `@pcee/engine/node`.
+ *
+ * @packageDocumentation
+ */
+export { type BenchEngineOptions, type BenchEngines, openBenchEngines } from './bench-engines.js';
+export { carryTensors } from './carry-tensors.js';
+export {
+  describeDrops,
+  describePlan,
+  type EarlyExitEngine,
+  type EngineRun,
+  openEngine,
+  type SlowExitChooser,
+  type SlowExitDrops,
+  slowExitChooser,
+} from './early-exit-engine.js';
+export { FusedRunner, type FusedRunOptions, type FusedRunResult, runEarlyExitFused } from './fused-runner.js';
+export { buildManifestV2, type ManifestParts, type WrittenFile } from './manifest-v2.js';
+export { type CostMeasureOptions, measureModelCosts } from './measure-costs.js';
+export { type MeasureOverheadOptions, measureExitOverhead } from './measure-exit-overhead.js';
+export {
+  type MeasuredDelta,
+  measureSpeedup,
+  type SpeedupInputs,
+  type SpeedupMeasurement,
+} from './measure-speedup.js';
+export {
+  formatOperatingDelta,
+  type OperatingPoint,
+  type OperatingPointFlags,
+  parseRunPolicies,
+  resolveOperatingPoints,
+} from './operating-point.js';
+export { planOfLiveExits, withLiveExit } from './plan-of-live-exits.js';
+export {
+  assertProfileFitsModel,
+  type ModelWithInputs,
+  type ProfileFit,
+  type RawModelInputs,
+  recalibrateHint,
+  withModelInputs,
+} from './profile-fit.js';
+export {
+  assertSplitReproduces,
+  SPLIT_TOLERANCE,
+  type SplitOptions,
+  type SplitPackage,
+  splitModelPackage,
+} from './split-model.js';
+export { syntheticInputs } from './synthetic-inputs.js';
+export { type SplitCheck, type SplitToVerify, verifySplit } from './verify-split.js';
