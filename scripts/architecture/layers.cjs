@@ -24,7 +24,7 @@ const PACKAGE_LAYERS = [
   ['core', 'test-chromium'],
   ['models', 'onnx'],
   ['runtime-node', 'runtime-web'],
-  ['attach'],
+  ['engine', 'attach'],
   ['serve'],
   ['cli'],
 ];

@@ -10,7 +10,7 @@ import {
   type Tensor,
   type Traces,
 } from '@pcee/core';
-import { modelDir, testInputsPath } from './index.js';
+import { modelDir, testInputsPath } from './model-paths.js';
 
 /**
  * A bundled model opened by a runtime, with the data tests and benchmarks run it on: the one
