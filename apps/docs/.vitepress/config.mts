@@ -99,6 +99,7 @@ export default defineConfig({
             { text: 'CLI reference', link: '/reference/cli' },
             { text: 'Model package format', link: '/reference/model-format-v2' },
             { text: 'API reference', link: '/reference/api/' },
+            { text: 'Architecture (contributors)', link: '/contributing/architecture' },
           ],
         },
       ],

@@ -1,6 +1,7 @@
 import { PceeError } from '@pcee/core';
 import { CommanderError } from 'commander';
 import { type CliIo, processIo } from './cli-io.js';
+import { describeError } from './error-hints.js';
 import { buildProgram } from './program.js';
 import { UserError } from './user-error.js';
 
@@ -31,7 +32,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       return EXIT_USAGE;
     }
     if (error instanceof PceeError || error instanceof UserError) {
-      io.stderr(`error: ${error.message}\n`);
+      io.stderr(`error: ${error instanceof PceeError ? describeError(error) : error.message}\n`);
       if (debug) io.stderr(`${error.stack}\n`);
       return EXIT_ERROR;
     }

@@ -8,6 +8,7 @@ import {
 } from '@pcee/core';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
+import { describeError } from '../error-hints.js';
 import { writeOutputFile } from '../files.js';
 import { loadProfile } from '../inputs.js';
 import { UserError } from '../user-error.js';
@@ -40,7 +41,7 @@ export function registerMerge(program: Command, io: CliIo): Command {
         } catch (error) {
           // Same options but other bin edges: equal-mass shards have their own quantiles.
           if (error instanceof PceeError) {
-            throw new UserError(`cannot merge ${names(paths, index + 1)}: ${error.message}`);
+            throw new UserError(`cannot merge ${names(paths, index + 1)}: ${describeError(error)}`);
           }
           throw error;
         }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../errors.js';
-import { seededRandom } from '../seeded-random.js';
+import { InvalidArgumentError } from '../errors/index.js';
+import { seededRandom } from '../math/index.js';
 import { AccuracyMonitor, type AccuracyMonitorOptions } from './accuracy-monitor.js';
 
 /** n outcomes, each 1 with probability p, from a seeded generator. */

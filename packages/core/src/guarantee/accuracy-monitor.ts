@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../errors/index.js';
 import { assertRisk, assertTargetAccuracy } from './fixed-sequence.js';
 
 /**

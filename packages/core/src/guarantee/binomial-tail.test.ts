@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PceeError } from '../errors.js';
+import { PceeError } from '../errors/index.js';
 import {
   binomialCdf,
   clopperPearsonUpper,

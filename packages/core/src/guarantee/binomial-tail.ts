@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../errors/index.js';
 
 /**
  * Exact binomial tails through the regularized incomplete beta function, evaluated in log

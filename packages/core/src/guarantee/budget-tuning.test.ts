@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { meanCostAtBatch } from '../batch-cost-model.js';
-import { calibrate } from '../calibration-profile.js';
-import type { ExitCosts } from '../compute-cost.js';
-import { scoreExits } from '../confidence.js';
-import { rowExitScores } from '../delta-sweep.js';
-import { PceeError } from '../errors.js';
-import { evaluatePolicy } from '../evaluation.js';
-import { binExitScores, compilePolicy } from '../policy.js';
+import { calibrate, scoreExits } from '../calibration/index.js';
+import type { ExitCosts } from '../cost/index.js';
+import { meanCostAtBatch } from '../cost/index.js';
+import { PceeError } from '../errors/index.js';
+import { binExitScores, compilePolicy, evaluatePolicy, rowExitScores } from '../policy/index.js';
 import { syntheticTraces } from '../test-support/random-traces.js';
 import { mostAccurateWithinBudget, tuneForBudget } from './budget-tuning.js';
 import { parseCostBudget } from './cost-budget.js';

@@ -1,12 +1,16 @@
-import { exitCostsAtBatch, meanCostAtBatch, reachShares } from '../batch-cost-model.js';
-import type { CalibrationProfile } from '../calibration-profile.js';
-import type { ExitCosts } from '../compute-cost.js';
-import type { ExitScores } from '../confidence.js';
-import { rowExitScores, sweepDeltas } from '../delta-sweep.js';
-import { InvalidArgumentError } from '../errors.js';
-import { evaluatePolicy, type PolicyEvaluation } from '../evaluation.js';
-import { binExitScores, compilePolicy, type ThresholdPolicyName } from '../policy.js';
-import { candidateDeltas } from '../threshold-search.js';
+import type { CalibrationProfile, ExitScores, ThresholdPolicyName } from '../calibration/index.js';
+import type { ExitCosts } from '../cost/index.js';
+import { exitCostsAtBatch, meanCostAtBatch, reachShares } from '../cost/index.js';
+import { hint, InvalidArgumentError } from '../errors/index.js';
+import {
+  binExitScores,
+  candidateDeltas,
+  compilePolicy,
+  evaluatePolicy,
+  type PolicyEvaluation,
+  rowExitScores,
+  sweepDeltas,
+} from '../policy/index.js';
 import { searchExitThresholds } from './per-exit-search.js';
 
 /** Options of `tuneForBudget`. */
@@ -134,9 +138,9 @@ function batchPricing(
   if (batch === undefined) return (row) => row;
   const model = costs.batchModel;
   if (!model) {
-    throw new InvalidArgumentError(
-      `a budget at batch ${batch} needs costs measured at several batch sizes; calibrate with --cost-unit ms --batch 1,4,16,64`,
-    );
+    throw new InvalidArgumentError(`a budget at batch ${batch} needs costs measured at several batch sizes`, {
+      hint: hint('measure-batch-cost-model'),
+    });
   }
   return (row) => {
     const { meanCost, fullModel } = meanCostAtBatch(model, row.exitCounts, batch);

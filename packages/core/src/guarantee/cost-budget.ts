@@ -1,5 +1,5 @@
-import type { ExitCosts } from '../compute-cost.js';
-import { InvalidArgumentError } from '../errors.js';
+import type { ExitCosts } from '../cost/index.js';
+import { InvalidArgumentError } from '../errors/index.js';
 
 /** A mean-cost budget resolved against a profile's costs. */
 export interface CostBudget {

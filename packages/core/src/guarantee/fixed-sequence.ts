@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { hint, InvalidArgumentError } from '../errors/index.js';
 
 /**
  * Fixed-sequence testing: hypotheses tested one by one in an order fixed before seeing the
@@ -21,17 +21,17 @@ export function fixedSequenceRejections(pValues: readonly number[], risk: number
 /** Throws unless α is a number in (0, 1). */
 export function assertRisk(risk: number): void {
   if (typeof risk !== 'number' || !(risk > 0 && risk < 1)) {
-    throw new InvalidArgumentError(
-      `risk α must be a number in (0, 1), got ${risk}; e.g. --risk 0.05 makes the guarantee hold with probability ≥ 95%`,
-    );
+    throw new InvalidArgumentError(`risk α must be a number in (0, 1), got ${risk}`, {
+      hint: hint('choose-risk'),
+    });
   }
 }
 
 /** Throws unless a target accuracy is a number in (0, 1]. */
 export function assertTargetAccuracy(target: number): void {
   if (typeof target !== 'number' || !(target > 0 && target <= 1)) {
-    throw new InvalidArgumentError(
-      `target accuracy must be a number in (0, 1], got ${target}; e.g. --target-accuracy 0.9 asks for at least 90% accuracy`,
-    );
+    throw new InvalidArgumentError(`target accuracy must be a number in (0, 1], got ${target}`, {
+      hint: hint('choose-target-accuracy'),
+    });
   }
 }

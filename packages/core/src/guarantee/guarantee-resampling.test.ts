@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { ExitCosts } from '../compute-cost.js';
-import { readTraces } from '../io/read-traces.js';
-import { createTraces, type Traces } from '../traces.js';
+import type { ExitCosts } from '../cost/index.js';
+import { readTraces } from '../io/index.js';
+import { createTraces, type Traces } from '../traces/index.js';
 import { resampleGuarantee } from './resampling-study.js';
 
 /**

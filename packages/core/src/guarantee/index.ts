@@ -1,15 +1,45 @@
-/**
- * Tuning with guarantees: Learn-then-Test over δ with exact binomial p-values, budget
- * tuning (single δ or per exit), abstention, and the content hashes that keep the holdout
- * apart from the calibration data.
- */
-export * from './accuracy-monitor.js';
-export * from './binomial-tail.js';
-export * from './budget-tuning.js';
-export * from './content-hash.js';
-export * from './cost-budget.js';
-export * from './fixed-sequence.js';
-export * from './learn-then-test.js';
-export * from './per-exit-search.js';
-export * from './resampling-study.js';
-export * from './tuned-operating-point.js';
+/** Finite-sample guarantees: Learn-then-Test tuning, budgets, tuned operating points, accuracy monitoring. */
+export {
+  AccuracyMonitor,
+  type AccuracyMonitorOptions,
+  type AccuracyMonitorState,
+  DEFAULT_ACCURACY_MONITOR_RECENT,
+} from './accuracy-monitor.js';
+export {
+  binomialCdf,
+  clopperPearsonUpper,
+  errorRatePValue,
+  logGamma,
+  regularizedIncompleteBeta,
+} from './binomial-tail.js';
+export {
+  type BudgetTuning,
+  type BudgetTuningOptions,
+  mostAccurateWithinBudget,
+  tuneForBudget,
+} from './budget-tuning.js';
+export { type CostBudget, parseCostBudget } from './cost-budget.js';
+export { assertRisk, assertTargetAccuracy, fixedSequenceRejections } from './fixed-sequence.js';
+export {
+  type AccuracyTuning,
+  type AccuracyTuningOptions,
+  answeredAccuracy,
+  certifyEvaluations,
+  GUARANTEE_METHOD,
+  type ThresholdTest,
+  tuneForAccuracy,
+  tuningCandidates,
+} from './learn-then-test.js';
+export {
+  type ExitSearchData,
+  type ExitSearchOptions,
+  evaluateThresholds,
+  searchExitThresholds,
+} from './per-exit-search.js';
+export {
+  type ResamplingOptions,
+  type ResamplingRow,
+  resampleGuarantee,
+  subsetScores,
+} from './resampling-study.js';
+export { accuracyOperatingPoint, compileTunedPolicy, tunedHoldout } from './tuned-operating-point.js';

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { calibrate } from '../calibration-profile.js';
-import { scoreExits } from '../confidence.js';
-import { PceeError } from '../errors.js';
-import { evaluatePolicy } from '../evaluation.js';
-import { compilePolicy } from '../policy.js';
+import { calibrate, scoreExits } from '../calibration/index.js';
+import { PceeError } from '../errors/index.js';
+import { compilePolicy, evaluatePolicy } from '../policy/index.js';
 import { syntheticTraces } from '../test-support/random-traces.js';
 import { errorRatePValue } from './binomial-tail.js';
 import { fixedSequenceRejections } from './fixed-sequence.js';

@@ -1,11 +1,8 @@
-import type { CalibrationProfile } from '../calibration-profile.js';
-import type { ExitCosts } from '../compute-cost.js';
-import type { ExitScores } from '../confidence.js';
-import { sweepDeltas } from '../delta-sweep.js';
-import { InvalidArgumentError } from '../errors.js';
-import type { PolicyEvaluation } from '../evaluation.js';
-import { binExitScores, type ThresholdPolicyName } from '../policy.js';
-import { candidateDeltas } from '../threshold-search.js';
+import type { CalibrationProfile, ExitScores, ThresholdPolicyName } from '../calibration/index.js';
+import type { ExitCosts } from '../cost/index.js';
+import { InvalidArgumentError } from '../errors/index.js';
+import type { PolicyEvaluation } from '../policy/index.js';
+import { binExitScores, candidateDeltas, sweepDeltas } from '../policy/index.js';
 import { errorRatePValue } from './binomial-tail.js';
 import { assertRisk, assertTargetAccuracy, fixedSequenceRejections } from './fixed-sequence.js';
 

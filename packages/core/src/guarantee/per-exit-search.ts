@@ -1,5 +1,5 @@
-import type { ExitCosts } from '../compute-cost.js';
-import { upperBound } from '../upper-bound.js';
+import type { ExitCosts } from '../cost/index.js';
+import { upperBound } from '../math/index.js';
 
 /** The holdout data a per-exit search works on. */
 export interface ExitSearchData {

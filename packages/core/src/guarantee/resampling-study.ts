@@ -1,13 +1,18 @@
-import { type CalibrationProfile, PROFILE_VERSION } from '../calibration-profile.js';
-import { depthCosts, type ExitCosts } from '../compute-cost.js';
-import { type ConfidenceMeasure, type ExitScores, scoreExits } from '../confidence.js';
-import { sweepDeltas } from '../delta-sweep.js';
-import { InvalidArgumentError } from '../errors.js';
-import type { PolicyEvaluation } from '../evaluation.js';
-import type { ThresholdPolicyName } from '../policy.js';
-import { buildReliabilityDiagrams } from '../reliability-diagram.js';
-import { seededRandom, shuffleInPlace } from '../seeded-random.js';
-import type { Traces } from '../traces.js';
+import {
+  buildReliabilityDiagrams,
+  type CalibrationProfile,
+  type ConfidenceMeasure,
+  type ExitScores,
+  PROFILE_VERSION,
+  scoreExits,
+  type ThresholdPolicyName,
+} from '../calibration/index.js';
+import { depthCosts, type ExitCosts } from '../cost/index.js';
+import { InvalidArgumentError } from '../errors/index.js';
+import { seededRandom, shuffleInPlace } from '../math/index.js';
+import type { PolicyEvaluation } from '../policy/index.js';
+import { sweepDeltas } from '../policy/index.js';
+import type { Traces } from '../traces/index.js';
 import { answeredAccuracy, certifyEvaluations, tuningCandidates } from './learn-then-test.js';
 
 /** Options of `resampleGuarantee`. */

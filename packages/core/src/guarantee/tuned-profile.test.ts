@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { calibrate, mergeProfiles } from '../calibration-profile.js';
-import { scoreExits } from '../confidence.js';
-import { PceeError } from '../errors.js';
-import { evaluatePolicy } from '../evaluation.js';
-import { compilePolicy } from '../policy.js';
-import { parseProfile, serializeProfile } from '../profile-json.js';
-import { syntheticTraces } from '../test-support/random-traces.js';
-import { createTraces, type Traces } from '../traces.js';
-import { tuneForAccuracy } from './learn-then-test.js';
 import {
-  accuracyOperatingPoint,
-  compileTunedPolicy,
+  calibrate,
   describeGuarantee,
+  mergeProfiles,
+  parseProfile,
+  scoreExits,
+  serializeProfile,
   type TunedOperatingPoint,
-} from './tuned-operating-point.js';
+} from '../calibration/index.js';
+import { PceeError } from '../errors/index.js';
+import { compilePolicy, evaluatePolicy } from '../policy/index.js';
+import { syntheticTraces } from '../test-support/random-traces.js';
+import { createTraces, type Traces } from '../traces/index.js';
+import { tuneForAccuracy } from './learn-then-test.js';
+import { accuracyOperatingPoint, compileTunedPolicy } from './tuned-operating-point.js';
 
 const model = { id: 'tiny', fingerprint: 'a'.repeat(64) };
 const whole = syntheticTraces(1200, 4, 5, 41);
@@ -112,10 +112,29 @@ describe('profiles with calibrationData and tuned', () => {
   });
 
   it('compileTunedPolicy on an untuned profile says how to tune', () => {
-    expect(() => compileTunedPolicy(calibration)).toThrow(/no tuned operating point.*pcee tune/);
+    expect(() => compileTunedPolicy(calibration)).toThrow(
+      /no tuned operating point; give a δ, or tune the profile first/,
+    );
   });
 
   it('compilePolicy with a per-exit list of the wrong length is a PceeError', () => {
     expect(() => compilePolicy(calibration, 'pcee', [0.9, 0.9])).toThrow(/one δ per exit: got 2 for 4 exits/);
+  });
+});
+
+describe('error hints', () => {
+  it('name the way out for front ends to word, and keep it out of the problem', () => {
+    const calibration = calibrate(syntheticTraces(200, 3, 4, 3));
+    try {
+      compileTunedPolicy(calibration);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(PceeError);
+      const { problem, hint, message } = error as PceeError;
+      expect(hint?.action).toBe('delta-or-tune');
+      expect(problem).toBe('the profile has no tuned operating point');
+      expect(message).toBe(`${problem}; ${hint?.text}`);
+      expect(message).not.toMatch(/--|pcee /);
+    }
   });
 });

@@ -1,4 +1,6 @@
+/** Reading and writing tensors and traces: npy, npz, safetensors, float16/bfloat16. */
 export { narrowBfloat16, widenBfloat16 } from './bfloat16.js';
+export { HOST_IS_LITTLE_ENDIAN, swapBytes } from './byte-order.js';
 export { crc32 } from './crc32.js';
 export { float16BitsToNumber, narrowFloat16, numberToFloat16Bits, widenFloat16 } from './float16.js';
 export { NPY_MAGIC, readNpy, writeNpy } from './npy.js';

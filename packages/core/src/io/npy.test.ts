@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, InvalidFileError } from '../errors.js';
+import { InvalidArgumentError, InvalidFileError } from '../errors/index.js';
 import { readNpy, writeNpy } from './npy.js';
 import { createTensor } from './tensor.js';
 import { NPY_DTYPES, tensorArbitrary } from './tensor-arbitrary.test-helper.js';

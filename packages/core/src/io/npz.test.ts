@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, InvalidFileError } from '../errors.js';
+import { InvalidArgumentError, InvalidFileError } from '../errors/index.js';
 import { crc32 } from './crc32.js';
 import { writeNpy } from './npy.js';
 import { readNpz, writeNpz } from './npz.js';

@@ -1,5 +1,5 @@
 import { inflateSync, type Zippable, zipSync } from 'fflate';
-import { InvalidArgumentError, InvalidFileError, PceeError } from '../errors.js';
+import { InvalidArgumentError, InvalidFileError, PceeError } from '../errors/index.js';
 import { crc32 } from './crc32.js';
 import { readNpy, writeNpy } from './npy.js';
 import type { Tensor } from './tensor.js';

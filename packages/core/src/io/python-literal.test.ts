@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PceeError } from '../errors.js';
+import { PceeError } from '../errors/index.js';
 import { parsePythonLiteral } from './python-literal.js';
 
 describe('parsePythonLiteral', () => {

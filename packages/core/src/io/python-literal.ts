@@ -1,4 +1,4 @@
-import { InvalidFileError } from '../errors.js';
+import { InvalidFileError } from '../errors/index.js';
 
 /**
  * A value of the Python literal subset found in `.npy` headers: strings, integers, booleans,

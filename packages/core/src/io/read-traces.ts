@@ -1,5 +1,5 @@
-import { InvalidFileError, InvalidTracesError, PceeError } from '../errors.js';
-import { type CreateTracesOptions, createTraces, type Traces } from '../traces.js';
+import { InvalidFileError, InvalidTracesError, PceeError } from '../errors/index.js';
+import { type CreateTracesOptions, createTraces, type Traces } from '../traces/index.js';
 import { HOST_IS_LITTLE_ENDIAN } from './byte-order.js';
 import { NPY_MAGIC } from './npy.js';
 import { isZip, type ReadNpzOptions, readNpz } from './npz.js';

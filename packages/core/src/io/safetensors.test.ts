@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { strToU8 } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, InvalidFileError } from '../errors.js';
+import { InvalidArgumentError, InvalidFileError } from '../errors/index.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 import { createTensor, TENSOR_DTYPES } from './tensor.js';
 import { tensorArbitrary } from './tensor-arbitrary.test-helper.js';

@@ -1,5 +1,5 @@
 import { strFromU8, strToU8 } from 'fflate';
-import { InvalidArgumentError, InvalidFileError } from '../errors.js';
+import { InvalidArgumentError, InvalidFileError } from '../errors/index.js';
 import type { NamedTensors } from './npz.js';
 import {
   createTensor,

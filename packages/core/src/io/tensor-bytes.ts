@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../errors/index.js';
 import { narrowBfloat16, widenBfloat16 } from './bfloat16.js';
 import { HOST_IS_LITTLE_ENDIAN, swapBytes } from './byte-order.js';
 import { narrowFloat16, widenFloat16 } from './float16.js';

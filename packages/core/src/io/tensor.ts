@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../errors/index.js';
 
 /**
  * Element types a {@link Tensor} can come from. `float16` and `bfloat16` are widened to

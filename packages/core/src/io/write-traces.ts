@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from '../errors.js';
-import type { Traces } from '../traces.js';
+import { InvalidArgumentError } from '../errors/index.js';
+import type { Traces } from '../traces/index.js';
 import { writeNpz } from './npz.js';
 import { writeSafetensors } from './safetensors.js';
 import type { Tensor } from './tensor.js';

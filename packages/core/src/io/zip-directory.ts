@@ -1,5 +1,5 @@
 import { strFromU8 } from 'fflate';
-import { InvalidFileError } from '../errors.js';
+import { InvalidFileError } from '../errors/index.js';
 
 const END_OF_DIRECTORY = 0x06054b50;
 const ZIP64_LOCATOR = 0x07064b50;

@@ -1,5 +1,5 @@
-import { parseManifest } from '../model-manifest.js';
-import type { ModelManifest } from '../model-manifest-types.js';
+import type { ModelManifest } from '../model/index.js';
+import { parseManifest } from '../model/index.js';
 
 /**
  * A version-2 model manifest written by hand for tests of code that walks stages: every stage

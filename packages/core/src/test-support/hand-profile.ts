@@ -1,6 +1,5 @@
-import type { CalibrationProfile } from '../calibration-profile.js';
-import { depthCosts } from '../compute-cost.js';
-import type { ReliabilityDiagram } from '../reliability-diagram.js';
+import type { CalibrationProfile, ReliabilityDiagram } from '../calibration/index.js';
+import { depthCosts } from '../cost/index.js';
 
 /** A profile written by hand from per-exit `[count, correct]` bins over equal-width edges. */
 export function handProfile(exitBins: [number, number][][]): CalibrationProfile {

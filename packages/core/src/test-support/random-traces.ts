@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { seededRandom } from '../seeded-random.js';
-import { createTraces, type Traces } from '../traces.js';
+import { seededRandom } from '../math/index.js';
+import { createTraces, type Traces } from '../traces/index.js';
 
 /** Traces from nested arrays `logits[n][l][c]` and labels, for readable golden tests. */
 export function tracesFrom(logits: number[][][], labels: number[]): Traces {

@@ -1,21 +1,25 @@
-import type { CalibrationProfile } from '../calibration-profile.js';
-import { calibrate } from '../calibration-profile.js';
-import { scoreExits } from '../confidence.js';
-import { runEarlyExit, traceModel } from '../early-exit-runner.js';
-import { PceeError } from '../errors.js';
-import { type PolicyEvaluation, simulateAbstentions, simulateExits } from '../evaluation.js';
-import { manifestCosts, modelFingerprint } from '../model-manifest.js';
-import { type CompiledPolicy, compilePolicy, type ThresholdPolicyName } from '../policy.js';
-import type {
-  LoadOptions,
-  ModelPackage,
-  Runtime,
-  StagedModel,
-  StageTensor,
-  TensorMap,
-} from '../runtime-spec.js';
-import { batchSizeOf, isStageTensor, sliceTensorMap } from '../stage-tensors.js';
-import { createTraces, type Traces } from '../traces.js';
+import type { CalibrationProfile } from '../calibration/index.js';
+import { calibrate, scoreExits, type ThresholdPolicyName } from '../calibration/index.js';
+import { PceeError } from '../errors/index.js';
+import {
+  batchSizeOf,
+  isStageTensor,
+  manifestCosts,
+  modelFingerprint,
+  type StageTensor,
+  sliceTensorMap,
+  type TensorMap,
+} from '../model/index.js';
+import {
+  type CompiledPolicy,
+  compilePolicy,
+  type PolicyEvaluation,
+  simulateAbstentions,
+  simulateExits,
+} from '../policy/index.js';
+import { runEarlyExit, traceModel } from '../runner/index.js';
+import type { LoadOptions, ModelPackage, Runtime, StagedModel } from '../runtime/index.js';
+import { createTraces, type Traces } from '../traces/index.js';
 
 export type { PolicyEvaluation };
 
