@@ -22,7 +22,7 @@ const CORE_LAYERS = [
 /** Workspace packages, lowest first: a package may import only packages listed before it. */
 const PACKAGE_LAYERS = [
   ['core', 'test-chromium'],
-  ['models', 'onnx'],
+  ['models', 'onnx', 'report'],
   ['runtime-node', 'runtime-web'],
   ['engine', 'attach'],
   ['serve'],

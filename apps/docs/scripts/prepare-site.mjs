@@ -1,13 +1,15 @@
 // Generates everything of the docs site that comes from code, before `vitepress build`:
 //   reference/cli.md            the CLI reference, rendered from the CLI's own --help
 //   reference/api/**            the API reference, typedoc + typedoc-plugin-markdown over the packages' TSDoc
-//   public/figures/*.svg        figures computed by @pcee/core from the bundled models' traces
-//   generated/*.md              tables with the same numbers (included by the pages)
+//   generated/figures/*.html    @pcee/report's charts of the bundled models (<ReportFigure name=…>)
+//   generated/*.md              tables with @pcee/report's numbers (included by the pages)
 //   public/playground/**        model files, 1,000 test images and calibration profiles for the playground
 //   public/ort/**               onnxruntime-web's wasm files, served by the site (wasmPaths)
 // Usage: node scripts/prepare-site.mjs [--skip-api]
 // The playground's models are required (PCEE_DOCS_ALLOW_MISSING_MODELS=1 tolerates their absence
 // while they train); the other bundled models are used when exported.
+
+import { hash } from 'node:crypto';
 import {
   copyFileSync,
   existsSync,
@@ -21,28 +23,30 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  binAccuracy,
-  binConfidence,
   calibrate,
   compilePolicy,
   createTensor,
-  evaluateFullModel,
-  evaluateOracle,
   evaluatePolicy,
   manifestCosts,
   modelFingerprint,
-  mostAccurateWithinBudget,
   parseManifest,
   readNpz,
   readTraces,
-  scoreExits,
   serializeProfile,
-  summarizeDiagram,
-  sweepDeltas,
   writeNpz,
 } from '@pcee/core';
 import { listModels, modelDir, testInputsPath } from '@pcee/models';
-import { color, lineChart, reliabilityPanels, stackedBars } from './svg-charts.mjs';
+import {
+  compareModels,
+  comparisonChart,
+  controllabilityChart,
+  exitDistributionChart,
+  modelReportFrom,
+  operatingPointAtBudget,
+  REPORT_POLICIES,
+  reliabilityChart,
+} from '@pcee/report';
+import { serverDocument } from '@pcee/report/node';
 
 const site = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = resolve(site, '../..');
@@ -54,7 +58,7 @@ const started = performance.now();
 export const PLAYGROUND_MODELS = ['fmnist-cnn-large', 'fmnist-cnn-small'];
 /** Test images shipped to the playground. */
 export const PLAYGROUND_IMAGES = 1000;
-const POLICIES = ['pcee', 'pcee-ws', 'confidence'];
+const POLICIES = REPORT_POLICIES;
 const POLICY_LABEL = {
   pcee: 'PCEE',
   'pcee-ws': 'PCEE-WS',
@@ -105,6 +109,9 @@ const API_ENTRY_POINTS = [
   ['@pcee/runtime-web/wasm', 'packages/runtime-web/src/wasm.ts'],
   ['@pcee/runtime-web/webgpu', 'packages/runtime-web/src/webgpu.ts'],
   ['@pcee/models', 'packages/models/src/index.ts'],
+  ['@pcee/report', 'packages/report/src/index.ts'],
+  ['@pcee/report/data', 'packages/report/src/data/index.ts'],
+  ['@pcee/report/node', 'packages/report/src/node/index.ts'],
   ['@pcee/cli', 'packages/cli/src/index.ts'],
 ];
 
@@ -166,6 +173,10 @@ async function apiReference() {
 // ---------------------------------------------------------------------------------------
 // Figures and tables from the bundled models
 // ---------------------------------------------------------------------------------------
+/**
+ * One bundled model calibrated on val.npz as `pcee calibrate val.npz --model <dir>` does, with
+ * @pcee/report's data on test.npz (what `pcee report --model <dir> --validation val.npz` shows).
+ */
 function loadModel(id) {
   const dir = modelDir(id);
   if (!existsSync(join(dir, 'model.json'))) return null;
@@ -174,134 +185,53 @@ function loadModel(id) {
   const test = readTraces(readFileSync(join(dir, 'test.npz')), `${id}/test.npz`);
   const costs = manifestCosts(manifest);
   const profile = calibrate(val, { costs, model: { id, fingerprint: modelFingerprint(manifest) } });
-  const valScores = scoreExits(val);
-  const testScores = scoreExits(test);
-  return { id, dir, manifest, costs, profile, val, test, valScores, testScores };
+  const compared = modelReportFrom(profile, test, 'test.npz', {
+    manifest,
+    validation: { traces: val, name: 'val.npz' },
+    sha256: (bytes) => hash('sha256', bytes, 'buffer'),
+  });
+  return { id, dir, manifest, costs, profile, val, test, compared, report: compared.report };
 }
 
-const SWEEP = Array.from({ length: 101 }, (_, i) => 0.5 + i * 0.005);
+/** A chart of @pcee/report, for `<ReportFigure name="…">` (inlined at build, no script). */
+function writeFigure(name, markup) {
+  write(join(site, 'generated/figures', `${name}.html`), markup);
+}
 
 function figures(models) {
-  const figuresDir = join(site, 'public/figures');
-  rmSync(figuresDir, { recursive: true, force: true });
+  rmSync(join(site, 'generated/figures'), { recursive: true, force: true });
+  // Earlier builds wrote the figures as SVG files there, with a chart stack of their own.
+  rmSync(join(site, 'public/figures'), { recursive: true, force: true });
+  const chart = { document: serverDocument() };
   const tables = [];
   const large = models.find((m) => m.id === 'fmnist-cnn-large') ?? models[models.length - 1];
+  const report = large.report;
 
-  // 1. Reliability diagrams of every exit (validation), the input of PCEE.
-  for (const model of models) {
-    const panels = model.profile.diagrams.map((diagram, exit) => {
-      const accuracy = binAccuracy(diagram);
-      const confidence = binConfidence(diagram);
-      const summary = summarizeDiagram(diagram);
-      const edges = Array.from(diagram.edges);
-      return {
-        title: `exit ${exit} · acc ${pct(summary.accuracy)} · ECE ${summary.ece.toFixed(3)}`,
-        bins: edges.map((lo, k) => ({
-          lo,
-          hi: edges[k + 1] ?? 1,
-          accuracy: accuracy[k],
-          confidence: confidence[k],
-          count: diagram.count[k],
-        })),
-      };
-    });
-    write(
-      join(figuresDir, model === large ? 'reliability.svg' : `reliability-${model.id}.svg`),
-      reliabilityPanels({
-        panels,
-        columns: Math.min(4, panels.length),
-        description: `Reliability diagrams of every exit of ${model.id} on its validation set`,
-      }),
-    );
+  // The charts of `pcee report`: reliability diagrams of every exit (validation), the input of
+  // PCEE; controllability; where samples leave; and the paper's comparison.
+  writeFigure(
+    'reliability',
+    `<div class="report-figure-grid">${report.exitReports
+      .map(
+        (exit) =>
+          `<div><p class="report-figure-title">exit ${exit.exit} · acc ${pct(exit.accuracy)} · ECE ${exit.ece.toFixed(3)}</p>${reliabilityChart(exit, chart)}</div>`,
+      )
+      .join('')}</div>`,
+  );
+  writeFigure('controllability', controllabilityChart(report, chart));
+  writeFigure('exits', exitDistributionChart(report, chart));
+  const cnnSmall = models.find((m) => m.id === 'fmnist-cnn-small');
+  if (cnnSmall && cnnSmall !== large) {
+    writeFigure('accuracy-cost', comparisonChart(compareModels(large.compared, cnnSmall.compared), chart));
+  } else {
+    writeFigure('accuracy-cost', '<p><em>Needs fmnist-cnn-small and fmnist-cnn-large.</em></p>');
   }
-
-  // 2. Controllability: target δ vs achieved test accuracy.
-  const sweeps = Object.fromEntries(
-    POLICIES.map((policy) => [policy, sweepDeltas(large.testScores, large.profile, policy, SWEEP)]),
-  );
-  const full = evaluateFullModel(large.testScores, large.costs);
-  write(
-    join(figuresDir, 'controllability.svg'),
-    lineChart({
-      title: `${large.id}: target δ vs achieved test accuracy`,
-      series: POLICIES.map((policy) => ({
-        label: POLICY_LABEL[policy],
-        dash: policy === 'pcee-ws' ? '6 3' : undefined,
-        points: sweeps[policy].map((row, i) => [SWEEP[i], row.accuracy]),
-      })),
-      points: [],
-      xDomain: [0.5, 1],
-      yDomain: [0.5, 1],
-      xLabel: 'target accuracy δ (calibrated on validation)',
-      yLabel: 'achieved accuracy (test)',
-      diagonal: true,
-      description: `Target δ versus achieved test accuracy of ${large.id} for PCEE, PCEE-WS and the confidence baseline`,
-    }),
-  );
-
-  // 3. Accuracy vs absolute cost: early exit on the large model vs the small full models.
-  const curves = [];
-  const fullPoints = [];
-  models.forEach((model, index) => {
-    const rows = sweepDeltas(model.testScores, model.profile, 'pcee', SWEEP);
-    curves.push({
-      label: `${model.id} + PCEE`,
-      color: color(index),
-      points: rows.map((row) => [row.meanCost / 1e6, row.accuracy]).sort((a, b) => a[0] - b[0]),
-    });
-    const modelFull = evaluateFullModel(model.testScores, model.costs);
-    fullPoints.push({
-      label: `${model.id}, full model`,
-      x: modelFull.cost / 1e6,
-      y: modelFull.accuracy,
-      color: color(index),
-    });
-  });
-  const maxCost = Math.max(...fullPoints.map((p) => p.x)) * 1.05;
-  const accuracies = [...curves.flatMap((c) => c.points.map((p) => p[1])), ...fullPoints.map((p) => p.y)];
-  const lowAccuracy = Math.max(0.5, Math.floor(Math.min(...accuracies) * 50) / 50);
-  write(
-    join(figuresDir, 'accuracy-cost.svg'),
-    lineChart({
-      title: 'Test accuracy vs mean compute per sample (δ from 0.5 to 1)',
-      series: curves,
-      points: fullPoints,
-      xDomain: [0, maxCost],
-      yDomain: [lowAccuracy, Math.min(1, Math.ceil(Math.max(...accuracies) * 100) / 100 + 0.01)],
-      xLabel: 'mean MFLOPs per sample (heads included)',
-      yLabel: 'test accuracy',
-      description:
-        'Accuracy versus compute of every bundled model with PCEE early exit, and their full models',
-      width: 620,
-      height: 400,
-    }),
-  );
-
-  // 4. Where samples leave, per δ.
-  const deltas = [0.8, 0.85, 0.9, 0.95, 0.99];
-  const exitRows = deltas.map((delta) => {
-    const evaluation = evaluatePolicy(
-      large.testScores,
-      compilePolicy(large.profile, 'pcee', delta),
-      large.costs,
-    );
-    return { label: `δ = ${delta}`, parts: evaluation.exitCounts.map((count) => count / large.test.samples) };
-  });
-  write(
-    join(figuresDir, 'exits.svg'),
-    stackedBars({
-      title: `${large.id}, PCEE: share of test samples leaving at each exit`,
-      rows: exitRows,
-      partLabels: large.profile.diagrams.map((_, exit) => `exit ${exit}`),
-      description: `Exit distribution of ${large.id} under PCEE for several δ`,
-    }),
-  );
 
   // Tables (markdown, included by the pages).
   const controlRows = [0.8, 0.85, 0.9, 0.93, 0.95].map((delta) => {
     const cells = POLICIES.map((policy) => {
       const evaluation = evaluatePolicy(
-        large.testScores,
+        large.compared.testScores,
         compilePolicy(large.profile, policy, delta),
         large.costs,
       );
@@ -309,13 +239,12 @@ function figures(models) {
     });
     return `| ${delta} | ${cells.join(' | ')} |`;
   });
-  const oracle = evaluateOracle(large.testScores, large.costs);
   tables.push({
     name: 'controllability',
     markdown: [
       `Test accuracy and relative cost (mean cost ÷ full-model cost) of \`${large.id}\`, calibrated on its`,
       `validation traces (${large.val.samples.toLocaleString('en')} samples), evaluated on the ${large.test.samples.toLocaleString('en')} test samples.`,
-      `The full model scores ${pct(full.accuracy)} at 1.00×; the oracle (not deployable) ${pct(oracle.accuracy)} at ${oracle.relativeCost.toFixed(2)}×.`,
+      `The full model scores ${pct(report.fullModel.accuracy)} at 1.00×; the oracle (not deployable) ${pct(report.oracle.accuracy)} at ${report.oracle.relativeCost.toFixed(2)}×.`,
       '',
       `| δ | ${POLICIES.map((p) => POLICY_LABEL[p]).join(' | ')} |`,
       `|---:|${POLICIES.map(() => '---:').join('|')}|`,
@@ -334,8 +263,8 @@ function figures(models) {
     const small = models.find((m) => m.id === smallId);
     const big = models.find((m) => m.id === largeId);
     if (!small || !big) continue;
-    const smallFull = evaluateFullModel(small.testScores, small.costs);
-    const bigFull = evaluateFullModel(big.testScores, big.costs);
+    const smallFull = small.report.fullModel;
+    const bigFull = big.report.fullModel;
     // Each family's rows stay together: its small model first, then the large one.
     pairRows.push(
       `| \`${smallId}\`, full model | — | ${mflops(smallFull.cost)} | ${pct(smallFull.accuracy)} | |`,
@@ -343,24 +272,16 @@ function figures(models) {
     for (const policy of ['pcee', 'pcee-ws']) {
       // δ is chosen on validation traces, as `pcee tune --budget` and `pcee report --compare`
       // choose it; the accuracy reported is on test.
-      const chosen = mostAccurateWithinBudget(big.valScores, big.profile, {
-        policy,
-        maxMeanCost: smallFull.cost,
-        costs: big.costs,
-      });
-      if (!chosen) {
+      const point = operatingPointAtBudget(big.compared, smallFull.cost, policy);
+      if (!point) {
         pairRows.push(
           `| \`${largeId}\` + ${POLICY_LABEL[policy]} | — | no δ fits ${mflops(smallFull.cost)} MFLOPs | | |`,
         );
         continue;
       }
-      const onTest = evaluatePolicy(
-        big.testScores,
-        compilePolicy(big.profile, policy, chosen.delta),
-        big.costs,
-      );
+      const onTest = point.test;
       pairRows.push(
-        `| \`${largeId}\` + ${POLICY_LABEL[policy]} | ${chosen.delta.toFixed(4)} | ${mflops(onTest.meanCost)} | ${pct(onTest.accuracy)} | ${onTest.accuracy > smallFull.accuracy ? `+${(100 * (onTest.accuracy - smallFull.accuracy)).toFixed(2)} pt` : `${(100 * (onTest.accuracy - smallFull.accuracy)).toFixed(2)} pt`} |`,
+        `| \`${largeId}\` + ${POLICY_LABEL[policy]} | ${point.delta.toFixed(4)} | ${mflops(onTest.meanCost)} | ${pct(onTest.accuracy)} | ${onTest.accuracy > smallFull.accuracy ? `+${(100 * (onTest.accuracy - smallFull.accuracy)).toFixed(2)} pt` : `${(100 * (onTest.accuracy - smallFull.accuracy)).toFixed(2)} pt`} |`,
       );
     }
     pairRows.push(
@@ -390,13 +311,9 @@ function figures(models) {
       '| model | exits | full model MFLOPs | test accuracy per exit | ECE per exit (validation) |',
       '|---|---:|---:|---|---|',
       ...models.map((model) => {
-        const perExit = Array.from({ length: model.test.exits }, (_, exit) => {
-          let right = 0;
-          for (let n = 0; n < model.test.samples; n++)
-            right += model.testScores.correct[n * model.test.exits + exit];
-          return ((100 * right) / model.test.samples).toFixed(1);
-        });
-        const ece = model.profile.diagrams.map((d) => summarizeDiagram(d).ece.toFixed(3));
+        const exits = model.report.exitReports;
+        const perExit = exits.map((exit) => (100 * exit.testAccuracy).toFixed(1));
+        const ece = exits.map((exit) => exit.ece.toFixed(3));
         return `| \`${model.id}\` | ${model.test.exits} | ${mflops(model.costs.fullModel)} | ${perExit.join(' · ')} | ${ece.join(' · ')} |`;
       }),
       '',

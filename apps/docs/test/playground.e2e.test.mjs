@@ -2,7 +2,8 @@
 // drives the playground in real headless Chromium, and checks that the model loads in the
 // page, that δ moves the totals, that the page's predictions equal early-exit inference by
 // @pcee/core's runner on onnxruntime-node for the same images and δ, that the in-page runner
-// agrees, and that nothing is logged as an error. Takes a screenshot of the playground: into the
+// agrees, that @pcee/report draws its trade-off chart in the page and the pages' figures, and
+// that nothing is logged as an error. Takes a screenshot of the playground: into the
 // system temp folder, or over the README's docs/images/playground.png with
 // PCEE_UPDATE_SCREENSHOTS=1 (`npm run screenshot -w docs`), so a test run leaves the tree clean.
 import assert from 'node:assert/strict';
@@ -122,6 +123,34 @@ test('the playground loads the model, follows δ, matches the runner on onnxrunt
   assert.equal(first.prediction.length, 1000);
   assert.equal(first.policy, 'pcee');
 
+  // @pcee/report draws the trade-off chart of `pcee report` in the page, for the loaded model.
+  const chart = await page.$eval('[data-testid="report-chart"] .chart', (element) => {
+    // The largest <svg> is the plot; a legend adds one small <svg> per swatch.
+    const area = (svg) => svg.getBoundingClientRect().width * svg.getBoundingClientRect().height;
+    const svg = [...element.querySelectorAll('svg')].sort((a, b) => area(b) - area(a))[0];
+    const box = svg?.getBoundingClientRect();
+    return {
+      name: element.getAttribute('data-chart'),
+      curves: svg?.querySelectorAll('path').length ?? 0,
+      dots: svg?.querySelectorAll('circle').length ?? 0,
+      text: svg?.textContent ?? '',
+      width: box?.width ?? 0,
+      height: box?.height ?? 0,
+    };
+  });
+  t.diagnostic(
+    `trade-off chart: ${chart.curves} paths, ${chart.dots} dots, ${Math.round(chart.width)}×${Math.round(chart.height)} px`,
+  );
+  assert.equal(chart.name, 'tradeoff');
+  assert.ok(
+    chart.curves >= 4,
+    `the trade-off chart has ${chart.curves} paths; expected the policies' curves`,
+  );
+  assert.ok(chart.dots >= first.exitCounts.length, 'the trade-off chart lacks a dot per single head');
+  assert.match(chart.text, /relative cost/);
+  assert.match(chart.text, /test accuracy/);
+  assert.ok(chart.width > 200 && chart.height > 200, 'the trade-off chart is not laid out');
+
   // Moving δ changes the totals.
   await setDelta(0.7);
   const low = await snapshot();
@@ -217,5 +246,23 @@ test('the content pages render without errors', { timeout: 120_000 }, async () =
     assert.equal(response.status(), 200, path);
     assert.ok((await page.textContent('#VPContent')).length > 100, `${path} has no content`);
   }
+  // The figures are @pcee/report's charts, inlined at build time.
+  await page.goto(`${server.url}/introduction.html`, { waitUntil: 'load' });
+  const figures = await page.$$eval('.report-figure', (elements) =>
+    elements.map((element) => ({
+      name: element.getAttribute('data-figure'),
+      charts: [...element.querySelectorAll('.chart')].map((chart) => chart.getAttribute('data-chart')),
+      svgs: element.querySelectorAll('svg').length,
+    })),
+  );
+  assert.deepEqual(
+    figures.map(({ name, charts }) => [name, [...new Set(charts)]]),
+    [
+      ['reliability', ['reliability']],
+      ['controllability', ['controllability']],
+      ['accuracy-cost', ['comparison']],
+    ],
+  );
+  for (const figure of figures) assert.ok(figure.svgs > 0, `figure ${figure.name} has no <svg>`);
   assert.deepEqual(problems.slice(before), []);
 });

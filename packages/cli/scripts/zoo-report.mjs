@@ -6,35 +6,38 @@
 //   node packages/cli/scripts/zoo-report.mjs [--json out.json] [--markdown out.md] [--html <dir>]
 //   --html <dir> also writes `pcee report --compare` for each family (<dir>/<family>.html).
 // Reads the models of @pcee/models (PCEE_MODELS_DIR when set). Deterministic output.
+// The numbers are @pcee/report's (the data behind `pcee report`): this script only picks the
+// models, lays the numbers out as JSON and markdown, and checks the CLI against them.
+import { hash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   calibrate,
-  compilePolicy,
-  evaluateFullModel,
-  evaluateOracle,
-  evaluatePolicy,
   manifestCosts,
   modelFingerprint,
-  mostAccurateWithinBudget,
   parseManifest,
   readTraces,
   scoreExits,
   summarizeDiagram,
-  sweepDeltas,
 } from '@pcee/core';
 import { listModels, modelDir } from '@pcee/models';
+import {
+  CONTROL_SUMMARY_GRID,
+  controllabilitySummary,
+  modelReportFrom,
+  operatingPointAtBudget,
+  REPORT_POLICIES,
+} from '@pcee/report/data';
 
 /** `pcee calibrate`'s defaults: what the profile is calibrated with. */
 const CALIBRATION = { bins: 15, binning: 'width', confidence: 'max-softmax' };
 /** ECE as packages/models/training/metrics.py computes it: 15 equal-width bins of max-softmax. */
 const ECE_BINNING = { bins: 15, binning: 'width', confidence: 'max-softmax' };
-/** Controllability grid: from 0.5 in steps of 0.01 up to the final exit's validation accuracy. */
-const GRID_START = 0.5;
-const GRID_STEP = 0.01;
+/** Controllability grid (`controllabilitySummary`): up to the final exit's validation accuracy. */
+const { from: GRID_START, step: GRID_STEP } = CONTROL_SUMMARY_GRID;
 /** The policies whose controllability is compared: PCEE, its smoothed variant, the baseline. */
-const CONTROL_POLICIES = ['pcee', 'pcee-ws', 'confidence'];
+const CONTROL_POLICIES = REPORT_POLICIES;
 const SIZES = ['small', 'large'];
 
 const flags = parseFlags(process.argv.slice(2));
@@ -86,19 +89,26 @@ function fail(message) {
   process.exit(1);
 }
 
-/** One model calibrated on val.npz exactly as `pcee calibrate val.npz --model <dir>` does. */
+/**
+ * One model calibrated on val.npz exactly as `pcee calibrate val.npz --model <dir>` does, with
+ * its report data on test.npz (as `pcee report --model <dir> --validation val.npz` builds it).
+ */
 function loadModel(id) {
   const dir = modelDir(id);
   const manifest = parseManifest(readFileSync(join(dir, 'model.json'), 'utf8'), `${id}/model.json`);
   const validation = readTraces(readFileSync(join(dir, 'val.npz')), `${id}/val.npz`);
   const test = readTraces(readFileSync(join(dir, 'test.npz')), `${id}/test.npz`);
   const costs = manifestCosts(manifest);
-  const validationScores = scoreExits(validation, CALIBRATION.confidence);
   const profile = calibrate(validation, {
     ...CALIBRATION,
     costs,
     model: { id: manifest.id, fingerprint: modelFingerprint(manifest) },
-    scores: validationScores,
+    scores: scoreExits(validation, CALIBRATION.confidence),
+  });
+  const compared = modelReportFrom(profile, test, 'test.npz', {
+    manifest,
+    validation: { traces: validation, name: 'val.npz' },
+    sha256: (bytes) => hash('sha256', bytes, 'buffer'),
   });
   const match = /^(.*)-(small|large)$/.exec(id);
   return {
@@ -106,11 +116,7 @@ function loadModel(id) {
     dir,
     family: match ? match[1] : id,
     size: match ? match[2] : null,
-    costs,
-    profile,
-    test,
-    validationScores,
-    testScores: scoreExits(test, CALIBRATION.confidence),
+    compared,
     testProfile: calibrate(test, { ...ECE_BINNING, costs }),
   };
 }
@@ -129,93 +135,58 @@ function mflops(flops) {
 }
 
 function describeModel(model) {
-  const { profile, costs, testScores } = model;
-  const full = evaluateFullModel(testScores, costs);
-  const oracle = evaluateOracle(testScores, costs);
-  const exits = profile.diagrams.map((diagram, exit) => ({
-    exit,
-    mflops: mflops(costs.exits[exit]),
-    validationAccuracy: summarizeDiagram(diagram).accuracy,
-    testAccuracy: summarizeDiagram(model.testProfile.diagrams[exit]).accuracy,
-    testEce: summarizeDiagram(model.testProfile.diagrams[exit]).ece,
+  const { report, profile, testScores } = model.compared;
+  const exits = report.exitReports.map((exit) => ({
+    exit: exit.exit,
+    mflops: mflops(exit.cost),
+    validationAccuracy: exit.accuracy,
+    testAccuracy: exit.testAccuracy,
+    testEce: summarizeDiagram(model.testProfile.diagrams[exit.exit]).ece,
   }));
   return {
     id: model.id,
     family: model.family,
     size: model.size,
     exits: exits.length,
-    samples: { validation: profile.samples, test: testScores.samples },
-    fullModel: { mflops: mflops(costs.fullModel), testAccuracy: full.accuracy },
+    samples: { validation: report.validationSamples, test: report.testSamples },
+    fullModel: { mflops: mflops(report.fullModel.cost), testAccuracy: report.fullModel.accuracy },
     perExit: exits,
-    oracle: { testAccuracy: oracle.accuracy, meanMflops: mflops(oracle.meanCost) },
-    controllability: controllability(model, exits.at(-1).validationAccuracy),
+    oracle: { testAccuracy: report.oracle.accuracy, meanMflops: mflops(report.oracle.meanCost) },
+    // δ beyond the final exit's validation accuracy is a promise no head can keep.
+    controllability: controllabilitySummary(testScores, profile, exits.at(-1).validationAccuracy),
   };
 }
 
 /**
- * Over δ = 0.50, 0.51, … up to the final exit's validation accuracy: the share of δ whose
- * test accuracy falls below δ, and the worst miss max(δ − test accuracy) in points
- * (negative when every δ held, by at least that margin).
- */
-function controllability(model, upper) {
-  const grid = [];
-  // Integer steps, then one division: 0.5 + k·0.01 in floating point drifts off the decimals.
-  for (let step = 0; (GRID_START * 100 + step) / 100 <= upper; step++)
-    grid.push((GRID_START * 100 + step) / 100);
-  const policies = {};
-  for (const policy of CONTROL_POLICIES) {
-    const rows = sweepDeltas(model.testScores, model.profile, policy, grid, model.costs);
-    const misses = rows.filter((row) => row.accuracy < row.delta).length;
-    policies[policy] = {
-      misses,
-      missShare: grid.length === 0 ? 0 : misses / grid.length,
-      worstMissPoints:
-        grid.length === 0 ? null : Math.max(...rows.map((row) => 100 * (row.delta - row.accuracy))),
-    };
-  }
-  return { grid: { from: GRID_START, to: grid.at(-1) ?? null, points: grid.length, upper }, policies };
-}
-
-/**
- * The paper's headline for one family, chosen as `pcee report --compare` chooses it: the
- * large model's most accurate δ whose mean VALIDATION cost fits the small model's full cost
- * (`mostAccurateWithinBudget`, the single-δ search of `pcee tune --budget`), then that δ on the TEST traces.
+ * The paper's headline for one family, chosen as `pcee report --compare` chooses it
+ * (`operatingPointAtBudget`): the large model's most accurate δ whose mean VALIDATION cost
+ * fits the small model's full cost, then that δ on the TEST traces.
  */
 function headline([small, large]) {
-  const budget = small.costs.fullModel;
-  const smallFull = evaluateFullModel(small.testScores, small.costs);
-  const largeFull = evaluateFullModel(large.testScores, large.costs);
-  const oracle = evaluateOracle(large.testScores, large.costs);
-  const chosen = mostAccurateWithinBudget(large.validationScores, large.profile, {
-    policy: 'pcee',
-    maxMeanCost: budget,
-    costs: large.costs,
-  });
-  let pcee = null;
-  if (chosen) {
-    const test = evaluatePolicy(
-      large.testScores,
-      compilePolicy(large.profile, 'pcee', chosen.delta),
-      large.costs,
-    );
-    pcee = {
-      delta: chosen.delta,
-      validation: { accuracy: chosen.accuracy, meanMflops: mflops(chosen.meanCost) },
-      test: { accuracy: test.accuracy, meanMflops: mflops(test.meanCost) },
-      gainPoints: 100 * (test.accuracy - smallFull.accuracy),
-      overBudgetOnTest: test.meanCost > budget,
-      exitCounts: test.exitCounts,
-    };
-  }
+  const smallReport = small.compared.report;
+  const largeReport = large.compared.report;
+  const budget = smallReport.fullModel.cost;
+  const point = operatingPointAtBudget(large.compared, budget);
+  const pcee = point && {
+    delta: point.delta,
+    validation: { accuracy: point.validation.accuracy, meanMflops: mflops(point.validation.meanCost) },
+    test: { accuracy: point.test.accuracy, meanMflops: mflops(point.test.meanCost) },
+    gainPoints: 100 * (point.test.accuracy - smallReport.fullModel.accuracy),
+    overBudgetOnTest: point.overBudgetOnTest,
+    exitCounts: point.test.exitCounts,
+  };
   return {
     family: small.family,
     small: small.id,
     large: large.id,
     budgetMflops: mflops(budget),
-    smallFull: { testAccuracy: smallFull.accuracy, mflops: mflops(smallFull.cost) },
-    largeFull: { testAccuracy: largeFull.accuracy, mflops: mflops(largeFull.cost) },
+    smallFull: { testAccuracy: smallReport.fullModel.accuracy, mflops: mflops(smallReport.fullModel.cost) },
+    largeFull: { testAccuracy: largeReport.fullModel.accuracy, mflops: mflops(largeReport.fullModel.cost) },
     largePcee: pcee,
-    largeOracle: { testAccuracy: oracle.accuracy, meanMflops: mflops(oracle.meanCost) },
+    largeOracle: {
+      testAccuracy: largeReport.oracle.accuracy,
+      meanMflops: mflops(largeReport.oracle.meanCost),
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { now } from '@pcee/core';
 import { measureSpeedup } from '@pcee/engine';
 import { defaultModelId, testInputsPath } from '@pcee/models';
+import { compareModels, formatPercent, HIGHLIGHT_DELTAS } from '@pcee/report/data';
 import { loadFullModel, nodeRuntime } from '@pcee/runtime-node';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
@@ -9,9 +10,6 @@ import { writeOutputFile } from '../files.js';
 import { loadInputs } from '../inputs.js';
 import { positiveInteger } from '../options.js';
 import { createProgress } from '../progress.js';
-import { compareModels } from '../report/model-comparison.js';
-import { HIGHLIGHT_DELTAS } from '../report/report-data.js';
-import { formatPercent } from '../report/report-format.js';
 import { formatFraction, renderTable } from '../table.js';
 import { TOOL_VERSION } from '../tool-version.js';
 
@@ -77,10 +75,16 @@ export function registerDemo(program: Command, io: CliIo): Command {
 
       step(`writing ${flags.out}`);
       // Loaded on use: the charts are most of the CLI's import time (see report.ts).
-      const { renderReportPage } = await import('../report/report-page.js');
+      const [{ renderReportPage }, { serverDocument }] = await Promise.all([
+        import('@pcee/report'),
+        import('@pcee/report/node'),
+      ]);
       await writeOutputFile(
         flags.out,
-        renderReportPage({ report: large.report, comparison, toolVersion: TOOL_VERSION }),
+        renderReportPage(
+          { report: large.report, comparison, toolVersion: TOOL_VERSION },
+          { document: serverDocument() },
+        ),
       );
 
       const { report } = large;

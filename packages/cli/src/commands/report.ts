@@ -1,9 +1,8 @@
+import { type ComparedModel, orderByCost } from '@pcee/report/data';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { writeOutputFile } from '../files.js';
 import { loadModelReport } from '../report/load-model-report.js';
-import type { ComparedModel } from '../report/model-comparison.js';
-import { compareModels, orderByCost } from '../report/model-comparison.js';
 import { TOOL_VERSION } from '../tool-version.js';
 import { UserError } from '../user-error.js';
 
@@ -62,22 +61,26 @@ export function registerReport(program: Command, io: CliIo): Command {
         modelDir: flags.model,
         validationPath: flags.validation,
       });
-      const comparison = flags.compare
-        ? compareWith(
-            primary,
-            await loadModelReport({
-              profilePath: flags.compare[0]!,
-              tracesPath: flags.compare[1]!,
-              modelDir: flags.compareModel,
-              validationPath: flags.compareValidation,
-            }),
-          )
+      const compareWith = flags.compare
+        ? await loadModelReport({
+            profilePath: flags.compare[0]!,
+            tracesPath: flags.compare[1]!,
+            modelDir: flags.compareModel,
+            validationPath: flags.compareValidation,
+          })
         : undefined;
-      const { report } = primary;
+      if (compareWith) assertLargerHasValidation(primary, compareWith);
       // Loaded here, not at startup: the charts (Observable Plot, linkedom) are most of the CLI's
       // import time, and every other command would pay for them.
-      const { renderReportPage } = await import('../report/report-page.js');
-      await writeOutputFile(flags.out, renderReportPage({ report, comparison, toolVersion: TOOL_VERSION }));
+      const [{ buildReport }, { serverDocument }] = await Promise.all([
+        import('@pcee/report'),
+        import('@pcee/report/node'),
+      ]);
+      const { html, report, comparison } = buildReport(
+        { model: primary, compareWith, toolVersion: TOOL_VERSION },
+        { document: serverDocument() },
+      );
+      await writeOutputFile(flags.out, html);
       if (comparison) io.stdout(`${comparison.answer}\n`);
       io.stderr(
         `report for ${report.modelId} (${report.exits} exits, ${report.testSamples} test samples) → ${flags.out}\n`,
@@ -85,18 +88,18 @@ export function registerReport(program: Command, io: CliIo): Command {
     });
 }
 
-/** compareModels, after checking the larger model came with validation traces to choose δ on. */
-function compareWith(primary: ComparedModel, other: ComparedModel) {
-  if (primary.report.costs.unit === other.report.costs.unit) {
-    const larger = orderByCost(primary, other)[1];
-    if (larger.validationScores === null) {
-      const flag = larger === primary ? '--validation' : '--compare-validation';
-      throw new UserError(
-        `the comparison chooses δ of "${larger.report.modelId}" (the larger model) on validation data, never on its test traces: add ${flag} <val-traces> (e.g. the traces its profile was calibrated on)`,
-      );
-    }
-  }
-  return compareModels(primary, other);
+/**
+ * The comparison chooses δ of the larger model on its validation traces: says which flag
+ * gives them when they are missing (compareModels' own error cannot name the CLI's flags).
+ */
+function assertLargerHasValidation(primary: ComparedModel, other: ComparedModel): void {
+  if (primary.report.costs.unit !== other.report.costs.unit) return;
+  const larger = orderByCost(primary, other)[1];
+  if (larger.validationScores !== null) return;
+  const flag = larger === primary ? '--validation' : '--compare-validation';
+  throw new UserError(
+    `the comparison chooses δ of "${larger.report.modelId}" (the larger model) on validation data, never on its test traces: add ${flag} <val-traces> (e.g. the traces its profile was calibrated on)`,
+  );
 }
 
 function kebab(name: string): string {

@@ -8,10 +8,9 @@ import {
   scoreExits,
 } from '@pcee/core';
 import { modelDir } from '@pcee/models';
+import { type ComparedModel, modelReportFrom } from '@pcee/report/data';
 import { openModelPackage } from '@pcee/runtime-node';
 import { loadTraces } from '../inputs.js';
-import { modelReportFrom } from '../report/load-model-report.js';
-import type { ComparedModel } from '../report/model-comparison.js';
 import { UserError } from '../user-error.js';
 
 /** A bundled model calibrated on its validation traces and evaluated on its test traces. */
@@ -43,6 +42,6 @@ export async function calibrateBundledModel(id: string): Promise<CalibratedModel
     scores: validationScores,
   });
   const test = await loadTraces(join(folder, 'test.npz'));
-  const compared = await modelReportFrom(profile, test, 'test.npz', { modelDir: folder });
+  const compared = modelReportFrom(profile, test, 'test.npz', { manifest });
   return { ...compared, folder, modelPackage, validationScores };
 }

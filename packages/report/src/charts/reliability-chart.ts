@@ -1,7 +1,7 @@
 import * as Plot from '@observablehq/plot';
-import { REFERENCE_INK } from '../chart-theme.js';
-import { renderPlot } from '../plot-render.js';
-import type { ExitReport } from '../report-data.js';
+import type { ExitReport } from '../data/report-data.js';
+import { REFERENCE_INK } from './chart-theme.js';
+import { type ChartOptions, renderPlot } from './plot-render.js';
 
 const WIDTH = 260;
 
@@ -11,7 +11,7 @@ const WIDTH = 260;
  * diagonal a perfectly calibrated head would follow. Gaps between dot and diagonal are
  * what ECE averages and MCE maximises.
  */
-export function reliabilityChart(exit: ExitReport): string {
+export function reliabilityChart(exit: ExitReport, chart: ChartOptions = {}): string {
   const bins = exit.bins.filter((bin) => bin.count > 0);
   return renderPlot(
     {
@@ -53,11 +53,12 @@ export function reliabilityChart(exit: ExitReport): string {
       ],
     },
     { chart: 'reliability', exit: String(exit.exit) },
+    chart,
   );
 }
 
 /** Validation samples per bin (log scale: the top bin usually holds most of them). */
-export function binCountChart(exit: ExitReport): string {
+export function binCountChart(exit: ExitReport, chart: ChartOptions = {}): string {
   const bins = exit.bins.filter((bin) => bin.count > 0);
   return renderPlot(
     {
@@ -81,5 +82,6 @@ export function binCountChart(exit: ExitReport): string {
       ],
     },
     { chart: 'bin-counts', exit: String(exit.exit) },
+    chart,
   );
 }

@@ -1,15 +1,16 @@
 import type { PolicyEvaluation } from '@pcee/core';
-import { comparisonChart } from './charts/comparison-chart.js';
-import { controllabilityChart } from './charts/controllability-chart.js';
-import { exitDistributionChart } from './charts/exit-distribution-chart.js';
-import { binCountChart, reliabilityChart } from './charts/reliability-chart.js';
-import { tradeoffChart } from './charts/tradeoff-chart.js';
+import { comparisonChart } from '../charts/comparison-chart.js';
+import { controllabilityChart } from '../charts/controllability-chart.js';
+import { exitDistributionChart } from '../charts/exit-distribution-chart.js';
+import type { ChartOptions } from '../charts/plot-render.js';
+import { binCountChart, reliabilityChart } from '../charts/reliability-chart.js';
+import { tradeoffChart } from '../charts/tradeoff-chart.js';
+import type { ModelComparison } from '../data/model-comparison.js';
+import type { ModelReport } from '../data/report-data.js';
+import { formatDelta, formatFlops, formatPercent } from '../data/report-format.js';
 import { escapeHtml } from './escape-html.js';
-import type { ModelComparison } from './model-comparison.js';
-import type { ModelReport } from './report-data.js';
-import { formatDelta, formatFlops, formatPercent } from './report-format.js';
 import { REPORT_STYLE } from './report-style.js';
-import { tunedSection } from './tuned-report.js';
+import { tunedSection } from './tuned-section.js';
 
 /** What one report page shows: a model, and optionally its comparison with another. */
 export interface ReportContent {
@@ -21,9 +22,10 @@ export interface ReportContent {
 
 /**
  * Renders the whole report as one self-contained HTML document: styles inlined, charts as
- * inline SVG rendered at build time, no scripts and no external resources.
+ * inline SVG rendered at build time, no scripts and no external resources. In Node pass
+ * `{ document: serverDocument() }` (from `@pcee/report/node`) to draw the charts in.
  */
-export function renderReportPage(content: ReportContent): string {
+export function renderReportPage(content: ReportContent, chart: ChartOptions = {}): string {
   const { report, comparison } = content;
   const title = `PCEE report · ${report.modelId}`;
   return `<!doctype html>
@@ -39,10 +41,10 @@ export function renderReportPage(content: ReportContent): string {
 <main>
 ${headerSection(report)}
 ${report.tuned ? tunedSection(report.tuned, report.costs.unit) : ''}
-${comparison ? comparisonSection(comparison) : ''}
-${tradeoffSection(report)}
-${exitsSection(report)}
-${reliabilitySection(report)}
+${comparison ? comparisonSection(comparison, chart) : ''}
+${tradeoffSection(report, chart)}
+${exitsSection(report, chart)}
+${reliabilitySection(report, chart)}
 <footer>Written by <code>pcee report</code> ${escapeHtml(content.toolVersion)} · Performance Control Early Exiting (arXiv 2412.19325). Calibration statistics come from the validation set the profile was built on; accuracies and costs from the test traces.</footer>
 </main>
 </body>
@@ -68,7 +70,7 @@ function headerSection(report: ModelReport): string {
 </header>`;
 }
 
-function comparisonSection(comparison: ModelComparison): string {
+function comparisonSection(comparison: ModelComparison, chart: ChartOptions): string {
   const { smaller, larger, largerAtBudget: point } = comparison;
   const unit = smaller.costs.unit;
   const rows: { name: string; delta: number | null; data: string; accuracy: number; cost: number }[] = [
@@ -85,7 +87,7 @@ function comparisonSection(comparison: ModelComparison): string {
   return `<section data-section="comparison">
 <h2>Large with early exit vs small without</h2>
 <p class="answer" data-answer="comparison">${escapeHtml(comparison.answer)}</p>
-<div class="row"><figure>${comparisonChart(comparison)}</figure>
+<div class="row"><figure>${comparisonChart(comparison, chart)}</figure>
 <div><table data-table="comparison"><thead><tr><th>model</th><th>δ</th><th>data</th><th>accuracy</th><th>mean cost</th></tr></thead><tbody>
 ${rows.map(({ name, delta, data, accuracy, cost }) => `<tr><td>${escapeHtml(name)}</td><td>${formatDelta(delta)}</td><td>${escapeHtml(data)}</td><td>${formatPercent(accuracy, 2)}</td><td>${escapeHtml(formatFlops(cost, unit))}</td></tr>`).join('\n')}
 </tbody></table></div></div>
@@ -98,7 +100,7 @@ function evaluated(evaluation: PolicyEvaluation): { accuracy: number; cost: numb
   return { accuracy: evaluation.accuracy, cost: evaluation.meanCost };
 }
 
-function tradeoffSection(report: ModelReport): string {
+function tradeoffSection(report: ModelReport, chart: ChartOptions): string {
   const unit = report.costs.unit;
   const policyRow = (
     name: string,
@@ -112,8 +114,8 @@ function tradeoffSection(report: ModelReport): string {
   return `<section data-section="tradeoff">
 <h2>Accuracy you ask for, compute you pay</h2>
 <div class="row">
-<figure>${controllabilityChart(report)}<figcaption>Controllability: achieved test accuracy against the target δ. On or above the diagonal means the promise held.</figcaption></figure>
-<figure>${tradeoffChart(report)}<figcaption>Accuracy against relative cost over a δ sweep; grey dots are single heads used for every sample.</figcaption></figure>
+<figure>${controllabilityChart(report, chart)}<figcaption>Controllability: achieved test accuracy against the target δ. On or above the diagonal means the promise held.</figcaption></figure>
+<figure>${tradeoffChart(report, chart)}<figcaption>Accuracy against relative cost over a δ sweep; grey dots are single heads used for every sample.</figcaption></figure>
 </div>
 <table data-table="highlights"><thead><tr><th>policy</th><th>δ</th><th>test accuracy</th><th>mean cost</th><th>relative cost</th></tr></thead><tbody>
 ${report.highlights.map((row) => policyRow('pcee', row.delta, row.accuracy, row.meanCost, row.relativeCost)).join('\n')}
@@ -123,12 +125,12 @@ ${policyRow('full model', null, report.fullModel.accuracy, report.fullModel.cost
 </section>`;
 }
 
-function exitsSection(report: ModelReport): string {
+function exitsSection(report: ModelReport, chart: ChartOptions): string {
   const unit = report.costs.unit;
   return `<section data-section="exits">
 <h2>Where samples exit</h2>
 <div class="row">
-<figure>${exitDistributionChart(report)}<figcaption>Share of test samples leaving at each exit under PCEE, per δ.</figcaption></figure>
+<figure>${exitDistributionChart(report, chart)}<figcaption>Share of test samples leaving at each exit under PCEE, per δ.</figcaption></figure>
 <div><table data-table="exits"><thead><tr><th>exit</th><th>cost</th><th>relative</th><th>val. accuracy</th><th>test accuracy</th><th>ECE</th><th>MCE</th></tr></thead><tbody>
 ${report.exitReports.map((exit) => `<tr><td>${exit.exit}</td><td>${escapeHtml(formatFlops(exit.cost, unit))}</td><td>${exit.relativeCost.toFixed(3)}</td><td>${formatPercent(exit.accuracy, 2)}</td><td>${formatPercent(exit.testAccuracy, 2)}</td><td>${formatPercent(exit.ece, 2)}</td><td>${formatPercent(exit.mce, 2)}</td></tr>`).join('\n')}
 </tbody></table>
@@ -137,7 +139,7 @@ ${report.exitReports.map((exit) => `<tr><td>${exit.exit}</td><td>${escapeHtml(fo
 </section>`;
 }
 
-function reliabilitySection(report: ModelReport): string {
+function reliabilitySection(report: ModelReport, chart: ChartOptions): string {
   return `<section data-section="reliability">
 <h2>Reliability diagrams (validation)</h2>
 <p class="note">Bars: accuracy per confidence bin; dots: the bin's mean confidence (area ∝ samples), with the red gap to the diagonal that ECE averages and MCE maximises. Below each diagram: samples per bin (log scale). PCEE exits where the bar reaches δ.</p>
@@ -147,8 +149,8 @@ ${report.exitReports
     (exit) => `<div class="exit-card" data-exit-card="${exit.exit}">
 <h3>Exit ${exit.exit} · ${escapeHtml(formatFlops(exit.cost, report.costs.unit))} (${formatPercent(exit.relativeCost, 0)})</h3>
 <p class="stats">accuracy ${formatPercent(exit.accuracy)} · ECE ${formatPercent(exit.ece, 2)} · MCE ${formatPercent(exit.mce, 2)}</p>
-${reliabilityChart(exit)}
-${binCountChart(exit)}
+${reliabilityChart(exit, chart)}
+${binCountChart(exit, chart)}
 </div>`,
   )
   .join('\n')}

@@ -9,9 +9,9 @@ import {
   tuneForBudget,
 } from '@pcee/core';
 import { describe, expect, it } from 'vitest';
-import { syntheticTraces } from '../test-support/run-cli.js';
-import { modelReportFrom } from './load-model-report.js';
+import { syntheticTraces } from '../test-support/synthetic-traces.js';
 import { type ComparedModel, compareModels } from './model-comparison.js';
+import { modelReportFrom } from './model-report-from.js';
 
 const smallCosts: ExitCosts = { unit: 'flops', exits: [1e6, 2e6, 3e6, 4e6], fullModel: 3.9e6 };
 const largeCosts: ExitCosts = { unit: 'flops', exits: [1.5e6, 3e6, 5e6, 8e6], fullModel: 7.8e6 };

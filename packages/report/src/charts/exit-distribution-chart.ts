@@ -1,12 +1,12 @@
 import * as Plot from '@observablehq/plot';
-import { renderPlot } from '../plot-render.js';
-import type { ModelReport } from '../report-data.js';
+import type { ModelReport } from '../data/report-data.js';
+import { type ChartOptions, renderPlot } from './plot-render.js';
 
 /**
  * Where samples leave under pcee as δ rises: the share of test samples per exit, stacked.
  * Higher targets push samples to deeper (more expensive, more accurate) heads.
  */
-export function exitDistributionChart(report: ModelReport): string {
+export function exitDistributionChart(report: ModelReport, chart: ChartOptions = {}): string {
   const rows = report.control.pcee.flatMap((row) =>
     row.exitCounts.map((count, exit) => ({
       delta: row.delta,
@@ -34,6 +34,7 @@ export function exitDistributionChart(report: ModelReport): string {
       ],
     },
     { chart: 'exit-distribution' },
+    chart,
   );
 }
 

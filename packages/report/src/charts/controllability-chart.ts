@@ -1,14 +1,14 @@
 import * as Plot from '@observablehq/plot';
-import { POLICY_COLORS, POLICY_DASHES, REFERENCE_INK } from '../chart-theme.js';
-import { renderPlot } from '../plot-render.js';
-import { type ModelReport, REPORT_POLICIES } from '../report-data.js';
+import { type ModelReport, REPORT_POLICIES } from '../data/report-data.js';
+import { POLICY_COLORS, POLICY_DASHES, REFERENCE_INK } from './chart-theme.js';
+import { type ChartOptions, renderPlot } from './plot-render.js';
 
 /**
  * Controllability: the accuracy each policy achieves on test data against the target δ it
  * was given. A controllable policy stays on or above the diagonal up to the final head's
  * accuracy (the dotted ceiling no policy can pass).
  */
-export function controllabilityChart(report: ModelReport): string {
+export function controllabilityChart(report: ModelReport, chart: ChartOptions = {}): string {
   // A square frame from just below the first head's accuracy: below it every policy exits
   // everything at exit 0, so nothing there is worth the space.
   const all = REPORT_POLICIES.flatMap((policy) => report.control[policy]);
@@ -62,5 +62,6 @@ export function controllabilityChart(report: ModelReport): string {
       ],
     },
     { chart: 'controllability' },
+    chart,
   );
 }

@@ -1,15 +1,15 @@
 import * as Plot from '@observablehq/plot';
-import { POLICY_COLORS, POLICY_DASHES } from '../chart-theme.js';
-import { renderPlot } from '../plot-render.js';
-import { type ModelReport, REPORT_POLICIES } from '../report-data.js';
-import { formatDelta } from '../report-format.js';
+import { type ModelReport, REPORT_POLICIES } from '../data/report-data.js';
+import { formatDelta } from '../data/report-format.js';
+import { POLICY_COLORS, POLICY_DASHES } from './chart-theme.js';
+import { type ChartOptions, renderPlot } from './plot-render.js';
 
 /**
  * Accuracy against relative cost (mean cost / full-model cost) for every policy over its δ
  * sweep, with each head used alone (grey), the oracle (the cheapest exits that are right)
  * and the full model at 1.
  */
-export function tradeoffChart(report: ModelReport): string {
+export function tradeoffChart(report: ModelReport, chart: ChartOptions = {}): string {
   const curves = REPORT_POLICIES.flatMap((policy) => report.tradeoff[policy]);
   // Labelling every highlighted δ crowds the knee of the curve; the ends tell the range.
   const labelled = [report.highlights[0]!, report.highlights[report.highlights.length - 1]!];
@@ -93,5 +93,6 @@ export function tradeoffChart(report: ModelReport): string {
       ],
     },
     { chart: 'tradeoff' },
+    chart,
   );
 }

@@ -6,6 +6,7 @@ import {
   InvalidArgumentError,
   mostAccurateWithinBudget,
   type PolicyEvaluation,
+  type ThresholdPolicyName,
 } from '@pcee/core';
 import type { ModelReport } from './report-data.js';
 import { formatDelta, formatFlops, formatPercent, formatPoints } from './report-format.js';
@@ -27,11 +28,11 @@ export interface ComparedModel {
 
 /** The larger model's operating point: δ chosen on validation traces, measured on test traces. */
 export interface BudgetOperatingPoint {
-  /** pcee threshold, in [0, 1]. */
+  /** The policy's threshold, in [0, 1]. */
   readonly delta: number;
-  /** pcee at δ on the validation traces: the most accurate δ whose mean cost there fits the budget. */
+  /** The policy at δ on the validation traces: the most accurate δ whose mean cost there fits the budget. */
   readonly validation: PolicyEvaluation;
-  /** pcee at δ on the test traces: what the comparison reports. */
+  /** The policy at δ on the test traces: what the comparison reports. */
   readonly test: PolicyEvaluation;
   /** True when the test mean cost lands above the budget (δ fit it on validation only). */
   readonly overBudgetOnTest: boolean;
@@ -89,7 +90,7 @@ export function compareModels(first: ComparedModel, second: ComparedModel): Mode
     );
   }
   const budget = smaller.report.fullModel.cost;
-  const largerAtBudget = chooseAtBudget(larger, validation, budget);
+  const largerAtBudget = operatingPointAtBudget(larger, budget);
   return {
     smaller: smaller.report,
     larger: larger.report,
@@ -100,21 +101,31 @@ export function compareModels(first: ComparedModel, second: ComparedModel): Mode
   };
 }
 
-/** The most accurate δ within budget on validation (as `pcee tune --budget`), then that δ on test; null when none fits. */
-function chooseAtBudget(
+/**
+ * The larger model's operating point at a budget: the most accurate δ of `policy` whose mean
+ * cost on the validation traces fits `budget` (as `pcee tune --budget` chooses), then that δ
+ * on the test traces. Null when no δ fits on validation.
+ *
+ * @param budget mean cost per sample, in the unit of `model.report.costs`.
+ * @param policy pcee (what `compareModels` uses) or another threshold policy.
+ * @throws InvalidArgumentError when the model has no validation scores.
+ */
+export function operatingPointAtBudget(
   model: ComparedModel,
-  validation: ExitScores,
   budget: number,
+  policy: ThresholdPolicyName = 'pcee',
 ): BudgetOperatingPoint | null {
+  const validation = model.validationScores;
+  if (validation === null) {
+    throw new InvalidArgumentError(
+      `choosing δ of "${model.report.modelId}" at a budget needs its validation traces: pass them, not its test traces`,
+    );
+  }
   const { costs } = model.report;
-  const chosen = mostAccurateWithinBudget(validation, model.profile, {
-    policy: 'pcee',
-    maxMeanCost: budget,
-    costs,
-  });
+  const chosen = mostAccurateWithinBudget(validation, model.profile, { policy, maxMeanCost: budget, costs });
   if (chosen === null) return null;
   const delta = chosen.delta!;
-  const test = evaluatePolicy(model.testScores, compilePolicy(model.profile, 'pcee', delta), costs);
+  const test = evaluatePolicy(model.testScores, compilePolicy(model.profile, policy, delta), costs);
   return { delta, validation: chosen, test, overBudgetOnTest: test.meanCost > budget };
 }
 

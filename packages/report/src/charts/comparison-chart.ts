@@ -1,15 +1,15 @@
 import * as Plot from '@observablehq/plot';
-import { MODEL_COLORS, REFERENCE_INK } from '../chart-theme.js';
-import type { ModelComparison } from '../model-comparison.js';
-import { renderPlot } from '../plot-render.js';
-import { formatDelta } from '../report-format.js';
+import type { ModelComparison } from '../data/model-comparison.js';
+import { formatDelta } from '../data/report-format.js';
+import { MODEL_COLORS, REFERENCE_INK } from './chart-theme.js';
+import { type ChartOptions, renderPlot } from './plot-render.js';
 
 /**
  * Both models' pcee accuracy–cost curves on one absolute cost axis, each model's full
  * cost as a star, the smaller model's full cost as the budget line, and the larger model's
  * operating point at that budget (δ chosen on validation traces, drawn on test) circled.
  */
-export function comparisonChart(comparison: ModelComparison): string {
+export function comparisonChart(comparison: ModelComparison, chart: ChartOptions = {}): string {
   const { smaller, larger, budget, largerAtBudget } = comparison;
   const chosen = largerAtBudget ? [largerAtBudget.test] : [];
   const models = [smaller, larger];
@@ -112,5 +112,6 @@ export function comparisonChart(comparison: ModelComparison): string {
       ],
     },
     { chart: 'comparison' },
+    chart,
   );
 }
