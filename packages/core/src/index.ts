@@ -113,7 +113,9 @@ export {
   measuredExitOverheads,
   type OverheadMeasurement,
   planFusion,
+  planOfLiveExits,
   withBoundaryCosts,
+  withLiveExit,
 } from './fusion/index.js';
 export {
   AccuracyMonitor,
@@ -200,6 +202,7 @@ export {
   allocateStageData,
   assertDigestMatches,
   batchSizeOf,
+  carryTensors,
   concatRows,
   type Dimension,
   type Float32StageTensor,

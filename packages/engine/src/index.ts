@@ -8,7 +8,6 @@
  * @packageDocumentation
  */
 export { type BenchEngineOptions, type BenchEngines, openBenchEngines } from './bench-engines.js';
-export { carryTensors } from './carry-tensors.js';
 export {
   describeDrops,
   describePlan,
@@ -36,7 +35,6 @@ export {
   parseRunPolicies,
   resolveOperatingPoints,
 } from './operating-point.js';
-export { planOfLiveExits, withLiveExit } from './plan-of-live-exits.js';
 export {
   assertProfileFitsModel,
   type ModelWithInputs,

@@ -1,4 +1,5 @@
 import {
+  carryTensors,
   InvalidArgumentError,
   type LoadOptions,
   type ModelPackage,
@@ -14,7 +15,6 @@ import {
   tensorLiveness,
 } from '@pcee/core';
 import { fuseModelPackage } from '@pcee/onnx';
-import { carryTensors } from './carry-tensors.js';
 
 /** Options of `measureExitOverhead`. */
 export interface MeasureOverheadOptions {

@@ -1,4 +1,5 @@
 import {
+  carryTensors,
   type LoadOptions,
   type ModelPackage,
   parseManifest,
@@ -11,7 +12,6 @@ import {
   type TensorMap,
   tensorLiveness,
 } from '@pcee/core';
-import { carryTensors } from './carry-tensors.js';
 
 /** How closely the chained stages reproduce the model. */
 export interface SplitCheck {

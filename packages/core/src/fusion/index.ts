@@ -9,3 +9,4 @@ export {
 export { type ExitOverheads, measuredExitOverheads, type OverheadMeasurement } from './exit-overheads.js';
 export { costsWithoutExits, fusedExitCosts, headOverheads, withBoundaryCosts } from './fusion-costs.js';
 export { type FusionPlan, fusedPolicy, fusesAnything, planFusion } from './fusion-plan.js';
+export { planOfLiveExits, withLiveExit } from './plan-of-live-exits.js';

@@ -1,5 +1,6 @@
 /** Model packages: the manifest (reading, schemas), stage tensors, input preprocessing, tensor liveness. */
 
+export { carryTensors } from './carry-tensors.js';
 export {
   assertDigestMatches,
   MANIFEST_VERSION,

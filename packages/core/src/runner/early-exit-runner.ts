@@ -3,6 +3,7 @@ import type { ExitCosts } from '../cost/index.js';
 import { InvalidArgumentError, InvalidInputError } from '../errors/index.js';
 import {
   batchSizeOf,
+  carryTensors,
   gatherTensorMap,
   isStageTensor,
   type StageTensor,
@@ -125,7 +126,7 @@ export async function runEarlyExit(
         }
       }
       if (kept === 0 || stage === last) break;
-      const next = carryForward(model, stage, carried, output.tensors, live[stage + 1]!);
+      const next = carryTensors(model.manifest, stage, carried, output.tensors, live[stage + 1]!);
       // Compaction: only the samples that continue go to the next stage.
       carried = kept === active ? next : gatherTensorMap(next, keep, kept);
       for (let row = 0; row < kept; row++) keep[row] = rows[keep[row]!]!;
@@ -164,7 +165,8 @@ export async function traceModel(
         const target = ((start + row) * exits + stage) * classes;
         logits.set(output.logits.data.subarray(row * classes, (row + 1) * classes), target);
       }
-      if (stage < exits - 1) carried = carryForward(model, stage, carried, output.tensors, live[stage + 1]!);
+      if (stage < exits - 1)
+        carried = carryTensors(model.manifest, stage, carried, output.tensors, live[stage + 1]!);
     }
     options.onProgress?.(end, total);
   }
@@ -195,27 +197,6 @@ export function modelInputMap(model: StagedModel, inputs: TensorMap | StageTenso
   }
   // Only the model's inputs: anything else given (labels, extras) is neither sliced nor carried.
   return Object.fromEntries(manifest.inputs.map((input) => [input.name, inputs[input.name]!]));
-}
-
-/** What enters stage `stage + 1`: the live tensors among those carried so far and those just produced. */
-function carryForward(
-  model: StagedModel,
-  stage: number,
-  carried: TensorMap,
-  produced: TensorMap,
-  live: readonly string[],
-): TensorMap {
-  const next: Record<string, StageTensor> = {};
-  for (const name of live) {
-    const tensor = produced[name] ?? carried[name];
-    if (!tensor) {
-      throw new InvalidInputError(
-        `stage ${stage} of model "${model.manifest.id}" did not return "${name}", which a later stage needs; check the stage's outputs in model.json`,
-      );
-    }
-    next[name] = tensor;
-  }
-  return next;
 }
 
 function abstentionTable(policy: CompiledPolicy): Uint8Array {

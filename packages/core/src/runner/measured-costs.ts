@@ -1,6 +1,12 @@
 import { type CostMeasurement, type ExitCosts, fitBatchCostModel, validateCosts } from '../cost/index.js';
 import { hint, InvalidArgumentError, InvalidInputError } from '../errors/index.js';
-import { batchSizeOf, type StageTensor, type TensorMap, tensorLiveness } from '../model/index.js';
+import {
+  batchSizeOf,
+  carryTensors,
+  type StageTensor,
+  type TensorMap,
+  tensorLiveness,
+} from '../model/index.js';
 import type { FullModel, StagedModel } from '../runtime/index.js';
 import { median, now } from '../timing/index.js';
 
@@ -123,17 +129,7 @@ export async function measureStageLatenciesAtBatches(
         const output = await model.runStage(stage, carried);
         if (timed) stageTimes[index]![stage]!.push(now() - started);
         if (stage < model.stages - 1) {
-          const next: Record<string, StageTensor> = {};
-          for (const name of live[stage + 1]!) {
-            const tensor = output.tensors[name] ?? carried[name];
-            if (!tensor) {
-              throw new InvalidInputError(
-                `stage ${stage} of model "${model.manifest.id}" did not return "${name}", which a later stage needs`,
-              );
-            }
-            next[name] = tensor;
-          }
-          carried = next;
+          carried = carryTensors(model.manifest, stage, carried, output.tensors, live[stage + 1]!);
         }
       }
     }

@@ -1,5 +1,5 @@
-import { type CalibrationProfile, compilePolicy } from '@pcee/core';
-import { openEngine, withLiveExit } from '@pcee/engine';
+import { type CalibrationProfile, compilePolicy, withLiveExit } from '@pcee/core';
+import { openEngine } from '@pcee/engine';
 import { modelDir } from '@pcee/models';
 import { nodeRuntime, openModelPackage } from '@pcee/runtime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -8,16 +8,12 @@ import {
   manifestCosts,
   modelFingerprint,
   planFusion,
+  planOfLiveExits,
   readTraces,
   type Traces,
-} from '@pcee/core';
-import {
-  assertProfileFitsModel,
-  FusedRunner,
-  planOfLiveExits,
-  recalibrateHint,
   withLiveExit,
-} from '@pcee/engine';
+} from '@pcee/core';
+import { assertProfileFitsModel, FusedRunner, recalibrateHint } from '@pcee/engine';
 import { loadFullModel, nodeRuntime, openModelPackage } from '@pcee/runtime-node';
 import { DriftMonitor, type DriftOptions } from '../drift/drift-monitor.js';
 import { driftReference } from '../drift/drift-reference.js';

@@ -1,4 +1,5 @@
 import {
+  carryTensors,
   concatRows,
   type FullModel,
   type FusionPlan,
@@ -12,7 +13,6 @@ import {
   type TensorMap,
   tensorLiveness,
 } from '@pcee/core';
-import { carryTensors } from '@pcee/engine';
 import type { StagePipeline } from '../scheduler/stage-pipeline.js';
 import type { ServedInputSpec } from './served-model-info.js';
 

@@ -7,8 +7,8 @@ import {
   planFusion,
   seededRandom,
   type Tensor,
+  withLiveExit,
 } from '@pcee/core';
-import { withLiveExit } from '@pcee/engine';
 import type { DriftMonitor } from '../drift/drift-monitor.js';
 import type { ModelFeedback } from '../feedback/model-feedback.js';
 import type { ActiveMonitorStatus } from '../feedback/monitor-status.js';

@@ -1,10 +1,12 @@
-import { InvalidInputError, type ModelManifest, type StageTensor, type TensorMap } from '@pcee/core';
+import { InvalidInputError } from '../errors/index.js';
+import type { ModelManifest } from './model-manifest-types.js';
+import type { StageTensor, TensorMap } from './stage-tensors.js';
 
 /**
  * What enters stage `stage + 1`: each tensor named in `live` (see `tensorLiveness`), from
  * those the stage just `produced`, else from those `carried` into it (model inputs and earlier
- * stages' outputs that later stages still read). The one carry step of the engine and the
- * server, so a stage that forgets an output fails the same way everywhere.
+ * stages' outputs that later stages still read). The one carry step of the runner, the cost
+ * measurement, the engine and the server, so a stage that forgets an output fails the same way everywhere.
  *
  * @throws InvalidInputError naming the stage and the tensor when a live tensor is in neither.
  */

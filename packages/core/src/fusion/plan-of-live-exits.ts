@@ -1,4 +1,5 @@
-import { type FusionPlan, InvalidArgumentError } from '@pcee/core';
+import { InvalidArgumentError } from '../errors/index.js';
+import type { FusionPlan } from './fusion-plan.js';
 
 /**
  * The fusion plan that keeps exactly `liveExits` (ascending original exit indices, ending at
