@@ -1,12 +1,6 @@
 import { type CostMeasurement, type ExitCosts, fitBatchCostModel, validateCosts } from '../cost/index.js';
-import { hint, InvalidArgumentError, InvalidInputError } from '../errors/index.js';
-import {
-  batchSizeOf,
-  carryTensors,
-  type StageTensor,
-  type TensorMap,
-  tensorLiveness,
-} from '../model/index.js';
+import { hint, InvalidArgumentError } from '../errors/index.js';
+import { batchSizeOf, carryTensors, type TensorMap, tensorLiveness } from '../model/index.js';
 import type { FullModel, StagedModel } from '../runtime/index.js';
 import { median, now } from '../timing/index.js';
 
