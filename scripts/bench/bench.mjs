@@ -54,7 +54,7 @@ if (!name) {
     console.error(`no benchmark "${name}"; the benchmarks are: ${benchmarks.map((b) => b.name).join(', ')}`);
     process.exit(2);
   }
-  const run = spawnSync(process.execPath, [benchmark.path, ...args], {
+  const run = spawnSync(process.execPath, [join(root, benchmark.path), ...args], {
     cwd: join(root, 'packages', benchmark.package),
     stdio: 'inherit',
   });

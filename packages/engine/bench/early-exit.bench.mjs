@@ -1,8 +1,7 @@
-// Measures: fused vs unfused early exit vs full.onnx on onnxruntime-node, CPU: throughput, accuracy, live exits.
+// Measures: early exit (unfused, fused, fused+) vs full.onnx on onnxruntime-node, CPU: throughput, FLOP-predicted vs measured speedup, accuracy, live exits.
 // Fused early exit vs unfused early exit vs the full model (full.onnx), onnxruntime-node, CPU:
 // throughput, accuracy on the Fashion-MNIST test images, and which exits stay live. Prints a
-// table, then JSON. Run: node bench/fused.bench.mjs (after building @pcee/core, @pcee/onnx, @pcee/engine and
-// this package). Environment: PCEE_BENCH_MODELS=fmnist-cnn-large,… picks models (models come
+// table, then JSON. Run: npm run bench -- early-exit (after npx turbo run build). Environment: PCEE_BENCH_MODELS=fmnist-cnn-large,… picks models (models come
 // from @pcee/models, PCEE_MODELS_DIR for another export; inputs and stage bindings from each
 // model.json); PCEE_BENCH_THREADS (2); PCEE_BENCH_REPETITIONS (9 rounds); PCEE_BENCH_SAMPLES=N
 // caps the timed images per batch size (default 2048 at batch 64, 512 at batch 1);
@@ -46,7 +45,8 @@ import {
 } from '@pcee/core';
 import { FusedRunner, measureExitOverhead } from '@pcee/engine';
 import { modelDir, testInputsPath } from '@pcee/models';
-import { loadFullModel, nodeRuntime, openModelPackage } from '../dist/index.js';
+import { loadFullModel, nodeRuntime, openModelPackage } from '@pcee/runtime-node';
+import { median, printJson, printTable } from '../../../scripts/bench/bench-kit.mjs';
 import { pickDelta } from './pick-delta.mjs';
 
 const THREADS = Number(process.env.PCEE_BENCH_THREADS ?? 2);
@@ -65,7 +65,7 @@ const labels = Int32Array.from(rawInputs.get('labels').data, Number).subarray(
 const accuracyOf = (predictions) =>
   predictions.reduce((sum, p, n) => sum + (p === labels[n] ? 1 : 0), 0) / predictions.length;
 const firstRows = (inputs, count) => sliceTensorMap(inputs, 0, Math.min(count, batchSizeOf(inputs)));
-const medianOf = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+const medianOf = median;
 
 /**
  * Interleaved timing: two warm-up rounds, then ROUNDS rounds of every variant, each round
@@ -237,16 +237,7 @@ const table = rows.map((row) => [
   `${row.pairedGainOverUnfused.fused.toFixed(2)}/${row.pairedGainOverUnfused.fusedFurther.toFixed(2)}`,
   `${row.identicalToUnfused.fused}, ${row.identicalToUnfused.fusedFurtherAtKeptExits}`,
 ]);
-const widths = header.map((title, column) =>
-  Math.max(title.length, ...table.map((cells) => String(cells[column]).length)),
-);
-for (const cells of [header, ...table])
-  console.log(
-    cells
-      .map((cell, column) => String(cell).padEnd(widths[column]))
-      .join('  ')
-      .trimEnd(),
-  );
+printTable('early exit vs full.onnx, per model and batch size', header, table);
 console.log(
   `\nCPU, ${THREADS} intra-op threads, median of ${ROUNDS} interleaved rounds after two warm-up rounds (shared machine: ratios, not absolutes)`,
 );
@@ -256,4 +247,4 @@ for (const row of rows) {
     `${row.model} batch ${row.batch}: one live exit costs ${per} µs/sample (staged ${row.overhead.stagedMs.toFixed(2)} ms vs one graph ${row.overhead.fusedMs.toFixed(2)} ms per batch); dropped further: ${row.droppedFurther.join(' ') || 'none'}; val accuracy ${pct(row.dropDecision.before.accuracy)} → ${pct(row.dropDecision.after.accuracy)}`,
   );
 }
-console.log(JSON.stringify({ threads: THREADS, rounds: ROUNDS, rows }, null, 2));
+printJson('early-exit', { threads: THREADS, rounds: ROUNDS, rows });
