@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseManifest, preprocessModelInputs, readNpz, sliceTensorMap } from '@pcee/core';
 import { modelDir, testInputsPath } from '@pcee/models';
+import { median, printJson, printTable } from '../../../scripts/bench/bench-kit.mjs';
 import { nodeRuntime, openModelPackage } from '../dist/index.js';
 
 const require = createRequire(import.meta.url);
@@ -155,10 +156,6 @@ async function createVariant(variant) {
   };
 }
 
-const quantile = (list, q) => {
-  const sorted = [...list].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-};
 /**
  * Wall time (min, median) and CPU time (median; user + system of every thread of this
  * process) of a list of runs, ms. On a shared machine the wall time swings with other
@@ -166,14 +163,8 @@ const quantile = (list, q) => {
  */
 const summary = (runs) => ({
   minMs: Math.min(...runs.map((run) => run.wallMs)),
-  medianMs: quantile(
-    runs.map((run) => run.wallMs),
-    0.5,
-  ),
-  cpuMedianMs: quantile(
-    runs.map((run) => run.cpuMs),
-    0.5,
-  ),
+  medianMs: median(runs.map((run) => run.wallMs)),
+  cpuMedianMs: median(runs.map((run) => run.cpuMs)),
 });
 
 /** Times the actions in interleaved rounds after two warm-ups each: per action, its runs. */
@@ -285,7 +276,7 @@ const fullProfile = readProfile('full');
 const stageProfiles = profiledStages.map((_, index) => readProfile(`stage${index}`));
 rmSync(profileFolder, { recursive: true, force: true });
 const runsOf = (profile) => profile.length;
-const medianOf = (list) => quantile(list, 0.5);
+const medianOf = median;
 const operators = new Set([
   ...fullProfile.flatMap((run) => Object.keys(run.byOperator)),
   ...stageProfiles.flatMap((profile) => profile.flatMap((run) => Object.keys(run.byOperator))),
@@ -362,25 +353,10 @@ const wrapper = {
   pceeChain: summary(pceeTimes.pcee),
 };
 
-const print = (header, rows) => {
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => String(row[column]).length)),
-  );
-  for (const cells of [header, ...rows]) {
-    console.log(
-      cells
-        .map((cell, column) => String(cell).padEnd(widths[column]))
-        .join('  ')
-        .trimEnd(),
-    );
-  }
-};
 const ms = (value) => value.toFixed(2);
 const ratio = (value) => `${value.toFixed(3)}×`;
-console.log(
-  `${values.model}, CPU, batch ${BATCH}, ${THREADS} intra-op threads; stage by stage with no exit vs full.onnx; ${ROUNDS} interleaved rounds\n`,
-);
-print(
+printTable(
+  `${values.model}, CPU, batch ${BATCH}, ${THREADS} intra-op threads; stage by stage with no exit vs full.onnx; ${ROUNDS} interleaved rounds`,
   [
     'variant',
     'full ms (min/med/cpu)',
@@ -398,15 +374,13 @@ print(
     ratio(row.defaultChainOverFull.cpu),
   ]),
 );
-console.log(
-  `\nwhere the extra time goes (default options, onnxruntime profiler, median of ${PROFILE_ROUNDS} runs, ms):\n`,
-);
-print(
+printTable(
+  `where the extra time goes (default options, onnxruntime profiler, median of ${PROFILE_ROUNDS} runs, ms)`,
   ['part', 'full', 'stages', 'extra'],
   breakdown.map((row) => [row.part, ms(row.fullMs), ms(row.chainMs), ms(row.extraMs)]),
 );
-console.log('\nper stage (default options, median, ms):\n');
-print(
+printTable(
+  'per stage (default options, median, ms)',
   ['stage', 'wall', 'onnxruntime run', 'reorders', 'run overhead', 'outside onnxruntime', 'features out MB'],
   perStage.map((row) => [
     row.stage,
@@ -418,8 +392,8 @@ print(
     row.featuresMB.toFixed(2),
   ]),
 );
-console.log('\nthrough @pcee/runtime-node runStage (default options):\n');
-print(
+printTable(
+  'through @pcee/runtime-node runStage (default options)',
   ['path', 'min ms', 'median ms', 'cpu ms', 'over full (med/cpu)'],
   [
     ['full.onnx', wrapper.full],
@@ -433,16 +407,14 @@ print(
     `${ratio(row.medianMs / wrapper.full.medianMs)}/${ratio(row.cpuMedianMs / wrapper.full.cpuMedianMs)}`,
   ]),
 );
-console.log(
-  JSON.stringify({
-    model: values.model,
-    batch: BATCH,
-    threads: THREADS,
-    rounds: ROUNDS,
-    onnxruntime: ort.env.versions?.node ?? ort.env.versions?.common,
-    options: optionRows,
-    breakdown,
-    perStage,
-    wrapper,
-  }),
-);
+printJson('boundary', {
+  model: values.model,
+  batch: BATCH,
+  threads: THREADS,
+  rounds: ROUNDS,
+  onnxruntime: ort.env.versions?.node ?? ort.env.versions?.common,
+  options: optionRows,
+  breakdown,
+  perStage,
+  wrapper,
+});
