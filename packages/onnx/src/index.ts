@@ -41,7 +41,34 @@ export { ancestorNodes, CONTROL_FLOW_OPS, type GraphIndex, indexGraph, inGraphOr
 export { type ModelInput, modelInputs } from './model-inputs.js';
 export { readModel, writeModel } from './model-io.js';
 export { intAttribute } from './node-attributes.js';
-export * from './onnx-proto.js';
+export {
+  type AttributeProto,
+  AttributeProto_AttributeType,
+  AttributeProtoSchema,
+  type GraphProto,
+  GraphProtoSchema,
+  type ModelProto,
+  ModelProtoSchema,
+  type NodeProto,
+  NodeProtoSchema,
+  type OperatorSetIdProto,
+  OperatorSetIdProtoSchema,
+  type StringStringEntryProto,
+  StringStringEntryProtoSchema,
+  type TensorProto,
+  TensorProto_DataLocation,
+  TensorProto_DataType,
+  TensorProtoSchema,
+  type TensorShapeProto,
+  type TensorShapeProto_Dimension,
+  TensorShapeProto_DimensionSchema,
+  TensorShapeProtoSchema,
+  type TypeProto,
+  TypeProto_TensorSchema,
+  TypeProtoSchema,
+  type ValueInfoProto,
+  ValueInfoProtoSchema,
+} from './onnx-proto.js';
 export { countDistinctParameters, countParameters } from './parameters.js';
 export { type PartitionCosts, partitionCosts, type StageCost } from './partition-costs.js';
 export {

@@ -15,7 +15,36 @@ export { exitDistributionChart } from './charts/exit-distribution-chart.js';
 export { type ChartData, type ChartOptions, renderPlot } from './charts/plot-render.js';
 export { binCountChart, reliabilityChart } from './charts/reliability-chart.js';
 export { tradeoffChart } from './charts/tradeoff-chart.js';
-export * from './data/index.js';
+export {
+  assembleModelReport,
+  type BudgetOperatingPoint,
+  CONTROL_DELTAS,
+  CONTROL_SUMMARY_GRID,
+  type ComparedModel,
+  type ControllabilitySummary,
+  compareModels,
+  controllabilitySummary,
+  type ExitReport,
+  formatDelta,
+  formatFlops,
+  formatPercent,
+  formatPoints,
+  HIGHLIGHT_DELTAS,
+  type ModelComparison,
+  type ModelDetails,
+  type ModelReport,
+  type ModelReportOptions,
+  modelReportFrom,
+  type NamedTraces,
+  operatingPointAtBudget,
+  orderByCost,
+  type PolicyMisses,
+  REPORT_POLICIES,
+  type ReliabilityBin,
+  reliabilityBins,
+  type TunedReport,
+  tunedReport,
+} from './data/index.js';
 export { type BuiltReport, buildReport, type ReportRequest } from './page/build-report.js';
 export { escapeHtml } from './page/escape-html.js';
 export { type ReportContent, renderReportPage } from './page/report-page.js';

@@ -4,4 +4,9 @@
  *
  * @packageDocumentation
  */
-export * from './conformance-suite.js';
+export {
+  type ConformanceCase,
+  type ConformanceSubject,
+  conformanceCases,
+  type PolicyEvaluation,
+} from './conformance-suite.js';
