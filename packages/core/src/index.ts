@@ -227,6 +227,7 @@ export {
   type StageSpec,
   type StageTensor,
   type StageTensorData,
+  serializeManifest,
   sha256Hex,
   sliceRows,
   sliceTensorMap,

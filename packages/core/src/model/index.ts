@@ -23,6 +23,7 @@ export {
   type TensorSpec,
 } from './model-manifest-types.js';
 export { type PreprocessOptions, preprocessInput, preprocessModelInputs } from './preprocess.js';
+export { serializeManifest } from './serialize-manifest.js';
 export {
   allocateStageData,
   batchSizeOf,
