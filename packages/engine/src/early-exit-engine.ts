@@ -121,7 +121,7 @@ export function slowExitChooser(
     );
   }
   const scores = scoreExits(traces, profile.confidence);
-  const samples = Object.values(inputs)[0]!.dims[0]!;
+  const samples = Object.values(inputs)[0]!.shape[0]!;
   const measurements = new Map<number, Promise<OverheadMeasurement>>();
   return async (policy, batch) => {
     const size = Math.min(batch, samples);

@@ -76,7 +76,7 @@ describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])(
         const count = batch === 1 ? 96 : 256;
         const some = {
           ...inputs,
-          dims: [count, ...inputs.dims.slice(1)],
+          shape: [count, ...inputs.shape.slice(1)],
           data: inputs.data.subarray(0, count * 784),
         };
         const run = { confidence: profile.confidence, costs, batchSize: batch };
@@ -104,7 +104,7 @@ describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])(
     it('builds and loads each set of live exits once', async () => {
       const counted = countingRuntime();
       const fresh = new FusedRunner(counted, modelPackage, options);
-      const some = { ...inputs, dims: [8, ...inputs.dims.slice(1)], data: inputs.data.subarray(0, 8 * 784) };
+      const some = { ...inputs, shape: [8, ...inputs.shape.slice(1)], data: inputs.data.subarray(0, 8 * 784) };
       const run = { confidence: profile.confidence, costs };
       try {
         // δ 0 and allLive keep every exit (the unfused package); `fuses` fuses.

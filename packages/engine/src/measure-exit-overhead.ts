@@ -60,7 +60,7 @@ export async function measureExitOverhead(
   try {
     fused = await runtime.load(fusedPackage.modelPackage, options.load);
     const named = modelInputMap(staged, inputs);
-    const available = Object.values(named)[0]!.dims[0]!;
+    const available = Object.values(named)[0]!.shape[0]!;
     if (available < batch) {
       throw new InvalidArgumentError(
         `measuring exit overheads at batch ${batch} needs ${batch} samples, got ${available}; give more inputs or a smaller batch`,

@@ -17,7 +17,7 @@ describe('syntheticInputs (what --cost-unit ms times the model on)', () => {
       5,
     );
     expect(Object.keys(inputs)).toEqual(['image', 'input_ids', 'mask', 'half']);
-    expect(inputs.image!.dims).toEqual([5, 1, 2, 2]);
+    expect(inputs.image!.shape).toEqual([5, 1, 2, 2]);
     const image = inputs.image!.data as Float32Array;
     expect(image).toBeInstanceOf(Float32Array);
     expect(Math.min(...image)).toBeGreaterThanOrEqual(-1);
@@ -26,7 +26,7 @@ describe('syntheticInputs (what --cost-unit ms times the model on)', () => {
     expect(inputs.input_ids!.data).toEqual(new BigInt64Array(15));
     expect(inputs.mask!.data).toEqual(new Uint8Array(15));
     expect(inputs.half!.data).toBeInstanceOf(Uint16Array);
-    expect(inputs.half!.dims).toEqual([5, 2]);
+    expect(inputs.half!.shape).toEqual([5, 2]);
   });
 
   it('is the same every time (deterministic)', () => {

@@ -41,7 +41,7 @@ export function syntheticInputs(manifest: ModelManifest, batch: number): TensorM
     } else if (input.dtype === 'float16') {
       for (let index = 0; index < data.length; index++) data[index] = numberToFloat16Bits(random());
     }
-    return [input.name, { dtype: input.dtype, data, dims }];
+    return [input.name, { dtype: input.dtype, data, shape: dims }];
   });
   return Object.fromEntries(entries);
 }

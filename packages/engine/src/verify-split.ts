@@ -122,7 +122,7 @@ function pick(tensors: TensorMap, names: readonly (string | { readonly name: str
 }
 
 function stageTensor(tensor: Tensor): StageTensor {
-  return { dtype: tensor.dtype, data: tensor.data, dims: tensor.shape } as StageTensor;
+  return { dtype: tensor.dtype, data: tensor.data, shape: tensor.shape } as StageTensor;
 }
 
 function compare(

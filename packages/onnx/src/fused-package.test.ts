@@ -78,7 +78,7 @@ function expectCarriesWhatLaterStagesRead(manifest: ModelManifest): void {
 /** The first `count` test images as the single model input of `modelPackage`. */
 function imageInputs(modelPackage: ModelPackage, count: number): StageTensor {
   const images = testImages(modelPackage.manifest, count);
-  return { dtype: 'float32', data: images.data as Float32Array, dims: images.shape };
+  return { dtype: 'float32', data: images.data as Float32Array, shape: images.shape };
 }
 
 describe('fuseModelPackage on a version 1 package (the v1 fixture)', () => {

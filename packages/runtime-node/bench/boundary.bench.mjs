@@ -90,13 +90,13 @@ if (!manifest.full) throw new Error(`${values.model} ships no full.onnx`);
 // The model inputs of one batch, by tensor name: the first BATCH test images, preprocessed.
 const test = readNpz(new Uint8Array(readFileSync(testInputsPath())));
 const allInputs = preprocessModelInputs(manifest, test);
-const available = Object.values(allInputs)[0].dims[0];
+const available = Object.values(allInputs)[0].shape[0];
 if (BATCH > available) throw new Error(`--batch ${BATCH} needs ${BATCH} test images; there are ${available}`);
 const modelInputs = sliceTensorMap(allInputs, 0, BATCH);
 const inputTensors = Object.fromEntries(
   Object.entries(modelInputs).map(([name, tensor]) => [
     name,
-    new ort.Tensor(tensor.dtype, tensor.data, tensor.dims),
+    new ort.Tensor(tensor.dtype, tensor.data, tensor.shape),
   ]),
 );
 const fullFeeds = Object.fromEntries(

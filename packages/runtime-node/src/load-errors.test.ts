@@ -107,27 +107,27 @@ describe('inputs', () => {
   it.each([
     [
       'a wrong image size',
-      { dtype: 'float32', data: new Float32Array(2 * 27 * 27), dims: [2, 1, 27, 27] },
+      { dtype: 'float32', data: new Float32Array(2 * 27 * 27), shape: [2, 1, 27, 27] },
       /expects input "image" of shape \[N, 1, 28, 28\] but got \[2, 1, 27, 27\]/,
     ],
     [
       'a missing channel axis',
-      { dtype: 'float32', data: new Float32Array(2 * 28 * 28), dims: [2, 28, 28] },
+      { dtype: 'float32', data: new Float32Array(2 * 28 * 28), shape: [2, 28, 28] },
       /shape \[N, 1, 28, 28\] but got \[2, 28, 28\]/,
     ],
     [
       'float64 data',
-      { dtype: 'float64', data: new Float64Array(784), dims: [1, 1, 28, 28] },
+      { dtype: 'float64', data: new Float64Array(784), shape: [1, 1, 28, 28] },
       /expects input "image" of type float32 but got float64; convert the data to float32/,
     ],
     [
       'a dtype that does not match its storage',
-      { dtype: 'int64', data: new Float32Array(784), dims: [1, 1, 28, 28] },
+      { dtype: 'int64', data: new Float32Array(784), shape: [1, 1, 28, 28] },
       /got int64 data in a Float32Array; int64 is held in a BigInt64Array/,
     ],
     [
       'dims that do not fit the data',
-      { dtype: 'float32', data: new Float32Array(784), dims: [2, 1, 28, 28] },
+      { dtype: 'float32', data: new Float32Array(784), shape: [2, 1, 28, 28] },
       /1568 values\) but 784 values/,
     ],
   ])('refuses %s with an InvalidInputError', async (_, input, message) => {
@@ -168,7 +168,7 @@ describe('full model baseline', () => {
   it('runs full.onnx with the final exit logits of the staged model', async () => {
     const full = await loadFullModel(reference.model, { device: 'cpu', threads: 1 });
     const logits = await full.run(reference.inputs);
-    expect(logits.dims).toEqual([8, 10]);
+    expect(logits.shape).toEqual([8, 10]);
     const { exits, classes } = reference.testTraces;
     for (let sample = 0; sample < 8; sample++) {
       for (let label = 0; label < classes; label++) {

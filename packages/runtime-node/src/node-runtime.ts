@@ -113,7 +113,7 @@ async function loadStagedModel(modelPackage: ModelPackage, options: LoadOptions 
 /** How core's session-backed models drive onnxruntime-node. */
 export function nodeBackend(ort: Ort): OnnxBackend<InferenceSession> {
   return {
-    createTensor: (tensor) => new ort.Tensor(tensor.dtype, tensor.data, [...tensor.dims]),
+    createTensor: (tensor) => new ort.Tensor(tensor.dtype, tensor.data, [...tensor.shape]),
     run: (session, feeds, what) => runSession(session, feeds as InferenceSession.FeedsType, what),
   };
 }

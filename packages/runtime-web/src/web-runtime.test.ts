@@ -56,7 +56,7 @@ describe('full model', () => {
     const full = await webRuntime.loadFullModel(reference.model, { device: 'wasm' });
     const staged = await webRuntime.load(reference.model, { device: 'wasm' });
     const logits = await full.run(reference.inputs);
-    expect(logits.dims).toEqual([8, 10]);
+    expect(logits.shape).toEqual([8, 10]);
     let carried: TensorMap = { image: reference.inputs };
     let last = logits;
     for (let stage = 0; stage < staged.stages; stage++) {

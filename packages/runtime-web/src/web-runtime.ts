@@ -102,7 +102,7 @@ export function createRuntimeForFlavour(
 /** How core's session-backed models drive onnxruntime-web (runs go through the module's queue). */
 function webBackend(ort: OrtWeb): OnnxBackend<InferenceSession> {
   return {
-    createTensor: (tensor) => new ort.Tensor(tensor.dtype, tensor.data, [...tensor.dims]),
+    createTensor: (tensor) => new ort.Tensor(tensor.dtype, tensor.data, [...tensor.shape]),
     run: (session, feeds, what) => runSession(ort, session, feeds as InferenceSession.FeedsType, what),
   };
 }

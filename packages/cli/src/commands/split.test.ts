@@ -267,7 +267,7 @@ describe('pcee split on models the bundled ones are not', () => {
       const inputs = Object.fromEntries(
         modelPackage.manifest.inputs.map((input) => {
           const tensor = arrays.get(input.name)!;
-          return [input.name, { dtype: tensor.dtype, data: tensor.data, dims: tensor.shape } as StageTensor];
+          return [input.name, { dtype: tensor.dtype, data: tensor.data, shape: tensor.shape } as StageTensor];
         }),
       );
       const model = await nodeRuntime.load(modelPackage);

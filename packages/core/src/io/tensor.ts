@@ -58,14 +58,18 @@ export type TensorData =
  * int64 → `BigInt64Array`, uint64 → `BigUint64Array`, bool → `Uint8Array` holding 0 or 1.
  * Readers may return `data` as a view over the bytes they were given (no copy), so
  * mutating those bytes afterwards mutates the tensor.
+ *
+ * The one tensor type of PCEE: files and maths use it as is; what stages take and give is
+ * the same type narrowed to the dtypes a model carries (`StageTensor`), where float16 stays as
+ * raw half bits (`Uint16Array`) because that is what runtimes take.
  */
-export interface Tensor {
-  /** Source element type. */
-  readonly dtype: TensorDtype;
+export interface Tensor<Dtype extends string = TensorDtype, Data extends TensorData = TensorData> {
+  /** Element type. */
+  readonly dtype: Dtype;
   /** Dimensions, each a non-negative integer; `[]` is a scalar. */
-  readonly shape: number[];
+  readonly shape: readonly number[];
   /** Elements in row-major order. */
-  readonly data: TensorData;
+  readonly data: Data;
 }
 
 /** Constructor of a typed array, as used to allocate or view tensor data. */

@@ -16,7 +16,7 @@ const tokens: ModelInputSpec = { name: 'input_ids', dtype: 'int64', shape: ['bat
 describe('preprocessInput', () => {
   it('normalises raw pixels and reshapes [N, H, W] to the model shape', () => {
     const out = preprocessInput(image, createTensor('uint8', [1, 2, 2], Uint8Array.from([0, 255, 51, 102])));
-    expect(out.dims).toEqual([1, 1, 2, 2]);
+    expect(out.shape).toEqual([1, 1, 2, 2]);
     expect([...out.data].map((value) => Math.round(Number(value) * 1000) / 1000)).toEqual([
       -2, 2, -1.2, -0.4,
     ]);
@@ -35,10 +35,10 @@ describe('preprocessInput', () => {
       tokens,
       createTensor('int64', [2, 3], BigInt64Array.from([1n, 2n, 3n, 4n, 5n, 6n])),
     );
-    expect(ids64).toMatchObject({ dtype: 'int64', dims: [2, 3] });
+    expect(ids64).toMatchObject({ dtype: 'int64', shape: [2, 3] });
     const ids32 = preprocessInput(tokens, createTensor('int32', [1, 7], new Int32Array(7).fill(9)));
     expect(ids32.data).toBeInstanceOf(BigInt64Array);
-    expect(ids32.dims).toEqual([1, 7]);
+    expect(ids32.shape).toEqual([1, 7]);
   });
 
   it('preprocesses raw int64 values (the "int64 is not supported; use int64" bug)', () => {

@@ -46,7 +46,7 @@ export function preprocessInput(
     }
     return normalise(spec, raw, dims);
   }
-  return { dtype: spec.dtype, data: convertValues(spec, raw), dims };
+  return { dtype: spec.dtype, data: convertValues(spec, raw), shape: dims };
 }
 
 /**
@@ -122,10 +122,10 @@ function normalise(spec: ModelInputSpec, raw: Tensor, dims: number[]): StageTens
     data[index] = (values[index]! * scale - mean[channel]!) / std[channel]!;
   }
   return spec.dtype === 'float16'
-    ? { dtype: 'float16', data: narrowFloat16(data), dims }
+    ? { dtype: 'float16', data: narrowFloat16(data), shape: dims }
     : spec.dtype === 'float64'
-      ? { dtype: 'float64', data: Float64Array.from(data), dims }
-      : { dtype: 'float32', data, dims };
+      ? { dtype: 'float64', data: Float64Array.from(data), shape: dims }
+      : { dtype: 'float32', data, shape: dims };
 }
 
 /** `raw`'s values in the storage of `spec.dtype`, refusing conversions across kinds. */

@@ -13,11 +13,11 @@ function tensorOf(dtype: ModelTensorDtype, dims: number[]): StageTensor {
     if (data instanceof BigInt64Array) data[index] = BigInt(index);
     else data[index] = dtype === 'bool' ? index % 2 : index % 100;
   }
-  return { dtype, data, dims };
+  return { dtype, data, shape: dims };
 }
 
 const row = (tensor: StageTensor, index: number) => {
-  const size = tensor.data.length / tensor.dims[0]!;
+  const size = tensor.data.length / tensor.shape[0]!;
   return [...tensor.data.subarray(index * size, (index + 1) * size)];
 };
 
@@ -27,7 +27,7 @@ describe('rows of stage tensors, every dtype', () => {
     const gathered = gatherRows(tensor, Int32Array.from([4, 1, 5]), 3);
     expect(gathered.dtype).toBe(dtype);
     expect(gathered.data.constructor).toBe(tensor.data.constructor);
-    expect(gathered.dims).toEqual([3, 2, 3]);
+    expect(gathered.shape).toEqual([3, 2, 3]);
     expect([row(gathered, 0), row(gathered, 1), row(gathered, 2)]).toEqual([
       row(tensor, 4),
       row(tensor, 1),
@@ -38,7 +38,7 @@ describe('rows of stage tensors, every dtype', () => {
   it.each(dtypes)('%s: slices then concatenated give back the tensor', (dtype) => {
     const tensor = tensorOf(dtype, [7, 3]);
     const joined = concatRows([sliceRows(tensor, 0, 2), sliceRows(tensor, 2, 3), sliceRows(tensor, 3, 7)]);
-    expect(joined.dims).toEqual([7, 3]);
+    expect(joined.shape).toEqual([7, 3]);
     expect([...joined.data]).toEqual([...tensor.data]);
   });
 

@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../errors/index.js';
+import type { Tensor } from '../io/index.js';
 import type { ModelTensorDtype } from './model-manifest-types.js';
 
 /**
@@ -14,12 +15,12 @@ export type StageTensorData =
   | Int8Array
   | Uint8Array;
 
-/** A dense row-major tensor of a model input or a carried tensor, batch dimension first. */
-export interface StageTensor<Data extends StageTensorData = StageTensorData> {
-  readonly dtype: ModelTensorDtype;
-  readonly data: Data;
-  readonly dims: readonly number[];
-}
+/**
+ * A model input or a carried tensor, batch dimension first: a `Tensor` of one of the dtypes a
+ * model carries, float16 as raw half bits (`Uint16Array`, what runtimes take; `Tensor` read
+ * from a file widens float16 to `Float32Array` for maths).
+ */
+export type StageTensor<Data extends StageTensorData = StageTensorData> = Tensor<ModelTensorDtype, Data>;
 
 /** A float32 tensor, such as an exit's logits. */
 export type Float32StageTensor = StageTensor<Float32Array>;
@@ -51,12 +52,12 @@ export function allocateStageData(dtype: ModelTensorDtype, length: number): Stag
 /** Whether a value is a single stage tensor (rather than a map of them). */
 export function isStageTensor(value: unknown): value is StageTensor {
   const candidate = value as Partial<StageTensor> | null;
-  return ArrayBuffer.isView(candidate?.data) && Array.isArray(candidate?.dims);
+  return ArrayBuffer.isView(candidate?.data) && Array.isArray(candidate?.shape);
 }
 
 /** Values per sample of a batch-first tensor (the product of every dimension after the batch). */
 export function rowSize(tensor: StageTensor): number {
-  return tensor.dims.slice(1).reduce((product, dimension) => product * dimension, 1);
+  return tensor.shape.slice(1).reduce((product, dimension) => product * dimension, 1);
 }
 
 /** Rows `[from, to)` of a batch-first tensor, as a view (no copy). */
@@ -65,7 +66,7 @@ export function sliceRows<T extends StageTensor>(tensor: T, from: number, to: nu
   return {
     ...tensor,
     data: tensor.data.subarray(from * size, to * size),
-    dims: [to - from, ...tensor.dims.slice(1)],
+    shape: [to - from, ...tensor.shape.slice(1)],
   };
 }
 
@@ -77,7 +78,7 @@ export function gatherRows<T extends StageTensor>(tensor: T, rows: Int32Array, c
     const start = rows[index]! * size;
     copyRow(data, tensor.data, start, size, index * size);
   }
-  return { ...tensor, data, dims: [count, ...tensor.dims.slice(1)] };
+  return { ...tensor, data, shape: [count, ...tensor.shape.slice(1)] };
 }
 
 /**
@@ -90,15 +91,15 @@ export function concatRows(parts: readonly StageTensor[]): StageTensor {
   const first = parts[0];
   if (!first) throw new InvalidInputError('concatRows needs at least one tensor');
   if (parts.length === 1) return first;
-  const tail = first.dims.slice(1).join(', ');
+  const tail = first.shape.slice(1).join(', ');
   let rows = 0;
   for (const [index, part] of parts.entries()) {
-    if (part.dtype !== first.dtype || part.dims.slice(1).join(', ') !== tail) {
+    if (part.dtype !== first.dtype || part.shape.slice(1).join(', ') !== tail) {
       throw new InvalidInputError(
-        `cannot batch tensor ${index} (${part.dtype} [${part.dims.join(', ')}]) with ${first.dtype} [N, ${tail}]: every sample of a batch needs the same dtype and shape`,
+        `cannot batch tensor ${index} (${part.dtype} [${part.shape.join(', ')}]) with ${first.dtype} [N, ${tail}]: every sample of a batch needs the same dtype and shape`,
       );
     }
-    rows += part.dims[0]!;
+    rows += part.shape[0]!;
   }
   const data = allocateStageData(first.dtype, rows * rowSize(first));
   let offset = 0;
@@ -106,7 +107,7 @@ export function concatRows(parts: readonly StageTensor[]): StageTensor {
     copyRow(data, part.data, 0, part.data.length, offset);
     offset += part.data.length;
   }
-  return { dtype: first.dtype, data, dims: [rows, ...first.dims.slice(1)] };
+  return { dtype: first.dtype, data, shape: [rows, ...first.shape.slice(1)] };
 }
 
 /** `sliceRows` on every tensor of a map. */
@@ -128,7 +129,7 @@ export function batchSizeOf(tensors: TensorMap): number {
   let batch: number | undefined;
   let firstName = '';
   for (const [name, tensor] of Object.entries(tensors)) {
-    const rows = tensor.dims[0];
+    const rows = tensor.shape[0];
     if (rows === undefined) throw new InvalidInputError(`tensor "${name}" has no batch dimension (dims [])`);
     if (batch === undefined) [batch, firstName] = [rows, name];
     else if (rows !== batch) {

@@ -30,11 +30,11 @@ function textLikeModel(): StagedModel & { readonly seen: string[][] } {
   );
 
   const seen: string[][] = [];
-  const rows = (tensor: StageTensor) => tensor.dims[0]!;
+  const rows = (tensor: StageTensor) => tensor.shape[0]!;
   const logitsOf = (scores: number[]): StageOutput['logits'] => ({
     dtype: 'float32',
     data: Float32Array.from(scores.flatMap((score) => [0, score])),
-    dims: [scores.length, 2],
+    shape: [scores.length, 2],
   });
   return {
     manifest,
@@ -45,7 +45,7 @@ function textLikeModel(): StagedModel & { readonly seen: string[][] } {
       seen.push(Object.keys(inputs).sort());
       if (index === 0) {
         const { ids, mask } = inputs as { ids: StageTensor<BigInt64Array>; mask: StageTensor<Uint8Array> };
-        const length = ids.dims[1]!;
+        const length = ids.shape[1]!;
         const hidden = new Float32Array(rows(ids));
         for (let n = 0; n < rows(ids); n++) {
           for (let t = 0; t < length; t++)
@@ -53,7 +53,7 @@ function textLikeModel(): StagedModel & { readonly seen: string[][] } {
         }
         return {
           logits: logitsOf([...hidden].map((value) => (value % 7) - 3)),
-          tensors: { hidden: { dtype: 'float32', data: hidden, dims: [rows(ids), 1] } },
+          tensors: { hidden: { dtype: 'float32', data: hidden, shape: [rows(ids), 1] } },
         };
       }
       if (index === 1) {
@@ -61,13 +61,13 @@ function textLikeModel(): StagedModel & { readonly seen: string[][] } {
         const doubled = hidden.map((value) => value * 2);
         return {
           logits: logitsOf([...doubled].map((value) => (value % 5) - 2)),
-          tensors: { hidden_2: { dtype: 'float32', data: doubled, dims: [hidden.length, 1] } },
+          tensors: { hidden_2: { dtype: 'float32', data: doubled, shape: [hidden.length, 1] } },
         };
       }
       const { ids } = inputs as { ids: StageTensor<BigInt64Array> };
       const hidden = inputs.hidden_2!.data as Float32Array;
       return {
-        logits: logitsOf([...hidden].map((value, n) => value - Number(ids.data[n * ids.dims[1]!]))),
+        logits: logitsOf([...hidden].map((value, n) => value - Number(ids.data[n * ids.shape[1]!]))),
         tensors: {},
       };
     },
@@ -80,14 +80,14 @@ const sequence = 5;
 const ids: StageTensor = {
   dtype: 'int64',
   data: BigInt64Array.from({ length: samples * sequence }, (_, index) => BigInt((index * 7919) % 31)),
-  dims: [samples, sequence],
+  shape: [samples, sequence],
 };
 const mask: StageTensor = {
   dtype: 'bool',
   data: Uint8Array.from({ length: samples * sequence }, (_, index) =>
     index % sequence < 2 + (index % 3) ? 1 : 0,
   ),
-  dims: [samples, sequence],
+  shape: [samples, sequence],
 };
 // Exits 0 and 1 exit in their upper bins only, so some samples leave at each exit.
 const profile = handProfile([
@@ -145,7 +145,7 @@ describe('runEarlyExit with named tensors of several dtypes', () => {
     ['a bare tensor for a two-input model', ids, /takes 2 inputs \(ids, mask\); pass them by name/],
     [
       'inputs of different batch sizes',
-      { ids, mask: { ...mask, data: mask.data.subarray(0, sequence), dims: [1, sequence] } },
+      { ids, mask: { ...mask, data: mask.data.subarray(0, sequence), shape: [1, sequence] } },
       /tensor "mask" has 1 samples but "ids" has 37/,
     ],
   ])('refuses %s, naming it', async (_, inputs, message) => {

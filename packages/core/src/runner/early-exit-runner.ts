@@ -219,7 +219,7 @@ function checkLogits(logits: StageTensor, rows: number, model: StagedModel, stag
   const classes = model.manifest.classes.length;
   if (logits.data.length !== rows * classes) {
     throw new InvalidInputError(
-      `stage ${stage} of model "${model.manifest.id}" returned logits of shape [${logits.dims.join(', ')}], expected [${rows}, ${classes}]`,
+      `stage ${stage} of model "${model.manifest.id}" returned logits of shape [${logits.shape.join(', ')}], expected [${rows}, ${classes}]`,
     );
   }
   return classes;

@@ -172,7 +172,7 @@ function recordingModels(): { model: StagedModel; full: FullModel; calls: string
   );
 
   const calls: string[] = [];
-  const rowsOf = (inputs: TensorMap) => Object.values(inputs)[0]!.dims[0]!;
+  const rowsOf = (inputs: TensorMap) => Object.values(inputs)[0]!.shape[0]!;
   const model: StagedModel = {
     manifest,
     stages: 2,
@@ -182,8 +182,8 @@ function recordingModels(): { model: StagedModel; full: FullModel; calls: string
       calls.push(`s${index}@${rows}`);
       const zeros = new Float32Array(rows * 2);
       return {
-        logits: { dtype: 'float32', data: zeros, dims: [rows, 2] },
-        tensors: { h: { dtype: 'float32', data: new Float32Array(rows), dims: [rows, 1] } },
+        logits: { dtype: 'float32', data: zeros, shape: [rows, 2] },
+        tensors: { h: { dtype: 'float32', data: new Float32Array(rows), shape: [rows, 1] } },
       };
     },
     async dispose() {},
@@ -191,14 +191,14 @@ function recordingModels(): { model: StagedModel; full: FullModel; calls: string
   const full = {
     async run(inputs: TensorMap) {
       calls.push(`full@${rowsOf(inputs)}`);
-      return { dtype: 'float32', data: new Float32Array(rowsOf(inputs) * 2), dims: [rowsOf(inputs), 2] };
+      return { dtype: 'float32', data: new Float32Array(rowsOf(inputs) * 2), shape: [rowsOf(inputs), 2] };
     },
   } as unknown as FullModel;
   return { model, full, calls };
 }
 
 const batchOf = (rows: number): TensorMap => ({
-  x: { dtype: 'float32', data: new Float32Array(rows), dims: [rows, 1] },
+  x: { dtype: 'float32', data: new Float32Array(rows), shape: [rows, 1] },
 });
 
 describe('measureStageLatenciesAtBatches', () => {

@@ -51,7 +51,7 @@ export function outputTensor(output: OnnxOutput | undefined, onnxName: string, w
       `${what} returns "${onnxName}" as ${output.type}, which PCEE cannot carry between stages (it carries ${MODEL_TENSOR_DTYPES.join(', ')})`,
     );
   }
-  return { dtype, data: output.data as StageTensor['data'], dims: output.dims };
+  return { dtype, data: output.data as StageTensor['data'], shape: output.dims };
 }
 
 /** Logits `[N, C]` as float32, widening float16 or float64 outputs. */
@@ -63,9 +63,9 @@ export function outputLogits(
   const tensor = outputTensor(output, onnxName, what);
   if (tensor.dtype === 'float32') return tensor as Float32StageTensor;
   if (tensor.dtype === 'float16')
-    return { dtype: 'float32', data: widenFloat16(tensor.data as Uint16Array), dims: tensor.dims };
+    return { dtype: 'float32', data: widenFloat16(tensor.data as Uint16Array), shape: tensor.shape };
   if (tensor.dtype === 'float64')
-    return { dtype: 'float32', data: Float32Array.from(tensor.data as Float64Array), dims: tensor.dims };
+    return { dtype: 'float32', data: Float32Array.from(tensor.data as Float64Array), shape: tensor.shape };
   throw new InvalidManifestError(
     `${what} returns logits "${onnxName}" as ${tensor.dtype}; exit logits must be floating point`,
   );

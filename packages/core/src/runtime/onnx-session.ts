@@ -48,13 +48,13 @@ export function checkStageInput(
       `${what} got ${tensor.dtype} data in a ${type}; ${tensor.dtype} is held in a ${storage.name}`,
     );
   }
-  if (tensor.dims.some((dimension) => !Number.isInteger(dimension) || dimension < 1)) {
-    throw new InvalidInputError(`${what} got dims [${tensor.dims.join(', ')}]; every dimension must be ≥ 1`);
+  if (tensor.shape.some((dimension) => !Number.isInteger(dimension) || dimension < 1)) {
+    throw new InvalidInputError(`${what} got dims [${tensor.shape.join(', ')}]; every dimension must be ≥ 1`);
   }
-  const elements = tensor.dims.reduce((product, dimension) => product * dimension, 1);
+  const elements = tensor.shape.reduce((product, dimension) => product * dimension, 1);
   if (elements !== tensor.data.length) {
     throw new InvalidInputError(
-      `${what} got dims [${tensor.dims.join(', ')}] (${elements} values) but ${tensor.data.length} values`,
+      `${what} got dims [${tensor.shape.join(', ')}] (${elements} values) but ${tensor.data.length} values`,
     );
   }
   if (!metadata?.isTensor || !metadata.shape) return;
@@ -65,16 +65,16 @@ export function checkStageInput(
   }
   const expected = metadata.shape;
   const fits =
-    expected.length === tensor.dims.length &&
-    expected.every((dimension, axis) => typeof dimension !== 'number' || dimension === tensor.dims[axis]);
+    expected.length === tensor.shape.length &&
+    expected.every((dimension, axis) => typeof dimension !== 'number' || dimension === tensor.shape[axis]);
   if (!fits) {
     const shown = expected.map((dimension) => (typeof dimension === 'number' ? dimension : 'N'));
-    const staticBatch = typeof expected[0] === 'number' && expected.length === tensor.dims.length;
+    const staticBatch = typeof expected[0] === 'number' && expected.length === tensor.shape.length;
     const hint = staticBatch
       ? `; the graph was exported with a fixed batch of ${expected[0]}: re-export with a dynamic batch axis (torch.onnx.export(…, dynamic_axes={"${metadata.name}": {0: "batch"}, …}))`
       : '';
     throw new InvalidInputError(
-      `${what} expects input "${metadata.name}" of shape [${shown.join(', ')}] but got [${tensor.dims.join(', ')}]${hint}`,
+      `${what} expects input "${metadata.name}" of shape [${shown.join(', ')}] but got [${tensor.shape.join(', ')}]${hint}`,
     );
   }
 }

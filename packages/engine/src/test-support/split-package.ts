@@ -44,7 +44,7 @@ export async function splitPackage(
   const random = randomInputs(probe.inputs, { ...probe.symbols[0], batch }, indexLimits(model), 5);
   const inputs: Record<string, StageTensor> = {};
   for (const [name, tensor] of random) {
-    inputs[name] = { dtype: tensor.dtype, data: tensor.data, dims: tensor.shape } as StageTensor;
+    inputs[name] = { dtype: tensor.dtype, data: tensor.data, shape: tensor.shape } as StageTensor;
   }
   return {
     modelPackage: {

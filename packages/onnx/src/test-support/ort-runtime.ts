@@ -2,7 +2,7 @@ import { type ModelPackage, type OnnxBackend, OnnxStagedModel, type Runtime } fr
 import * as ort from 'onnxruntime-node';
 
 const backend: OnnxBackend<ort.InferenceSession> = {
-  createTensor: (tensor) => new ort.Tensor(tensor.dtype, tensor.data, [...tensor.dims]),
+  createTensor: (tensor) => new ort.Tensor(tensor.dtype, tensor.data, [...tensor.shape]),
   run: (session, feeds) => session.run(feeds as ort.InferenceSession.FeedsType),
 };
 

@@ -164,7 +164,7 @@ export async function loadServedModel(
   const scheduler = new PlannedScheduler<CarriedBatch>(
     async (plan) => stagedPipeline(await runner.model(plan), plan),
     allExits,
-    (batch) => Object.values(batch)[0]!.dims[0]!,
+    (batch) => Object.values(batch)[0]!.shape[0]!,
     settings.scheduler,
     observe,
   );

@@ -92,7 +92,7 @@ export function fullModelPipeline(model: FullModel, manifest: ModelManifest): St
 }
 
 const rowOperations = {
-  rows: (batch: CarriedBatch) => Object.values(batch)[0]!.dims[0]!,
+  rows: (batch: CarriedBatch) => Object.values(batch)[0]!.shape[0]!,
   slice: (batch: CarriedBatch, from: number, to: number) => sliceTensorMap(batch, from, to),
   gather: (batch: CarriedBatch, rows: Int32Array, count: number) => gatherTensorMap(batch, rows, count),
   concat: (batches: readonly CarriedBatch[]): CarriedBatch => {
@@ -104,6 +104,6 @@ const rowOperations = {
   },
   shapeKey: (batch: CarriedBatch) =>
     Object.entries(batch)
-      .map(([name, tensor]) => `${name}:${tensor.dtype}[${tensor.dims.slice(1).join(',')}]`)
+      .map(([name, tensor]) => `${name}:${tensor.dtype}[${tensor.shape.slice(1).join(',')}]`)
       .join(';'),
 };
