@@ -104,7 +104,11 @@ describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])(
     it('builds and loads each set of live exits once', async () => {
       const counted = countingRuntime();
       const fresh = new FusedRunner(counted, modelPackage, options);
-      const some = { ...inputs, shape: [8, ...inputs.shape.slice(1)], data: inputs.data.subarray(0, 8 * 784) };
+      const some = {
+        ...inputs,
+        shape: [8, ...inputs.shape.slice(1)],
+        data: inputs.data.subarray(0, 8 * 784),
+      };
       const run = { confidence: profile.confidence, costs };
       try {
         // δ 0 and allLive keep every exit (the unfused package); `fuses` fuses.
