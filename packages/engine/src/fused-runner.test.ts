@@ -8,11 +8,11 @@ import {
   type Runtime,
   runEarlyExit,
 } from '@pcee/core';
-import { nodeRuntime } from '@pcee/runtime-node';
+import { loadReferenceModel } from '@pcee/models';
+import { nodeRuntime, openModelPackage } from '@pcee/runtime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FusedRunner } from './fused-runner.js';
 import { fusionDeltas, liveExitsOf } from './test-support/fusion-deltas.js';
-import { loadReferenceModel } from './test-support/reference-model.js';
 
 /** The policy with the tables of `drop` never exiting: what the fused model runs after `alsoDrop`. */
 function withoutExits(policy: CompiledPolicy, drop: readonly number[]): CompiledPolicy {
@@ -40,7 +40,7 @@ function countingRuntime(): Runtime & { loads: number } {
 describe.each(['fmnist-cnn-large', 'fmnist-vit-large'])(
   'FusedRunner on %s (onnxruntime-node, cpu)',
   async (id) => {
-    const reference = await loadReferenceModel(id, 256);
+    const reference = await loadReferenceModel(id, openModelPackage, 256);
     const { model: modelPackage, inputs } = reference;
     const costs = manifestCosts(modelPackage.manifest);
     const profile: CalibrationProfile = calibrate(reference.validationTraces, { costs });

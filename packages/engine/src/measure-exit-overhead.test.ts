@@ -1,9 +1,9 @@
 import { InvalidArgumentError, type StageTensor } from '@pcee/core';
+import { loadReferenceModel } from '@pcee/models';
 import { bertLike } from '@pcee/onnx/testing';
-import { nodeRuntime as ortRuntime } from '@pcee/runtime-node';
+import { openModelPackage, nodeRuntime as ortRuntime } from '@pcee/runtime-node';
 import { describe, expect, it } from 'vitest';
 import { measureExitOverhead } from './index.js';
-import { loadReferenceModel } from './test-support/reference-model.js';
 import { splitPackage } from './test-support/split-package.js';
 
 // Timings are not asserted (the machine is shared); what they add up to is.
@@ -12,7 +12,11 @@ describe('measureExitOverhead', () => {
     [
       'a bundled multi-scale CNN',
       async () => {
-        const { model: modelPackage, inputs } = await loadReferenceModel('fmnist-cnn-small', 8);
+        const { model: modelPackage, inputs } = await loadReferenceModel(
+          'fmnist-cnn-small',
+          openModelPackage,
+          8,
+        );
         return { modelPackage, inputs: inputs as StageTensor };
       },
     ],

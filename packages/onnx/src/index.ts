@@ -41,34 +41,8 @@ export { ancestorNodes, CONTROL_FLOW_OPS, type GraphIndex, indexGraph, inGraphOr
 export { type ModelInput, modelInputs } from './model-inputs.js';
 export { readModel, writeModel } from './model-io.js';
 export { intAttribute } from './node-attributes.js';
-export {
-  type AttributeProto,
-  AttributeProto_AttributeType,
-  AttributeProtoSchema,
-  type GraphProto,
-  GraphProtoSchema,
-  type ModelProto,
-  ModelProtoSchema,
-  type NodeProto,
-  NodeProtoSchema,
-  type OperatorSetIdProto,
-  OperatorSetIdProtoSchema,
-  type StringStringEntryProto,
-  StringStringEntryProtoSchema,
-  type TensorProto,
-  TensorProto_DataLocation,
-  TensorProto_DataType,
-  TensorProtoSchema,
-  type TensorShapeProto,
-  type TensorShapeProto_Dimension,
-  TensorShapeProto_DimensionSchema,
-  TensorShapeProtoSchema,
-  type TypeProto,
-  TypeProto_TensorSchema,
-  TypeProtoSchema,
-  type ValueInfoProto,
-  ValueInfoProtoSchema,
-} from './onnx-proto.js';
+// onnx-proto.ts is itself the curated list of the protobuf messages we publish.
+export * from './onnx-proto.js';
 export { countDistinctParameters, countParameters } from './parameters.js';
 export { type PartitionCosts, partitionCosts, type StageCost } from './partition-costs.js';
 export {
