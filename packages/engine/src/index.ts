@@ -7,6 +7,15 @@
  *
  * @packageDocumentation
  */
+export {
+  type BenchEarlyExitOptions,
+  type BenchMeasurement,
+  type BenchRow,
+  benchEarlyExit,
+  benchRunCount,
+  type FullModelRow,
+  unmeasuredBatch,
+} from './bench-early-exit.js';
 export { type BenchEngineOptions, type BenchEngines, openBenchEngines } from './bench-engines.js';
 export { carryTensors } from './carry-tensors.js';
 export {
@@ -45,6 +54,7 @@ export {
   recalibrateHint,
   withModelInputs,
 } from './profile-fit.js';
+export { type RunSummary, summarizeRun } from './run-summary.js';
 export {
   assertSplitReproduces,
   SPLIT_TOLERANCE,

@@ -5,6 +5,7 @@ import {
   formatOperatingDelta,
   openEngine,
   resolveOperatingPoints,
+  summarizeRun,
 } from '@pcee/engine';
 import { hostCpuModel } from '@pcee/engine/node';
 import { nodeRuntime } from '@pcee/runtime-node';
@@ -21,7 +22,6 @@ import {
 } from '../model-options.js';
 import { positiveInteger } from '../options.js';
 import { createProgress } from '../progress.js';
-import { summarizeRun } from '../run-summary.js';
 import { slowExitChooserFromFlag } from '../slow-exits.js';
 import { formatCost, formatFraction, renderTable } from '../table.js';
 import { UserError } from '../user-error.js';
