@@ -3,4 +3,11 @@
  *
  * @packageDocumentation
  */
+
+export {
+  type DescribedStage,
+  describeModelPackage,
+  type FileCheck,
+  type ModelPackageDescription,
+} from './describe-model-package.js';
 export { hostCpuModel } from './host-cpu.js';
