@@ -38,6 +38,7 @@ export {
   type SpeedupInputs,
   type SpeedupMeasurement,
 } from './measure-speedup.js';
+export { inputsFromArrays } from './model-input-arrays.js';
 export {
   formatOperatingDelta,
   type OperatingPoint,
@@ -54,6 +55,7 @@ export {
   recalibrateHint,
   withModelInputs,
 } from './profile-fit.js';
+export { rawModelInputs } from './raw-model-inputs.js';
 export { type RunSummary, summarizeRun } from './run-summary.js';
 export {
   assertSplitReproduces,

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { resourceUsage } from 'node:process';
 import { type AttachResult, attachExits } from '@pcee/attach';
 import { InvalidArgumentError, InvalidInputError, readNpz, sliceBatch, type Tensor } from '@pcee/core';
+import { inputsFromArrays } from '@pcee/engine';
 import { modelInputs, writeModel } from '@pcee/onnx';
 import { type Command, InvalidArgumentError as CommanderInvalidArgument } from 'commander';
 import type { CliIo } from '../cli-io.js';
@@ -9,7 +10,6 @@ import { readInputFile, writeOutputFile } from '../files.js';
 import { positiveInteger } from '../options.js';
 import { createProgress } from '../progress.js';
 import { readOnnxFile } from '../split/onnx-file.js';
-import { inputsFromArrays } from '../split/split-inputs.js';
 import { formatCost, renderTable } from '../table.js';
 import { splitModel } from './split.js';
 

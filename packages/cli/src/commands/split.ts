@@ -6,10 +6,10 @@ import { nodeRuntime, ortProbeRunner } from '@pcee/runtime-node';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { readInputText, writeOutputFile } from '../files.js';
+import { loadSplitInputs } from '../inputs.js';
 import { positiveInteger } from '../options.js';
 import { createProgress } from '../progress.js';
 import { readOnnxFile } from '../split/onnx-file.js';
-import { loadSplitInputs } from '../split/split-inputs.js';
 import { renderSplitTable } from '../split/split-table.js';
 import { UserError } from '../user-error.js';
 
