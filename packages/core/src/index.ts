@@ -43,6 +43,7 @@ export {
   PROFILE_VERSION,
   type ProfileModelIdentity,
   type ProfileTarget,
+  parsePolicyNames,
   parseProfile,
   type ReliabilityDiagram,
   rowArgmax,
@@ -263,6 +264,7 @@ export {
   simulateExits,
   summarize,
   sweepDeltas,
+  sweepPolicies,
 } from './policy/index.js';
 export {
   describeMeasurementMismatch,
