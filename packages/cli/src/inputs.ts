@@ -8,7 +8,8 @@ import {
   type Traces,
 } from '@pcee/core';
 import { inputsFromArrays, type RawModelInputs, rawModelInputs } from '@pcee/engine';
-import type { ModelInput } from '@pcee/onnx';
+import { readOnnxModel } from '@pcee/engine/node';
+import type { ModelInput, ModelProto } from '@pcee/onnx';
 import { readInputFile, readInputText } from './files.js';
 import { nativeCrc32 } from './native-hashes.js';
 
@@ -48,4 +49,9 @@ export async function loadSplitInputs(
   inputs: readonly ModelInput[],
 ): Promise<Map<string, Tensor>> {
   return inputsFromArrays(readNpz(await readInputFile(path, 'inputs file')), inputs, basename(path));
+}
+
+/** Reads an ONNX model file, its external-data weights included (see the engine's `readOnnxModel`). */
+export async function loadOnnxModel(path: string): Promise<ModelProto> {
+  return readOnnxModel(await readInputFile(path, 'ONNX model'), path);
 }

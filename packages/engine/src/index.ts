@@ -56,6 +56,7 @@ export {
   withModelInputs,
 } from './profile-fit.js';
 export { rawModelInputs } from './raw-model-inputs.js';
+export { type PredictionRecord, predictionRecords } from './run-predictions.js';
 export { type RunSummary, summarizeRun } from './run-summary.js';
 export {
   assertSplitReproduces,

@@ -6,7 +6,7 @@ import { ortProbeRunner } from '@pcee/runtime-node';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { readInputText } from '../files.js';
-import { readOnnxFile } from '../split/onnx-file.js';
+import { loadOnnxModel } from '../inputs.js';
 import { formatCost, renderTable } from '../table.js';
 import { UserError } from '../user-error.js';
 
@@ -40,7 +40,7 @@ const shapeText = (type: TensorType | undefined) =>
   type ? `${type.dtype} [${type.shape?.join(', ') ?? '?'}]` : '?';
 
 async function inspectOnnx(path: string): Promise<Report> {
-  const { model } = await readOnnxFile(path);
+  const model = await loadOnnxModel(path);
   const {
     description: json,
     nodes,

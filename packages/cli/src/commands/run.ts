@@ -4,6 +4,7 @@ import {
   describePlan,
   formatOperatingDelta,
   openEngine,
+  predictionRecords,
   resolveOperatingPoints,
   summarizeRun,
 } from '@pcee/engine';
@@ -105,17 +106,7 @@ export function registerRun(program: Command, io: CliIo): Command {
         );
         const summary = summarizeRun(result, costs, labels, abstain);
         if (flags.json) {
-          const predictions = Array.from(result.exit, (exit, index) => ({
-            index,
-            prediction: result.prediction[index]!,
-            exit,
-            confidence: result.confidence[index]!,
-            // An empty calibration bin has no accuracy; JSON has no NaN.
-            estimatedAccuracy: Number.isNaN(result.estimatedAccuracy[index]!)
-              ? null
-              : result.estimatedAccuracy[index]!,
-            ...(abstain ? { abstained: result.abstained[index] === 1 } : {}),
-          }));
+          const predictions = predictionRecords(result, abstain);
           io.stdout(`${JSON.stringify({ predictions, summary })}\n`);
           return;
         }

@@ -11,3 +11,4 @@ export {
   type ModelPackageDescription,
 } from './describe-model-package.js';
 export { hostCpuModel } from './host-cpu.js';
+export { readOnnxModel } from './onnx-model-file.js';
