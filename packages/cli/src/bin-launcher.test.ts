@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { temporaryFolder } from './test-support/run-cli.js';
+import { temporaryFolder } from '../test-support/run-cli.js';
 
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 const launcher = join(packageRoot, 'bin', 'pcee.js');

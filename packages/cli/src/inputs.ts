@@ -1,13 +1,15 @@
 import { basename } from 'node:path';
 import {
   type CalibrationProfile,
-  InvalidFileError,
   parseProfile,
   readNpz,
   readTraces,
   type Tensor,
   type Traces,
 } from '@pcee/core';
+import { inputsFromArrays, type RawModelInputs, rawModelInputs } from '@pcee/engine';
+import { readOnnxModel } from '@pcee/engine/node';
+import type { ModelInput, ModelProto } from '@pcee/onnx';
 import { readInputFile, readInputText } from './files.js';
 import { nativeCrc32 } from './native-hashes.js';
 
@@ -29,58 +31,27 @@ export async function loadProfile(path: string): Promise<CalibrationProfile> {
   return parseProfile(await readInputText(path, 'profile'), path);
 }
 
-/** Arrays of an inputs file: the model inputs by name (or `x`) and optional integer `labels`. */
-export interface ModelInputs {
-  /** Every array except `labels`, limited to the first N samples. */
-  readonly arrays: ReadonlyMap<string, Tensor>;
-  /** Samples kept (after `limit`). */
-  readonly samples: number;
-  readonly labels?: Int32Array;
+/**
+ * Reads an inputs .npz: arrays named after the model's inputs (`x` for a one-input model)
+ * and optionally `labels`; `limit` keeps the first N samples (see the engine's `rawModelInputs`).
+ */
+export async function loadInputs(path: string, limit?: number): Promise<RawModelInputs> {
+  const tensors = readNpz(await readInputFile(path, 'inputs file'), { crc32: nativeCrc32 });
+  return rawModelInputs(tensors, basename(path), limit);
 }
 
 /**
- * Reads an inputs .npz: arrays named after the model's inputs (`x` for a one-input model)
- * and optionally `labels`; `limit` keeps the first N samples. Every array must hold the
- * same number of samples.
+ * Sample inputs for verifying a split, from an .npz whose arrays are named after the model's
+ * inputs (see the engine's `inputsFromArrays`).
  */
-export async function loadInputs(path: string, limit?: number): Promise<ModelInputs> {
-  const name = basename(path);
-  const tensors = readNpz(await readInputFile(path, 'inputs file'), { crc32: nativeCrc32 });
-  const named = [...tensors.entries()].filter(([key]) => key !== 'labels');
-  if (named.length === 0) {
-    throw new InvalidFileError(
-      `${name} holds no input arrays (it holds: ${[...tensors.keys()].join(', ') || 'nothing'}); save inputs with np.savez(path, x=images, labels=labels), or one array per model input named after it`,
-    );
-  }
-  const [firstName, first] = named[0]!;
-  const total = first.shape[0] ?? 0;
-  for (const [key, tensor] of named) {
-    if (tensor.shape[0] !== total) {
-      throw new InvalidFileError(
-        `${name}: "${key}" has ${tensor.shape[0] ?? 'no'} samples but "${firstName}" has ${total}; every input array needs the same first dimension`,
-      );
-    }
-  }
-  const count = Math.min(limit ?? total, total);
-  const arrays = new Map(named.map(([key, tensor]) => [key, firstRows(tensor, count)]));
-  const labelTensor = tensors.get('labels');
-  if (!labelTensor) return { arrays, samples: count };
-  if (labelTensor.shape.length !== 1 || labelTensor.shape[0] !== total) {
-    throw new InvalidFileError(
-      `${name}: labels have shape [${labelTensor.shape.join(', ')}] but "${firstName}" has ${total} samples; labels must be [${total}]`,
-    );
-  }
-  const labels = Int32Array.from(labelTensor.data.subarray(0, count) as ArrayLike<number | bigint>, (value) =>
-    Number(value),
-  );
-  return { arrays, samples: count, labels };
+export async function loadSplitInputs(
+  path: string,
+  inputs: readonly ModelInput[],
+): Promise<Map<string, Tensor>> {
+  return inputsFromArrays(readNpz(await readInputFile(path, 'inputs file')), inputs, basename(path));
 }
 
-function firstRows(tensor: Tensor, count: number): Tensor {
-  const perSample = tensor.shape.slice(1).reduce((product, dimension) => product * dimension, 1);
-  return {
-    ...tensor,
-    shape: [count, ...tensor.shape.slice(1)],
-    data: tensor.data.subarray(0, count * perSample) as Tensor['data'],
-  };
+/** Reads an ONNX model file, its external-data weights included (see the engine's `readOnnxModel`). */
+export async function loadOnnxModel(path: string): Promise<ModelProto> {
+  return readOnnxModel(await readInputFile(path, 'ONNX model'), path);
 }

@@ -1,7 +1,7 @@
 import { crc32, tracesContentHash } from '@pcee/core';
 import { describe, expect, it } from 'vitest';
+import { syntheticTraces } from '../test-support/run-cli.js';
 import { nativeCrc32, nativeSha256 } from './native-hashes.js';
-import { syntheticTraces } from './test-support/run-cli.js';
 
 const cases = [
   ['empty', new Uint8Array()],

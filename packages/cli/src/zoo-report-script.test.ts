@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listModels } from '@pcee/models';
 import { describe, expect, it } from 'vitest';
-import { temporaryFolder } from './test-support/run-cli.js';
+import { temporaryFolder } from '../test-support/run-cli.js';
 
 const script = fileURLToPath(new URL('../scripts/zoo-report.mjs', import.meta.url));
 const run = (...argv: string[]) => spawnSync(process.execPath, [script, ...argv], { encoding: 'utf8' });

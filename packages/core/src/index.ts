@@ -43,6 +43,7 @@ export {
   PROFILE_VERSION,
   type ProfileModelIdentity,
   type ProfileTarget,
+  parsePolicyNames,
   parseProfile,
   type ReliabilityDiagram,
   rowArgmax,
@@ -127,6 +128,8 @@ export {
   answeredAccuracy,
   assertRisk,
   assertTargetAccuracy,
+  type BudgetOperatingPoint,
+  type BudgetOperatingPointOptions,
   type BudgetTuning,
   type BudgetTuningOptions,
   binomialCdf,
@@ -151,6 +154,7 @@ export {
   searchExitThresholds,
   subsetScores,
   type ThresholdTest,
+  tuneBudgetOperatingPoint,
   tunedHoldout,
   tuneForAccuracy,
   tuneForBudget,
@@ -264,6 +268,7 @@ export {
   simulateExits,
   summarize,
   sweepDeltas,
+  sweepPolicies,
 } from './policy/index.js';
 export {
   describeMeasurementMismatch,

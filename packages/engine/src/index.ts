@@ -7,6 +7,15 @@
  *
  * @packageDocumentation
  */
+export {
+  type BenchEarlyExitOptions,
+  type BenchMeasurement,
+  type BenchRow,
+  benchEarlyExit,
+  benchRunCount,
+  type FullModelRow,
+  unmeasuredBatch,
+} from './bench-early-exit.js';
 export { type BenchEngineOptions, type BenchEngines, openBenchEngines } from './bench-engines.js';
 export {
   describeDrops,
@@ -28,6 +37,7 @@ export {
   type SpeedupInputs,
   type SpeedupMeasurement,
 } from './measure-speedup.js';
+export { inputsFromArrays } from './model-input-arrays.js';
 export {
   formatOperatingDelta,
   type OperatingPoint,
@@ -43,6 +53,9 @@ export {
   recalibrateHint,
   withModelInputs,
 } from './profile-fit.js';
+export { rawModelInputs } from './raw-model-inputs.js';
+export { type PredictionRecord, predictionRecords } from './run-predictions.js';
+export { type RunSummary, summarizeRun } from './run-summary.js';
 export {
   assertSplitReproduces,
   SPLIT_TOLERANCE,

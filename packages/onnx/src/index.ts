@@ -9,6 +9,13 @@
 export { BATCH, batchAxis } from './batch-axis.js';
 export { type CutPoint, exitShareTargets, listCutPoints, spreadCutPoints } from './cut-points.js';
 export {
+  type DescribedCutPoint,
+  type DescribedExit,
+  describeOnnxModel,
+  type OnnxModelDescription,
+  type OnnxModelInspection,
+} from './describe-model.js';
+export {
   type CarriedDtype,
   DTYPE_BYTES,
   dtypeOfElementType,

@@ -5,8 +5,8 @@ import { createTensor, readNpz, readTraces, type Tensor } from '@pcee/core';
 import { pruneToOutput, readModel } from '@pcee/onnx';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { expectOneLineError, runCli, temporaryFolder, writeTensorsFile } from '../test-support/run-cli.js';
-import { writeOnnx } from '../test-support/split-models.js';
+import { expectOneLineError, runCli, temporaryFolder, writeTensorsFile } from '../../test-support/run-cli.js';
+import { writeOnnx } from '../../test-support/split-models.js';
 
 const fixtures = join(dirname(createRequire(import.meta.url).resolve('@pcee/onnx/package.json')), 'fixtures');
 const folder = temporaryFolder();

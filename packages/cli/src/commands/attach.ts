@@ -2,14 +2,14 @@ import { basename } from 'node:path';
 import { resourceUsage } from 'node:process';
 import { type AttachResult, attachExits } from '@pcee/attach';
 import { InvalidArgumentError, InvalidInputError, readNpz, sliceBatch, type Tensor } from '@pcee/core';
+import { inputsFromArrays } from '@pcee/engine';
 import { modelInputs, writeModel } from '@pcee/onnx';
 import { type Command, InvalidArgumentError as CommanderInvalidArgument } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { readInputFile, writeOutputFile } from '../files.js';
+import { loadOnnxModel } from '../inputs.js';
 import { positiveInteger } from '../options.js';
 import { createProgress } from '../progress.js';
-import { readOnnxFile } from '../split/onnx-file.js';
-import { inputsFromArrays } from '../split/split-inputs.js';
 import { formatCost, renderTable } from '../table.js';
 import { splitModel } from './split.js';
 
@@ -102,7 +102,7 @@ export function registerAttach(program: Command, io: CliIo): Command {
       }
       const name = basename(modelPath);
       const file = basename(dataPath);
-      const { model } = await readOnnxFile(modelPath);
+      const model = await loadOnnxModel(modelPath);
       const arrays = readNpz(await readInputFile(dataPath, 'training data'));
       const inputs = inputsFromArrays(arrays, modelInputs(model, name), file);
       const labels = arrays.get('labels');

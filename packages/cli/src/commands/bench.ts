@@ -1,16 +1,12 @@
+import { batchSizeOf, describeMeasurementMismatch } from '@pcee/core';
 import {
-  batchSizeOf,
-  compilePolicy,
-  costOfBatches,
-  costsWithoutExits,
-  describeMeasurementMismatch,
-  type ExitCosts,
-  headOverheads,
-  interleavedMedians,
-  manifestCosts,
-  predictWithFullModel,
-} from '@pcee/core';
-import { formatOperatingDelta, openBenchEngines, resolveOperatingPoints } from '@pcee/engine';
+  benchEarlyExit,
+  benchRunCount,
+  formatOperatingDelta,
+  openBenchEngines,
+  resolveOperatingPoints,
+  unmeasuredBatch,
+} from '@pcee/engine';
 import { hostCpuModel } from '@pcee/engine/node';
 import { loadFullModel, nodeRuntime } from '@pcee/runtime-node';
 import type { Command } from 'commander';
@@ -26,7 +22,6 @@ import {
 } from '../model-options.js';
 import { positiveInteger, positiveIntegerList } from '../options.js';
 import { createProgress } from '../progress.js';
-import { summarizeRun } from '../run-summary.js';
 import { slowExitChooserFromFlag } from '../slow-exits.js';
 import { formatFraction, renderTable } from '../table.js';
 import { UserError } from '../user-error.js';
@@ -41,50 +36,6 @@ interface BenchFlags extends ModelFlags, FusionFlags {
   limit: number;
   repeat: number;
   json?: boolean;
-}
-
-/** The full model (full.onnx) at one batch size, as `pcee bench --json` prints it. */
-interface FullModelRow {
-  batch: number;
-  /** null when the inputs have no labels. */
-  accuracy: number | null;
-  /** Samples per second (median of the repetitions). */
-  throughput: number;
-  /** Wall time per batch, ms. */
-  latencyMs: number;
-}
-
-/** One measured early-exit configuration, as `pcee bench --json` prints it. */
-interface BenchRow extends FullModelRow {
-  policy: string;
-  /** δ; with a per-exit tuned profile, one δ per exit. */
-  delta: number | readonly number[];
-  /** throughput / full-model throughput at the same batch size. */
-  speedup: number;
-  /**
-   * Full-model cost / early-exit cost of the exits taken, in the profile's cost unit (`costUnit`:
-   * ms when measured). With a batch cost model (`calibrate --cost-unit ms` at several batch
-   * sizes), each batch of this run is charged what its compacted stage batches cost.
-   */
-  predictedSpeedup: number;
-  /**
-   * Full-model cost / mean cost of the exits taken from the per-exit costs alone (per sample at
-   * the batch they were measured at, blind to compaction); equals predictedSpeedup without a
-   * batch cost model.
-   */
-  perExitPredictedSpeedup: number;
-  /** With a batch cost model: the predicted early-exit wall time per batch, ms (beside latencyMs). */
-  predictedLatencyMs?: number;
-  /** The same from the model's FLOPs (model.json), whatever the profile's unit. */
-  flopPredictedSpeedup: number;
-  /** With --abstain: share of samples answered. */
-  coverage?: number;
-  /** With --abstain: accuracy of the answered samples (null without labels). */
-  selectiveAccuracy?: number | null;
-  /** Whether the exits δ never takes were fused away (false with --no-fuse). */
-  fused: boolean;
-  /** The exits that were live, in the model's exit indices. */
-  liveExits: readonly number[];
 }
 
 /** `pcee bench`: measured early-exit throughput against full.onnx, next to the predicted speedups (profile's unit, FLOPs). */
@@ -126,7 +77,6 @@ export function registerBench(program: Command, io: CliIo): Command {
       assertProfileForModel(profile, modelPackage, modelDir, io.stderr);
       // Plan and predict in the profile's unit (ms when it was measured); FLOPs alongside.
       const costs = profile.costs;
-      const flopCosts = manifestCosts(modelPackage.manifest);
       const options = loadOptions(flags);
       if (!flags.fuse && flags.fuseCompare) {
         throw new UserError('--fuse-compare measures fused and unfused side by side; leave out --no-fuse');
@@ -145,116 +95,32 @@ export function registerBench(program: Command, io: CliIo): Command {
         await full.dispose();
         throw error;
       });
-      const samples = batchSizeOf(inputs);
       const progress = createProgress(io, 'bench');
-      const runsTotal =
-        flags.batch.length * (1 + points.length * engines.variants.length) * (flags.repeat + 1);
+      const runsTotal = benchRunCount(
+        flags.batch.length,
+        points.length,
+        engines.variants.length,
+        flags.repeat,
+      );
       let runsDone = 0;
-      const onRun = () => progress.update(++runsDone, runsTotal);
-      const batchesOf = (batch: number) => Math.ceil(samples / batch);
       try {
-        const fullRows: FullModelRow[] = [];
-        const rows: BenchRow[] = [];
-        for (const batch of flags.batch) {
-          const configurations = [];
-          for (const [point, variant] of points.flatMap((point) =>
-            engines.variants.map((engine) => [point, engine] as const),
-          )) {
-            const policy = compilePolicy(profile, point.policy, point.delta);
-            configurations.push({
-              point,
-              variant,
-              policy,
-              alsoDrop: await engines.alsoDrop(variant, policy, batch),
-            });
-          }
-          // The full model and every configuration take turns in each timed round, so load from
-          // other processes hits the baseline and early exit alike.
-          const [fullRun, ...runs] = await interleavedMedians<unknown>(
-            flags.repeat,
-            [
-              () => predictWithFullModel(full.run, inputs, batch),
-              ...configurations.map(
-                ({ point, variant, policy, alsoDrop }) =>
-                  () =>
-                    variant.run(inputs, {
-                      policy,
-                      confidence: profile.confidence,
-                      costs,
-                      batchSize: batch,
-                      abstain: point.abstain,
-                      alsoDrop,
-                    }),
-              ),
-            ],
-            onRun,
-          );
-          const fullThroughput = samples / (fullRun!.medianMs / 1000);
-          const fullAccuracy = labels ? accuracyOf(fullRun!.value as Int32Array, labels) : null;
-          fullRows.push({
-            batch,
-            accuracy: fullAccuracy,
-            throughput: fullThroughput,
-            latencyMs: fullRun!.medianMs / batchesOf(batch),
-          });
-          configurations.forEach(({ point, variant }, index) => {
-            const { medianMs, value } = runs[index]!;
-            const run = value as Awaited<ReturnType<typeof variant.run>>;
-            const summary = summarizeRun(run.result, costs, labels, point.abstain);
-            const throughput = samples / (medianMs / 1000);
-            const perExitPredictedSpeedup = costs.fullModel / summary.meanCost;
-            // The batch cost model charges each batch of this run what its stages cost on the
-            // samples still running there; without one, per-exit costs are all there is.
-            const batchPrediction = costs.batchModel
-              ? costOfBatches(costs.batchModel, run.result.exit, batch)
-              : undefined;
-            rows.push({
-              policy: point.policy,
-              delta: point.delta,
-              batch,
-              accuracy: summary.accuracy,
-              throughput,
-              speedup: throughput / fullThroughput,
-              predictedSpeedup: batchPrediction
-                ? batchPrediction.fullModelMs / batchPrediction.earlyExitMs
-                : perExitPredictedSpeedup,
-              perExitPredictedSpeedup,
-              ...(batchPrediction
-                ? { predictedLatencyMs: batchPrediction.earlyExitMs / batchesOf(batch) }
-                : {}),
-              // The heads of exits the plan dropped are not run: the FLOP figure subtracts them as
-              // the runner's own cost (predictedSpeedup) does, so both agree when the unit is FLOPs.
-              flopPredictedSpeedup:
-                flopCosts.fullModel /
-                meanExitCost(
-                  run.result.exit,
-                  costsWithoutExits(
-                    flopCosts,
-                    droppedExits(run.plan.liveExits, flopCosts),
-                    headOverheads(modelPackage.manifest),
-                  ),
-                ),
-              latencyMs: medianMs / batchesOf(batch),
-              ...(point.abstain
-                ? { coverage: summary.coverage!, selectiveAccuracy: summary.selectiveAccuracy! }
-                : {}),
-              fused: variant.fused,
-              liveExits: run.plan.liveExits,
-            });
-            engines.noteDevice(run.device);
-          });
-        }
+        const { fullRows, rows } = await benchEarlyExit(full, engines, {
+          modelPackage,
+          profile,
+          points,
+          batches: flags.batch,
+          repeat: flags.repeat,
+          inputs,
+          labels,
+          onRun: () => progress.update(++runsDone, runsTotal),
+        });
         progress.stop();
         for (const line of engines.notes()) io.stderr(`${line}\n`);
         const mismatch = describeMeasurementMismatch(costs, {
           device: engines.device(),
           host: hostCpuModel(),
           threads: flags.threads ?? null,
-          batch: costs.batchModel
-            ? flags.batch.find(
-                (batch) => batch < costs.batchModel!.batches[0]! || batch > costs.batchModel!.batches.at(-1)!,
-              )
-            : flags.batch.find((batch) => batch !== costs.measurement?.batch),
+          batch: unmeasuredBatch(costs, flags.batch),
         });
         if (mismatch) io.stderr(`warning: ${mismatch}\n`);
         if (flags.json) {
@@ -315,7 +181,7 @@ export function registerBench(program: Command, io: CliIo): Command {
           ),
         );
         io.stderr(
-          `${samples} samples on ${engines.device()}, median of ${flags.repeat} runs after a warm-up\n`,
+          `${batchSizeOf(inputs)} samples on ${engines.device()}, median of ${flags.repeat} runs after a warm-up\n`,
         );
       } finally {
         progress.stop();
@@ -323,23 +189,4 @@ export function registerBench(program: Command, io: CliIo): Command {
       }
     },
   );
-}
-
-/** The exits a fusion plan leaves out (none when every exit is live). */
-function droppedExits(liveExits: readonly number[], costs: ExitCosts): number[] {
-  const live = new Set(liveExits);
-  return costs.exits.map((_, exit) => exit).filter((exit) => !live.has(exit));
-}
-
-/** Mean cumulative cost of the exits taken, in `costs`' unit. */
-function meanExitCost(exits: Int32Array, costs: ExitCosts): number {
-  let total = 0;
-  for (const exit of exits) total += costs.exits[exit]!;
-  return total / exits.length;
-}
-
-function accuracyOf(predictions: Int32Array, labels: Int32Array): number {
-  let correct = 0;
-  for (let n = 0; n < predictions.length; n++) if (predictions[n] === labels[n]) correct++;
-  return correct / predictions.length;
 }

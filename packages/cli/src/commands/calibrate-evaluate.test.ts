@@ -7,7 +7,7 @@ import {
   temporaryFolder,
   writeTensorsFile,
   writeTracesFile,
-} from '../test-support/run-cli.js';
+} from '../../test-support/run-cli.js';
 
 const folder = temporaryFolder();
 const validation = writeTracesFile(folder, 'val.npz', syntheticTraces(600, 4, 5, 1));

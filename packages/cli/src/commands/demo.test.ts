@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, temporaryFolder } from '../test-support/run-cli.js';
+import { runCli, temporaryFolder } from '../../test-support/run-cli.js';
 
 describe('pcee demo', () => {
   // The limit is the promise ("under a minute"), not a benchmark.

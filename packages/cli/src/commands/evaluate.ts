@@ -1,16 +1,14 @@
 import { basename } from 'node:path';
 import {
-  assertPolicyName,
   assertProfileMatches,
-  compilePolicy,
+  compileTunedPolicy,
   evaluateFullModel,
-  evaluateOracle,
   evaluatePolicy,
   type PolicyEvaluation,
-  type PolicyName,
   parseDeltaList,
+  parsePolicyNames,
   scoreExits,
-  sweepDeltas,
+  sweepPolicies,
 } from '@pcee/core';
 import { formatOperatingDelta } from '@pcee/engine';
 import type { Command } from 'commander';
@@ -55,7 +53,7 @@ export function registerEvaluate(program: Command, io: CliIo): Command {
       const profile = await loadProfile(profilePath);
       // A tuned profile without --delta/--policy evaluates its tuned operating point.
       const tuned = flags.delta === undefined && flags.policy === undefined ? profile.tuned : undefined;
-      const policies = parsePolicies(flags.policy ?? 'pcee,pcee-ws,confidence,oracle');
+      const policies = parsePolicyNames(flags.policy ?? 'pcee,pcee-ws,confidence,oracle');
       const deltas = parseDeltaList(flags.delta ?? '0.8,0.85,0.9,0.95,0.99');
       const abstain = (flags.abstain ?? false) || (tuned?.abstain ?? false);
       const traces = await loadTraces(tracesPath);
@@ -66,19 +64,8 @@ export function registerEvaluate(program: Command, io: CliIo): Command {
       });
       const scores = scoreExits(traces, profile.confidence);
       const rows: PolicyEvaluation[] = tuned
-        ? [
-            evaluatePolicy(
-              scores,
-              compilePolicy(profile, tuned.policy, tuned.exitDeltas ?? tuned.delta ?? 1),
-              profile.costs,
-              { abstain },
-            ),
-          ]
-        : policies.flatMap((policy) =>
-            policy === 'oracle'
-              ? [evaluateOracle(scores, profile.costs)]
-              : sweepDeltas(scores, profile, policy, deltas, profile.costs, { abstain }),
-          );
+        ? [evaluatePolicy(scores, compileTunedPolicy(profile), profile.costs, { abstain })]
+        : sweepPolicies(scores, profile, policies, deltas, profile.costs, { abstain });
       // The tuned per-exit point has no single δ: show its thresholds.
       const deltaOf = (row: PolicyEvaluation): number | readonly number[] | null =>
         tuned?.exitDeltas ?? row.delta;
@@ -158,10 +145,4 @@ export function registerEvaluate(program: Command, io: CliIo): Command {
 
 function formatDelta(delta: number | readonly number[] | null): string {
   return delta === null ? '-' : formatOperatingDelta(delta);
-}
-
-function parsePolicies(text: string): PolicyName[] {
-  const names = text.split(',').map((name) => name.trim());
-  names.forEach(assertPolicyName);
-  return names as PolicyName[];
 }

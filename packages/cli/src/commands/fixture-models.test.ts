@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { compilePolicy, parseProfile, readTraces, scoreExits, simulateExits } from '@pcee/core';
 import { FIXTURE_PACKAGES, FIXTURE_PACKAGES_FOLDER } from '@pcee/onnx/testing';
 import { describe, expect, it } from 'vitest';
-import { runCli, temporaryFolder } from '../test-support/run-cli.js';
+import { runCli, temporaryFolder } from '../../test-support/run-cli.js';
 
 // The issue-13 promise, end to end through the CLI on models nobody tuned for PCEE (a skip
 // connection, two scales, int64 text inputs): split once, trace every exit within 1e-4 of the

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { modelDir } from '@pcee/models';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fusionDeltas, liveExits } from '../test-support/fusion-deltas.js';
-import { writeReferenceInputs } from '../test-support/reference-model.js';
-import { expectOneLineError, runCli, temporaryFolder } from '../test-support/run-cli.js';
-import { bundledManifest } from '../test-support/split-models.js';
+import { fusionDeltas, liveExits } from '../../test-support/fusion-deltas.js';
+import { writeReferenceInputs } from '../../test-support/reference-model.js';
+import { expectOneLineError, runCli, temporaryFolder } from '../../test-support/run-cli.js';
+import { bundledManifest } from '../../test-support/split-models.js';
 
 // Real model, real onnxruntime-node: fusion in `pcee run` and `pcee bench`.
 const model = modelDir('fmnist-cnn-small');

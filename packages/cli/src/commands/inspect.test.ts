@@ -2,9 +2,14 @@ import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bertLike, controlFlow } from '@pcee/onnx/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli, temporaryFolder } from '../../test-support/run-cli.js';
+import {
+  bundledManifest,
+  fusedBundledModel,
+  V1_FIXTURE,
+  writeOnnx,
+} from '../../test-support/split-models.js';
 import { formatCost } from '../table.js';
-import { runCli, temporaryFolder } from '../test-support/run-cli.js';
-import { bundledManifest, fusedBundledModel, V1_FIXTURE, writeOnnx } from '../test-support/split-models.js';
 
 const folder = temporaryFolder();
 const cnn = writeOnnx(folder, 'cnn-large.onnx', fusedBundledModel('fmnist-cnn-large'));

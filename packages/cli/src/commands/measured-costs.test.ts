@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { hostCpuModel } from '@pcee/engine/node';
 import { modelDir } from '@pcee/models';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { copyModelPackage, writeReferenceInputs } from '../test-support/reference-model.js';
-import { expectOneLineError, runCli, temporaryFolder } from '../test-support/run-cli.js';
-import { bundledManifest } from '../test-support/split-models.js';
+import { copyModelPackage, writeReferenceInputs } from '../../test-support/reference-model.js';
+import { expectOneLineError, runCli, temporaryFolder } from '../../test-support/run-cli.js';
+import { bundledManifest } from '../../test-support/split-models.js';
 
 // Real model, real onnxruntime-node. Timings are never asserted, only their shape and bookkeeping.
 const model = modelDir('fmnist-cnn-small');

@@ -4,10 +4,10 @@ import { scoreExits, tuneForBudget } from '@pcee/core';
 import { modelDir } from '@pcee/models';
 import { formatDelta } from '@pcee/report';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { renderInChromium } from '../../test-support/chromium.js';
+import { runCli, syntheticTraces, temporaryFolder, writeTracesFile } from '../../test-support/run-cli.js';
+import { bundledManifest } from '../../test-support/split-models.js';
 import { loadProfile, loadTraces } from '../inputs.js';
-import { renderInChromium } from '../test-support/chromium.js';
-import { runCli, syntheticTraces, temporaryFolder, writeTracesFile } from '../test-support/run-cli.js';
-import { bundledManifest } from '../test-support/split-models.js';
 
 const folder = temporaryFolder();
 const small = modelDir('fmnist-cnn-small');

@@ -4,7 +4,9 @@ import {
   describePlan,
   formatOperatingDelta,
   openEngine,
+  predictionRecords,
   resolveOperatingPoints,
+  summarizeRun,
 } from '@pcee/engine';
 import { hostCpuModel } from '@pcee/engine/node';
 import { nodeRuntime } from '@pcee/runtime-node';
@@ -21,7 +23,6 @@ import {
 } from '../model-options.js';
 import { positiveInteger } from '../options.js';
 import { createProgress } from '../progress.js';
-import { summarizeRun } from '../run-summary.js';
 import { slowExitChooserFromFlag } from '../slow-exits.js';
 import { formatCost, formatFraction, renderTable } from '../table.js';
 import { UserError } from '../user-error.js';
@@ -105,17 +106,7 @@ export function registerRun(program: Command, io: CliIo): Command {
         );
         const summary = summarizeRun(result, costs, labels, abstain);
         if (flags.json) {
-          const predictions = Array.from(result.exit, (exit, index) => ({
-            index,
-            prediction: result.prediction[index]!,
-            exit,
-            confidence: result.confidence[index]!,
-            // An empty calibration bin has no accuracy; JSON has no NaN.
-            estimatedAccuracy: Number.isNaN(result.estimatedAccuracy[index]!)
-              ? null
-              : result.estimatedAccuracy[index]!,
-            ...(abstain ? { abstained: result.abstained[index] === 1 } : {}),
-          }));
+          const predictions = predictionRecords(result, abstain);
           io.stdout(`${JSON.stringify({ predictions, summary })}\n`);
           return;
         }

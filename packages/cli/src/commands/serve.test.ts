@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { createTraces, readNpz, readTraces, writeTraces } from '@pcee/core';
 import { modelDir, testInputsPath } from '@pcee/models';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, temporaryFolder } from '../test-support/run-cli.js';
+import { runCli, temporaryFolder } from '../../test-support/run-cli.js';
 
 const folder = temporaryFolder();
 const cnnLarge = modelDir('fmnist-cnn-large');

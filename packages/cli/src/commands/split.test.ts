@@ -8,15 +8,15 @@ import { bertLike, controlFlow, GraphBuilder, mlpChain, sequenceFirst } from '@p
 import { nodeRuntime, openModelPackage } from '@pcee/runtime-node';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { formatCost } from '../table.js';
-import { runCli, temporaryFolder, writeTensorsFile } from '../test-support/run-cli.js';
+import { runCli, temporaryFolder, writeTensorsFile } from '../../test-support/run-cli.js';
 import {
   bundledManifest,
   fusedBundledModel,
   onnxFixtures,
   preprocessedImages,
   writeOnnx,
-} from '../test-support/split-models.js';
+} from '../../test-support/split-models.js';
+import { formatCost } from '../table.js';
 
 const folder = temporaryFolder();
 const read = (path: string) => JSON.parse(readFileSync(path, 'utf8'));

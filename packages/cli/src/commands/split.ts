@@ -6,10 +6,9 @@ import { nodeRuntime, ortProbeRunner } from '@pcee/runtime-node';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { readInputText, writeOutputFile } from '../files.js';
+import { loadOnnxModel, loadSplitInputs } from '../inputs.js';
 import { positiveInteger } from '../options.js';
 import { createProgress } from '../progress.js';
-import { readOnnxFile } from '../split/onnx-file.js';
-import { loadSplitInputs } from '../split/split-inputs.js';
 import { renderSplitTable } from '../split/split-table.js';
 import { UserError } from '../user-error.js';
 
@@ -71,7 +70,7 @@ export async function splitModel(
 ): Promise<void> {
   const started = performance.now();
   const name = basename(modelPath);
-  const { model } = await readOnnxFile(modelPath);
+  const model = await loadOnnxModel(modelPath);
   await assertFolderTarget(flags.out);
 
   const source = preloaded ? 'the given inputs' : flags.inputs ? basename(flags.inputs) : 'random inputs';

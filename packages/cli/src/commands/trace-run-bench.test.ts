@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import { createTensor, readTraces } from '@pcee/core';
 import { modelDir } from '@pcee/models';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { copyModelPackage, referenceInputs, writeReferenceInputs } from '../test-support/reference-model.js';
+import {
+  copyModelPackage,
+  referenceInputs,
+  writeReferenceInputs,
+} from '../../test-support/reference-model.js';
 import {
   expectOneLineError,
   runCli,
@@ -11,8 +15,8 @@ import {
   temporaryFolder,
   writeTensorsFile,
   writeTracesFile,
-} from '../test-support/run-cli.js';
-import { bundledManifest } from '../test-support/split-models.js';
+} from '../../test-support/run-cli.js';
+import { bundledManifest } from '../../test-support/split-models.js';
 
 // Real model, real onnxruntime-node: the smallest bundled model on its first test images.
 const model = modelDir('fmnist-cnn-small');

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { createTraces, readTraces, type Traces } from '@pcee/core';
 import { modelDir } from '@pcee/models';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { writeReferenceInputs } from '../test-support/reference-model.js';
-import { expectOneLineError, runCli, temporaryFolder, writeTracesFile } from '../test-support/run-cli.js';
-import { bundledManifest } from '../test-support/split-models.js';
+import { writeReferenceInputs } from '../../test-support/reference-model.js';
+import { expectOneLineError, runCli, temporaryFolder, writeTracesFile } from '../../test-support/run-cli.js';
+import { bundledManifest } from '../../test-support/split-models.js';
 
 // Real traces of the bundled models: calibrate on one part of val.npz, tune on another.
 const small = modelDir('fmnist-cnn-small');

@@ -4,19 +4,15 @@ import {
   assertRisk,
   assertTargetAccuracy,
   type CalibrationProfile,
-  exitCostsAtBatch,
   InvalidArgumentError,
   ProfileMismatchError,
-  parseCostBudget,
-  reachShares,
   scoreExits,
   serializeProfile,
   type Traces,
   type TunedOperatingPoint,
   tracesContentHash,
-  tunedHoldout,
+  tuneBudgetOperatingPoint,
   tuneForAccuracy,
-  tuneForBudget,
 } from '@pcee/core';
 import { parseRunPolicies } from '@pcee/engine';
 import type { Command } from 'commander';
@@ -113,37 +109,17 @@ export function registerTune(program: Command, io: CliIo): Command {
           `tested ${tuning.tests.length} of ${tuning.sequenceLength} δ from strict to loose on ${holdout.samples} holdout samples; ${tuning.certified} certified, the cheapest chosen\n`,
         );
       } else {
-        const batch = budgetBatch(profile, flags.batch);
-        // A fraction of the full model, and the cheapest exit, at the batch budgeted.
-        const budgetCosts =
-          batch === undefined
-            ? profile.costs
-            : exitCostsAtBatch(
-                profile.costs,
-                profile.costs.batchModel!,
-                reachShares(profile.costs.exits.map((_, exit) => (exit === 0 ? 1 : 0))),
-                batch,
-              );
-        const budget = {
-          ...parseCostBudget(flags.budget!, budgetCosts),
-          ...(batch === undefined ? {} : { batch }),
-        };
-        const tuning = tuneForBudget(scores, profile, {
+        assertBudgetBatch(profile, flags.batch);
+        const budgeted = tuneBudgetOperatingPoint(scores, profile, {
           policy,
-          maxMeanCost: budget.maxMeanCost,
+          budget: flags.budget!,
           perExit: flags.perExit ?? false,
-          ...(batch === undefined ? {} : { batch }),
+          batch: flags.batch,
+          holdoutSamples: holdout.samples,
+          holdoutHash: contentHash,
         });
-        single = { ...tuning.single, delta: tuning.single.delta! };
-        tuned = {
-          policy,
-          delta: tuning.exitDeltas ? null : tuning.chosen.delta,
-          ...(tuning.exitDeltas ? { exitDeltas: tuning.exitDeltas } : {}),
-          abstain: false,
-          holdout: tunedHoldout(tuning.chosen, holdout.samples, contentHash),
-          guarantee: null,
-          budget,
-        };
+        single = { ...budgeted.tuning.single, delta: budgeted.tuning.single.delta! };
+        tuned = budgeted.tuned;
       }
       if (flags.out) {
         await writeOutputFile(flags.out, serializeProfile({ ...profile, tuned }));
@@ -154,21 +130,15 @@ export function registerTune(program: Command, io: CliIo): Command {
 }
 
 /**
- * The batch size a budget is priced at: with a batch cost model, `--batch` or the largest
- * measured; without one, none (and `--batch` is refused, since per-exit costs hold for the
- * one batch they were measured at).
+ * `--batch` prices a budget with a batch cost model; per-exit costs hold for the one batch
+ * they were measured at, so without one it is refused.
  */
-function budgetBatch(profile: CalibrationProfile, batch: number | undefined): number | undefined {
-  const model = profile.costs.batchModel;
-  if (!model) {
-    if (batch !== undefined) {
-      throw new UserError(
-        '--batch prices a budget with costs measured at several batch sizes, which this profile has not; calibrate with: pcee calibrate <traces> --model <model-dir> --cost-unit ms --batch 1,4,16,64',
-      );
-    }
-    return undefined;
+function assertBudgetBatch(profile: CalibrationProfile, batch: number | undefined): void {
+  if (!profile.costs.batchModel && batch !== undefined) {
+    throw new UserError(
+      '--batch prices a budget with costs measured at several batch sizes, which this profile has not; calibrate with: pcee calibrate <traces> --model <model-dir> --cost-unit ms --batch 1,4,16,64',
+    );
   }
-  return batch ?? model.batches[model.batches.length - 1]!;
 }
 
 function checkMode(flags: TuneFlags): 'accuracy' | 'budget' {

@@ -31,7 +31,13 @@ export {
 } from './confidence.js';
 export { type CalibrationData, sumContentHashes, tracesContentHash } from './content-hash.js';
 export { isotonicRegression, smoothedBinAccuracy } from './isotonic.js';
-export { assertPolicyName, POLICY_NAMES, type PolicyName, type ThresholdPolicyName } from './policy-names.js';
+export {
+  assertPolicyName,
+  POLICY_NAMES,
+  type PolicyName,
+  parsePolicyNames,
+  type ThresholdPolicyName,
+} from './policy-names.js';
 export { assertProfileMatches, type ProfileTarget } from './profile-compatibility.js';
 export { parseProfile, serializeProfile } from './profile-json.js';
 export {

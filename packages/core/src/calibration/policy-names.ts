@@ -23,3 +23,15 @@ export function assertPolicyName(name: string): asserts name is PolicyName {
     throw new InvalidArgumentError(`unknown policy "${name}"; use one of: ${POLICY_NAMES.join(', ')}`);
   }
 }
+
+/**
+ * Parses a comma-separated list of policy names (`pcee,pcee-ws,oracle`), blanks around names
+ * ignored.
+ *
+ * @throws InvalidArgumentError naming the first unknown policy.
+ */
+export function parsePolicyNames(text: string): PolicyName[] {
+  const names = text.split(',').map((name) => name.trim());
+  names.forEach(assertPolicyName);
+  return names as PolicyName[];
+}

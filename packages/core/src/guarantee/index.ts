@@ -13,6 +13,11 @@ export {
   regularizedIncompleteBeta,
 } from './binomial-tail.js';
 export {
+  type BudgetOperatingPoint,
+  type BudgetOperatingPointOptions,
+  tuneBudgetOperatingPoint,
+} from './budget-operating-point.js';
+export {
   type BudgetTuning,
   type BudgetTuningOptions,
   mostAccurateWithinBudget,

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { binAccuracy, calibrate, scoreExits } from '../calibration/index.js';
-import { arbitraryTraces } from '../test-support/random-traces.js';
-import { sweepDeltas } from './delta-sweep.js';
-import { evaluatePolicy } from './evaluation.js';
+import { binAccuracy, calibrate, parsePolicyNames, scoreExits } from '../calibration/index.js';
+import { arbitraryTraces, syntheticTraces } from '../test-support/random-traces.js';
+import { sweepDeltas, sweepPolicies } from './delta-sweep.js';
+import { evaluateOracle, evaluatePolicy } from './evaluation.js';
 import { compilePolicy } from './policy.js';
 
 describe('δ sweep', () => {
@@ -48,4 +48,32 @@ describe('δ sweep', () => {
       );
     },
   );
+});
+
+describe('sweepPolicies', () => {
+  const traces = syntheticTraces(500, 3, 4, 7);
+  const profile = calibrate(traces);
+  const scores = scoreExits(traces);
+
+  it('gives each policy its sweep in the order given, and the oracle one row', () => {
+    const rows = sweepPolicies(
+      scores,
+      profile,
+      parsePolicyNames('confidence, oracle,pcee'),
+      [0.9, 0.5],
+      undefined,
+      {
+        abstain: true,
+      },
+    );
+    expect(rows).toEqual([
+      ...sweepDeltas(scores, profile, 'confidence', [0.9, 0.5], profile.costs, { abstain: true }),
+      evaluateOracle(scores, profile.costs),
+      ...sweepDeltas(scores, profile, 'pcee', [0.9, 0.5], profile.costs, { abstain: true }),
+    ]);
+  });
+
+  it('parsePolicyNames names an unknown policy', () => {
+    expect(() => parsePolicyNames('pcee,greedy')).toThrow('unknown policy "greedy"');
+  });
 });

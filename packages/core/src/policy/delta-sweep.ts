@@ -1,9 +1,9 @@
 import type { CalibrationProfile, ExitScores } from '../calibration/index.js';
-import { binLookup, type ThresholdPolicyName } from '../calibration/index.js';
+import { binLookup, type PolicyName, type ThresholdPolicyName } from '../calibration/index.js';
 import type { ExitCosts } from '../cost/index.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import { upperBound } from '../math/index.js';
-import { type AbstainOptions, type PolicyEvaluation, summarize } from './evaluation.js';
+import { type AbstainOptions, evaluateOracle, type PolicyEvaluation, summarize } from './evaluation.js';
 import { assertDelta, binExitScores } from './policy.js';
 
 /**
@@ -122,4 +122,25 @@ export function rowExitScores(
     }
   }
   return result;
+}
+
+/**
+ * Every policy at every δ, in the order given (δ within a policy as listed): what `pcee evaluate`
+ * tabulates. The oracle takes no δ and gives one row; the others are swept with `sweepDeltas`.
+ *
+ * @param costs defaults to the profile's costs.
+ */
+export function sweepPolicies(
+  scores: ExitScores,
+  profile: CalibrationProfile,
+  policies: readonly PolicyName[],
+  deltas: readonly number[],
+  costs: ExitCosts = profile.costs,
+  options: AbstainOptions = {},
+): PolicyEvaluation[] {
+  return policies.flatMap((policy) =>
+    policy === 'oracle'
+      ? [evaluateOracle(scores, costs)]
+      : sweepDeltas(scores, profile, policy, deltas, costs, options),
+  );
 }

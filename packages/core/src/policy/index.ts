@@ -1,7 +1,7 @@
 /** Exit policies: compiled decision tables, δ lists and sweeps, evaluation, threshold search. */
 export { type BatchDecisions, decideBatch } from './decide-batch.js';
 export { parseDeltaList } from './delta-list.js';
-export { rowExitScores, sweepDeltas } from './delta-sweep.js';
+export { rowExitScores, sweepDeltas, sweepPolicies } from './delta-sweep.js';
 export {
   type AbstainOptions,
   evaluateExits,

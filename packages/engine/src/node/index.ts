@@ -3,4 +3,12 @@
  *
  * @packageDocumentation
  */
+
+export {
+  type DescribedStage,
+  describeModelPackage,
+  type FileCheck,
+  type ModelPackageDescription,
+} from './describe-model-package.js';
 export { hostCpuModel } from './host-cpu.js';
+export { readOnnxModel } from './onnx-model-file.js';

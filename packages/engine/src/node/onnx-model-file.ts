@@ -1,15 +1,17 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { externalDataReferences, inlineExternalData, type ModelProto, readModel } from '@pcee/onnx';
-import { readInputFile } from '../files.js';
 
 /**
- * Reads an ONNX file, with any external-data weights (torch.onnx.export writes them beside
- * models over 2 GiB) loaded from the model's folder, so what is split is self-contained.
- * A location that leaves the model's folder counts as missing.
+ * Decodes an ONNX file's bytes, with any external-data weights (torch.onnx.export writes them
+ * beside models over 2 GiB) loaded from the model's folder, so what is split, inspected or
+ * given exits is self-contained. A location that leaves the model's folder counts as missing.
+ *
+ * @param path where `bytes` were read: its folder holds the external data, its name is the
+ *   model's name in messages.
+ * @throws InvalidFileError for bytes that are not an ONNX model, or external data that is missing.
  */
-export async function readOnnxFile(path: string): Promise<{ model: ModelProto; bytes: Uint8Array }> {
-  const bytes = await readInputFile(path, 'ONNX model');
+export function readOnnxModel(bytes: Uint8Array, path: string): ModelProto {
   const name = basename(path);
   const model = readModel(bytes, name);
   if (externalDataReferences(model).length > 0) {
@@ -26,5 +28,5 @@ export async function readOnnxFile(path: string): Promise<{ model: ModelProto; b
       name,
     );
   }
-  return { model, bytes };
+  return model;
 }

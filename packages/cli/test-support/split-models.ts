@@ -44,7 +44,7 @@ export function fusedBundledModel(id: string): ModelProto {
  * (packages/onnx/fixtures/v1/README.md), for the tests of version 1 support.
  */
 export const V1_FIXTURE = fileURLToPath(
-  new URL('../../../onnx/fixtures/v1/fmnist-cnn-small-v1/', import.meta.url),
+  new URL('../../onnx/fixtures/v1/fmnist-cnn-small-v1/', import.meta.url),
 );
 
 /** Writes a model to `folder/name` and returns the path. */
@@ -65,7 +65,7 @@ export function preprocessedImages(id: string, count: number): Tensor {
 
 /** ONNX test models another tool put under packages/onnx/fixtures/ (PyTorch exports), if any. */
 export function onnxFixtures(): string[] {
-  const folder = new URL('../../../onnx/fixtures/', import.meta.url);
+  const folder = new URL('../../onnx/fixtures/', import.meta.url);
   try {
     return readdirSync(folder)
       .filter((name) => name.endsWith('.onnx'))

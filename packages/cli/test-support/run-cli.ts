@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTraces, type Tensor, type Traces, writeNpz, writeTraces } from '@pcee/core';
 import { expect } from 'vitest';
-import { main } from '../main.js';
+import { main } from '../src/main.js';
 
 /** What one in-process `pcee` invocation printed and returned. */
 export interface CliResult {

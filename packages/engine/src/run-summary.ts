@@ -10,9 +10,9 @@ export interface RunSummary {
   readonly relativeCost: number;
   /** Samples per exit. */
   readonly exitCounts: number[];
-  /** With --abstain: share of samples answered (not abstained), in [0, 1]. */
+  /** With abstention: share of samples answered (not abstained), in [0, 1]. */
   readonly coverage?: number;
-  /** With --abstain: accuracy of the answered samples; null without labels or answers. */
+  /** With abstention: accuracy of the answered samples; null without labels or answers. */
   readonly selectiveAccuracy?: number | null;
 }
 

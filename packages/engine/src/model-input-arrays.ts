@@ -1,21 +1,15 @@
-import { basename } from 'node:path';
-import { InvalidInputError, readNpz, type Tensor } from '@pcee/core';
+import { InvalidInputError, type Tensor } from '@pcee/core';
 import type { ModelInput } from '@pcee/onnx';
-import { readInputFile } from '../files.js';
 
 /**
- * Sample inputs for verifying a split, from an .npz whose arrays are named after the model's
+ * Model inputs from arrays read from `file` (an .npz) whose arrays are named after the model's
  * inputs (`x` also names the input of a single-input model): the model's dtypes, the batch
- * first, static dimensions as declared; extra arrays (e.g. `labels`) are ignored.
+ * first, static dimensions as declared; extra arrays (e.g. `labels`) are ignored. What a split
+ * is verified on, and what exit heads are trained on.
+ *
+ * @throws InvalidInputError naming the array and the model input when one is missing, of another
+ *   dtype or shape, or the arrays disagree on the number of samples.
  */
-export async function loadSplitInputs(
-  path: string,
-  inputs: readonly ModelInput[],
-): Promise<Map<string, Tensor>> {
-  return inputsFromArrays(readNpz(await readInputFile(path, 'inputs file')), inputs, basename(path));
-}
-
-/** `loadSplitInputs` on arrays already read from `file` (an .npz). */
 export function inputsFromArrays(
   arrays: ReadonlyMap<string, Tensor>,
   inputs: readonly ModelInput[],
