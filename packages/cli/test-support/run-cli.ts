@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTraces, type Tensor, type Traces, writeNpz, writeTraces } from '@pcee/core';
+import { type Tensor, type Traces, writeNpz, writeTraces } from '@pcee/core';
 import { expect } from 'vitest';
 import { main } from '../src/main.js';
 
@@ -42,27 +42,8 @@ export function temporaryFolder(): string {
   return mkdtempSync(join(tmpdir(), 'pcee-cli-'));
 }
 
-/** Deterministic synthetic traces where later exits are more accurate. */
-export function syntheticTraces(samples: number, exits = 4, classes = 5, seed = 1): Traces {
-  let state = seed;
-  const random = () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648;
-  };
-  const logits = new Float32Array(samples * exits * classes);
-  const labels = new Int32Array(samples);
-  for (let n = 0; n < samples; n++) {
-    labels[n] = Math.floor(random() * classes);
-    const difficulty = random();
-    for (let l = 0; l < exits; l++) {
-      for (let c = 0; c < classes; c++) {
-        const signal = c === labels[n] ? (3 * (l + 1)) / exits - 2 * difficulty + 0.5 : 0;
-        logits[(n * exits + l) * classes + c] = signal + 2 * (random() - 0.5);
-      }
-    }
-  }
-  return createTraces(logits, labels, { samples, exits, classes });
-}
+/** Deterministic synthetic traces where later exits are more accurate (core's test helper). */
+export { syntheticTraces } from '@pcee/core/testing';
 
 /** Writes traces to `folder/name` (.npz or .safetensors by extension) and returns the path. */
 export function writeTracesFile(folder: string, name: string, traces: Traces): string {

@@ -1,6 +1,6 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { InvalidArgumentError, type Tensor } from '@pcee/core';
+import { InvalidArgumentError, serializeManifest, type Tensor } from '@pcee/core';
 import { assertSplitReproduces, SPLIT_TOLERANCE, splitModelPackage } from '@pcee/engine';
 import { nodeRuntime, ortProbeRunner } from '@pcee/runtime-node';
 import type { Command } from 'commander';
@@ -105,7 +105,10 @@ export async function splitModel(
 
   await mkdir(flags.out, { recursive: true });
   for (const [file, bytes] of split.files) await writeOutputFile(join(flags.out, file), bytes);
-  await writeOutputFile(join(flags.out, 'model.json'), `${JSON.stringify(split.manifest, null, 2)}\n`);
+  await writeOutputFile(
+    join(flags.out, 'model.json'),
+    serializeManifest(split.manifest, join(flags.out, 'model.json')),
+  );
 
   io.stdout(renderSplitTable(partition, split.costs));
   io.stderr(

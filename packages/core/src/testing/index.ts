@@ -1,6 +1,7 @@
 /**
  * `@pcee/core/testing`: the conformance suite every runtime adapter runs against its own
- * backend, framework-free so it runs under vitest in Node and in a browser page alike.
+ * backend, framework-free so it runs under vitest in Node and in a browser page alike, and
+ * the synthetic traces tests of code built on PCEE share.
  *
  * @packageDocumentation
  */
@@ -10,3 +11,4 @@ export {
   conformanceCases,
   type PolicyEvaluation,
 } from './conformance-suite.js';
+export { syntheticTraces } from './synthetic-traces.js';

@@ -1,9 +1,9 @@
 import { calibrate, type ExitCosts, InvalidArgumentError } from '@pcee/core';
+import { syntheticTraces } from '@pcee/core/testing';
 import { describe, expect, it } from 'vitest';
 import { compareModels } from '../data/model-comparison.js';
 import { modelReportFrom } from '../data/model-report-from.js';
 import { serverDocument } from '../node/server-document.js';
-import { syntheticTraces } from '../test-support/synthetic-traces.js';
 import { comparisonChart } from './comparison-chart.js';
 import { controllabilityChart } from './controllability-chart.js';
 import { exitDistributionChart } from './exit-distribution-chart.js';

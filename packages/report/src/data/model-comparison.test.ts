@@ -8,8 +8,8 @@ import {
   type Traces,
   tuneForBudget,
 } from '@pcee/core';
+import { syntheticTraces } from '@pcee/core/testing';
 import { describe, expect, it } from 'vitest';
-import { syntheticTraces } from '../test-support/synthetic-traces.js';
 import { type ComparedModel, compareModels } from './model-comparison.js';
 import { modelReportFrom } from './model-report-from.js';
 

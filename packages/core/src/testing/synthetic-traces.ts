@@ -1,8 +1,9 @@
-import { createTraces, type Traces } from '@pcee/core';
+import { createTraces, type Traces } from '../traces/index.js';
 
 /**
- * Deterministic synthetic traces whose later exits are more often right (the same generator as
- * the CLI's tests): enough structure for every policy to behave, no files needed.
+ * Deterministic synthetic traces whose later exits are more often right: enough structure for
+ * every policy to behave, no files needed. For tests of code built on PCEE (the CLI's and the
+ * report's use it); the same arguments always give the same traces, on every platform.
  */
 export function syntheticTraces(samples: number, exits = 4, classes = 5, seed = 1): Traces {
   let state = seed;
