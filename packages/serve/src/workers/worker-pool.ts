@@ -22,6 +22,8 @@ export interface WorkerPoolOptions {
 
 interface Slot {
   worker: Worker;
+  /** Whether it has loaded its script; tasks go only to loaded workers (not to one that may fail to load). */
+  loaded: boolean;
   /** The one task it runs now; workers take one at a time, so a crash fails only that task. */
   busy?: { id: number; resolve: (value: unknown) => void; reject: (error: Error) => void };
 }
@@ -135,7 +137,7 @@ export class WorkerPool<Task, Result> {
   private dispatch(): void {
     for (const slot of this.slots) {
       if (this.waiting.length === 0) return;
-      if (slot.busy) continue;
+      if (slot.busy || !slot.loaded) continue;
       const next = this.waiting.shift()!;
       const id = this.nextId++;
       slot.busy = { id, resolve: next.resolve, reject: next.reject };
@@ -151,12 +153,16 @@ export class WorkerPool<Task, Result> {
 
   private spawn(): Slot {
     const worker = new Worker(this.options.script, { workerData: this.options.workerData });
-    const slot: Slot = { worker };
+    const slot: Slot = { worker, loaded: false };
     const threadId = worker.threadId;
     // Idle workers must not keep a process alive that is otherwise done (a CLI, a test).
     worker.unref();
     worker.on('message', (message: WorkerReply<Result>) => {
-      if ('ready' in message) return;
+      if ('ready' in message) {
+        slot.loaded = true;
+        this.dispatch();
+        return;
+      }
       const busy = slot.busy;
       if (!busy || busy.id !== message.id) return;
       slot.busy = undefined;
