@@ -17,7 +17,6 @@ import { SERVER_EXTENSIONS } from '../oip/server-extensions.js';
 import { admitDecoded } from '../workers/admit-decoded.js';
 import type { ProtocolWorkers } from '../workers/protocol-workers.js';
 import type { GrpcInferRequest } from './grpc-messages.js';
-import { GrpcMetrics } from './grpc-metrics.js';
 import { grpcInferBody } from './grpc-request.js';
 import { grpcInferResponse } from './grpc-response.js';
 import { grpcErrorOf } from './grpc-status.js';
@@ -63,7 +62,6 @@ export interface RunningGrpcServer {
 export async function startGrpcServer(options: GrpcServeOptions): Promise<RunningGrpcServer> {
   const { limits, metrics, isDraining } = options;
   const models = new Map(options.models.map((model) => [model.info.name, model]));
-  const grpcMetrics = new GrpcMetrics(metrics);
   const server = new Server({
     'grpc.max_receive_message_length': options.maxMessageBytes,
   });
@@ -96,7 +94,12 @@ export async function startGrpcServer(options: GrpcServeOptions): Promise<Runnin
       let name = Buffer.isBuffer(call.request) ? undefined : call.request.model_name;
       const observe = (code: status) => {
         if (name !== undefined && models.has(name))
-          grpcMetrics.observe(name, code, (performance.now() - started) / 1000);
+          metrics.observeRequest(
+            name,
+            'grpc',
+            status[code] ?? String(code),
+            (performance.now() - started) / 1000,
+          );
       };
       (async () => {
         if (protocol && Buffer.isBuffer(call.request)) {

@@ -339,11 +339,11 @@ describe.each(WORKER_MODES)('protocol work $mode', ({ options }) => {
       for (const outcome of await Promise.all(alongside)) expect(outcome.ok).toBe(true);
     });
 
-    it('counts calls in pcee_grpc_requests_total by gRPC status, and samples with the REST ones', async () => {
+    it('counts calls in pcee_requests_total with protocol "grpc" by gRPC status, and samples with the REST ones', async () => {
       const text = await (await fetch(`${server.url}/metrics`)).text();
-      expect(text).toContain(`pcee_grpc_requests_total{model="${ID}",code="OK"}`);
-      expect(text).toContain(`pcee_grpc_requests_total{model="${ID}",code="INVALID_ARGUMENT"}`);
-      expect(text).toContain(`pcee_grpc_request_duration_seconds_bucket{le="0.1",model="${ID}"}`);
+      expect(text).toContain(`pcee_requests_total{model="${ID}",protocol="grpc",code="OK"}`);
+      expect(text).toContain(`pcee_requests_total{model="${ID}",protocol="grpc",code="INVALID_ARGUMENT"}`);
+      expect(text).toContain(`pcee_request_duration_seconds_bucket{le="0.1",model="${ID}",protocol="grpc"}`);
     });
 
     it('drains on close: admitted calls complete, later ones are UNAVAILABLE, readiness turns false', async () => {

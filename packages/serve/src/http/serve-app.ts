@@ -178,8 +178,7 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
   app.addHook('onResponse', async (request, reply) => {
     const name = (request.params as { name?: string } | undefined)?.name;
     if (!request.url.endsWith('/infer') || name === undefined || !models.has(name)) return;
-    metrics.requests.inc({ model: name, code: String(reply.statusCode) });
-    metrics.requestDuration.observe({ model: name }, reply.elapsedTime / 1000);
+    metrics.observeRequest(name, 'rest', String(reply.statusCode), reply.elapsedTime / 1000);
     request.log.debug({ model: name, status: reply.statusCode, ms: reply.elapsedTime }, 'inference request');
   });
   return app;
