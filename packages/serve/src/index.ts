@@ -83,7 +83,8 @@ export type { StagePipeline } from './scheduler/stage-pipeline.js';
 export { type BatchingMode, type SchedulerOptions, StageScheduler } from './scheduler/stage-scheduler.js';
 export { type RunningServer, SERVE_DEFAULTS, type ServeOptions, startServer } from './serve-server.js';
 export {
-  DECODE_IN_WORKER_FROM_BYTES,
+  DECODE_IN_WORKER_FROM_JSON_BYTES,
+  DECODE_IN_WORKER_FROM_RAW_BYTES,
   ENCODE_IN_WORKER_FROM_VALUES,
   ProtocolWorkers,
   type ProtocolWorkersOptions,

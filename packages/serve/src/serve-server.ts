@@ -40,8 +40,10 @@ export interface ServeOptions {
   readonly workers?: number;
   /** Fine-tuning of the protocol workers (tests send every body to a worker with zeros). */
   readonly workerOptions?: {
-    /** Bodies of fewer bytes are decoded inline; default `DECODE_IN_WORKER_FROM_BYTES`. */
-    readonly minBodyBytes?: number;
+    /** JSON text (body or header) of fewer bytes is decoded inline; default `DECODE_IN_WORKER_FROM_JSON_BYTES`. */
+    readonly minJsonBytes?: number;
+    /** Raw bytes (binary body, gRPC message) below this are decoded inline; default `DECODE_IN_WORKER_FROM_RAW_BYTES`. */
+    readonly minRawBytes?: number;
     /** Answers of fewer values are encoded inline; default `ENCODE_IN_WORKER_FROM_VALUES`. */
     readonly minAnswerValues?: number;
     /** The workers' script; default the package's built `protocol-worker.js`. */

@@ -9,6 +9,6 @@ export const WORKER_MODES: readonly { readonly mode: string; readonly options: P
   { mode: 'inline (workers 0)', options: { workers: 0 } },
   {
     mode: 'workers 2',
-    options: { workers: 2, workerOptions: { minBodyBytes: 0, minAnswerValues: 0 } },
+    options: { workers: 2, workerOptions: { minJsonBytes: 0, minRawBytes: 0, minAnswerValues: 0 } },
   },
 ];

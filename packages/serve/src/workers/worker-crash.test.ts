@@ -12,7 +12,8 @@ beforeAll(async () => {
   server = await startTestServer(ID, {
     workers: 2,
     workerOptions: {
-      minBodyBytes: 0,
+      minJsonBytes: 0,
+      minRawBytes: 0,
       minAnswerValues: 0,
       script: new URL('./test-fixtures/crash-on-marker-worker.mjs', import.meta.url),
     },
