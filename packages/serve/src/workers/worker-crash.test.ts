@@ -41,3 +41,11 @@ it('a worker that dies mid-request fails that request with a 500 naming it, is r
   expect(after.map((response) => response.status)).toEqual(new Array(8).fill(200));
   expect(server.models[0]!.scheduler.inFlight).toBe(0);
 });
+
+it('close (the SIGTERM drain) stops the protocol workers', async () => {
+  const protocol = server.protocol!;
+  await server.close();
+  await expect(protocol.decodeRest(ID, Buffer.from(inferBody(pixels, 0, 1)), undefined)).rejects.toThrow(
+    'the worker pool is closed',
+  );
+});
