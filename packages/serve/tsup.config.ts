@@ -1,4 +1,7 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.config.base';
 
-export default defineConfig(packageBuild({ index: 'src/index.ts' }));
+// The protocol worker is its own entry: worker threads load it by file (`dist/protocol-worker.js`).
+export default defineConfig(
+  packageBuild({ index: 'src/index.ts', 'protocol-worker': 'src/workers/protocol-worker.ts' }),
+);

@@ -22,6 +22,10 @@
 //   interleaving lets their load hit every configuration alike.
 // - Accuracy is measured over every protocol; the answers are identical (the transport tests pin
 //   it), so one accuracy per configuration is reported, checked equal across protocols.
+// - `--workers 0,default` (or PCEE_BENCH_WORKERS) runs every configuration once per protocol
+//   worker setting, interleaved: 0 decodes on the main thread, `default` is pcee serve's default
+//   (one per 4 cores, 1 to 4, with onnxruntime's intra-op threads balanced against them), a number
+//   is passed as --workers. Ratios are taken against the baseline with the same setting.
 // - PCEE_BENCH_SWEEP=early-exit (or baseline) instead sweeps --max-batch × --max-delay-ms, which
 //   is how the defaults were chosen. Batching settings change no prediction, only speed.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,6 +68,13 @@ const ACCURACY_SLACK_ON_VALIDATION = env('PCEE_BENCH_ACCURACY_SLACK', 0.0025);
 const FIXED_DELTA = process.env.PCEE_BENCH_DELTA ? Number(process.env.PCEE_BENCH_DELTA) : undefined;
 const PROTOCOLS = (process.env.PCEE_BENCH_PROTOCOLS ?? 'json,binary,grpc').split(',');
 const GRPC_CHANNELS = env('PCEE_BENCH_GRPC_CHANNELS', 4);
+const workersArgument = process.argv.indexOf('--workers');
+/** Protocol worker settings to compare: `default` (pcee serve's own) or a count. */
+const WORKERS = (
+  (workersArgument >= 0 ? process.argv[workersArgument + 1] : undefined) ??
+  process.env.PCEE_BENCH_WORKERS ??
+  'default'
+).split(',');
 const GrpcService = loadOipGrpcService();
 
 requireBuiltCli();
@@ -231,6 +242,25 @@ function calibrateOnValidation(id) {
 function rssMiB(pid) {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+/** Busy and total clock ticks of every core so far (Linux /proc/stat), for per-core use. */
+function coreTicks() {
+  return readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .filter((line) => /^cpu\d+ /.test(line))
+    .map((line) => {
+      const [user, nice, system, idle, iowait, irq, softirq, steal] = line.split(/\s+/).slice(1).map(Number);
+      const busy = user + nice + system + irq + softirq + steal;
+      return { busy, total: busy + idle + iowait };
+    });
+}
+
+/** Share of time each core was busy between two `coreTicks` readings (every process, load generator included). */
+function coreUse(before, after) {
+  return after.map(
+    (core, index) => (core.busy - before[index].busy) / Math.max(1, core.total - before[index].total),
+  );
 }
 
 /** CPU seconds a process has used, user + system (Linux /proc; clock ticks of 1/100 s). */
@@ -422,13 +452,20 @@ const median = (values) => {
 async function compare(id) {
   const { folder, manifest, profilePath, delta, validation } = calibrateOnValidation(id);
   const common = [folder, '--profile', profilePath, '--delta', String(delta)];
-  const configurations = {
+  const modes = {
     baseline: [...common, '--baseline'],
     'early exit': [...common, '--batching', 'first-stage'],
     ...(process.env.PCEE_BENCH_PER_STAGE === '1'
       ? { 'early exit, per-stage batching': [...common, '--batching', 'per-stage'] }
       : {}),
   };
+  const configurations = {};
+  for (const workers of WORKERS) {
+    for (const [mode, args] of Object.entries(modes)) {
+      const name = WORKERS.length > 1 ? `${mode}, workers ${workers}` : mode;
+      configurations[name] = workers === 'default' ? args : [...args, '--workers', workers];
+    }
+  }
   const requestsOf = Object.fromEntries(
     PROTOCOLS.map((protocol) => [protocol, protocolRequests(protocol, manifest, SAMPLES_PER_REQUEST)]),
   );
@@ -446,7 +483,9 @@ async function compare(id) {
         for (const protocol of order) {
           await protocolLoad(protocol, server, id, requestsOf[protocol], 2); // warm-up: sessions, JIT, allocator
           const cpuBefore = cpuSeconds(server.child.pid);
+          const ticksBefore = coreTicks();
           const run = await protocolLoad(protocol, server, id, requestsOf[protocol], SECONDS);
+          run.coreUse = coreUse(ticksBefore, coreTicks());
           // The server's own CPU: what a protocol costs it, apart from the load generator's share of the machine.
           const serverCpu = cpuSeconds(server.child.pid) - cpuBefore;
           run.serverCores = serverCpu / run.wallSeconds;
@@ -485,6 +524,8 @@ async function compare(id) {
       p99: pick('p99'),
       serverCores: pick('serverCores'),
       serverCpuMsPerSample: pick('serverCpuMsPerSample'),
+      // Per core, the median over rounds of its busy share (all processes on the machine).
+      coreUse: runs[key][0].coreUse.map((_, core) => median(runs[key].map((run) => run.coreUse[core]))),
       ...measured,
       rounds: runs[key].map((run) => Math.round(run.samplesPerSecond)),
       non200: runs[key].reduce(
@@ -501,11 +542,15 @@ async function compare(id) {
   });
   for (const row of rows) {
     // Against full.onnx on the same server over the same protocol, and over JSON.
+    // The baseline with the same protocol worker setting (the configuration's suffix).
+    const suffix = row.configuration.includes(', workers ')
+      ? `, workers ${row.configuration.split(', workers ')[1]}`
+      : '';
     const baseline = rows.find(
-      (other) => other.configuration === 'baseline' && other.protocol === row.protocol,
+      (other) => other.configuration === `baseline${suffix}` && other.protocol === row.protocol,
     );
     const jsonBaseline = rows.find(
-      (other) => other.configuration === 'baseline' && other.protocol === 'json',
+      (other) => other.configuration === `baseline${suffix}` && other.protocol === 'json',
     );
     row.speedup = row.samplesPerSecond / baseline.samplesPerSecond;
     row.speedupVsJsonBaseline = jsonBaseline ? row.samplesPerSecond / jsonBaseline.samplesPerSecond : null;
@@ -613,6 +658,7 @@ function table(rows) {
     'p99 ms',
     'server cores',
     'CPU ms/sample',
+    'core busy %',
     'test acc',
     'loss pt',
     'rel. cost',
@@ -629,6 +675,7 @@ function table(rows) {
     String(row.p99),
     row.serverCores === undefined ? '-' : row.serverCores.toFixed(2),
     row.serverCpuMsPerSample === undefined ? '-' : row.serverCpuMsPerSample.toFixed(3),
+    row.coreUse ? row.coreUse.map((share) => Math.round(share * 100)).join('/') : '-',
     row.accuracy.toFixed(4),
     row.accuracyLossPoints.toFixed(2),
     row.relativeCost.toFixed(3),
@@ -658,7 +705,8 @@ try {
     console.log(table(rows));
     const cnn = results.find((result) => result.model === 'fmnist-cnn-large') ?? results[0];
     const earlyExit =
-      cnn.rows.find((row) => row.configuration === 'early exit' && row.protocol === 'json') ?? cnn.rows[1];
+      cnn.rows.find((row) => row.configuration.startsWith('early exit') && row.protocol === 'json') ??
+      cnn.rows[1];
     const overloadResult =
       OVERLOAD_SECONDS > 0 ? await overload(cnn.model, earlyExit.samplesPerSecond) : null;
     if (overloadResult) {
@@ -675,6 +723,7 @@ try {
             seconds: SECONDS,
             rounds: ROUNDS,
             protocols: PROTOCOLS,
+            workers: WORKERS,
             grpcChannels: GRPC_CHANNELS,
           },
           results,

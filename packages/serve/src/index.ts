@@ -17,6 +17,19 @@ export {
 export { type DriftReference, driftReference } from './drift/drift-reference.js';
 export { populationStabilityIndex } from './drift/population-stability.js';
 export {
+  BadRequestError,
+  ConflictError,
+  InternalServeError,
+  NotFoundError,
+  OverloadedError,
+  PayloadTooLargeError,
+  ServeError,
+  type ServeErrorHint,
+  type ServeErrorReason,
+  UnavailableError,
+} from './errors/serve-error.js';
+export { ServeSettingError } from './errors/serve-setting-error.js';
+export {
   recalibrateOnWindow,
   type WindowRecalibration,
   type WindowRecalibrationOptions,
@@ -34,14 +47,8 @@ export {
   OIP_GRPC_LOADER_OPTIONS,
   oipGrpcProtoPath,
 } from './grpc/oip-grpc-package.js';
-export {
-  BadRequestError,
-  HttpError,
-  NotFoundError,
-  OverloadedError,
-  PayloadTooLargeError,
-  UnavailableError,
-} from './http/http-errors.js';
+export { HttpError } from './http/http-errors.js';
+export { HTTP_STATUS_OF_REASON } from './http/http-status.js';
 export { createServeApp, type ServeAppOptions } from './http/serve-app.js';
 export { ServeMetrics } from './metrics/serve-metrics.js';
 export { loadServedModel, type ModelServeSettings, type ModelSource } from './models/load-served-model.js';
@@ -75,3 +82,11 @@ export type { ScheduledResult } from './scheduler/pending-request.js';
 export type { StagePipeline } from './scheduler/stage-pipeline.js';
 export { type BatchingMode, type SchedulerOptions, StageScheduler } from './scheduler/stage-scheduler.js';
 export { type RunningServer, SERVE_DEFAULTS, type ServeOptions, startServer } from './serve-server.js';
+export {
+  DECODE_IN_WORKER_FROM_JSON_BYTES,
+  DECODE_IN_WORKER_FROM_RAW_BYTES,
+  ENCODE_IN_WORKER_FROM_VALUES,
+  ProtocolWorkers,
+  type ProtocolWorkersOptions,
+} from './workers/protocol-workers.js';
+export { defaultProtocolWorkers, planThreads, type ThreadPlan } from './workers/thread-plan.js';

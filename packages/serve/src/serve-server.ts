@@ -1,14 +1,17 @@
 import { InvalidArgumentError, type LoadOptions } from '@pcee/core';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { UnavailableError } from './errors/serve-error.js';
+import { ServeSettingError } from './errors/serve-setting-error.js';
 import { VIOLATION_ACTIONS, type ViolationAction } from './feedback/violation-response.js';
 import { type RunningGrpcServer, startGrpcServer } from './grpc/grpc-server.js';
-import { UnavailableError } from './http/http-errors.js';
 import { createServeApp } from './http/serve-app.js';
 import { ServeMetrics } from './metrics/serve-metrics.js';
 import { loadServedModel, type ModelSource } from './models/load-served-model.js';
 import type { ServedModel } from './models/served-model.js';
 import type { ServePolicyName } from './oip/infer-request.js';
 import type { BatchingMode } from './scheduler/stage-scheduler.js';
+import { ProtocolWorkers } from './workers/protocol-workers.js';
+import { planThreads } from './workers/thread-plan.js';
 
 /** Everything `pcee serve` can set. Defaults in `SERVE_DEFAULTS`. */
 export interface ServeOptions {
@@ -26,8 +29,26 @@ export interface ServeOptions {
   readonly port?: number;
   /** TCP port of the gRPC endpoint (OIP v2 `grpc_predict_v2.proto`) on the same host; 0 picks a free one; default none. */
   readonly grpcPort?: number;
-  /** Device and threads for onnxruntime. */
+  /** Device and threads for onnxruntime (`threads` unset: balanced against `workers`, see `planThreads`). */
   readonly load?: LoadOptions;
+  /**
+   * Worker threads for the protocol work (decode and validate request bodies, encode answers),
+   * beside the main thread that runs the event loop, the scheduler and onnxruntime's calls.
+   * 0 keeps that work on the main thread. Default: `defaultProtocolWorkers()` (one per four
+   * cores, 1 to 4).
+   */
+  readonly workers?: number;
+  /** Fine-tuning of the protocol workers (tests send every body to a worker with zeros). */
+  readonly workerOptions?: {
+    /** JSON text (body or header) of fewer bytes is decoded inline; default `DECODE_IN_WORKER_FROM_JSON_BYTES`. */
+    readonly minJsonBytes?: number;
+    /** Raw bytes (binary body, gRPC message) below this are decoded inline; default `DECODE_IN_WORKER_FROM_RAW_BYTES`. */
+    readonly minRawBytes?: number;
+    /** Answers of fewer values are encoded inline; default `ENCODE_IN_WORKER_FROM_VALUES`. */
+    readonly minAnswerValues?: number;
+    /** The workers' script; default the package's built `protocol-worker.js`. */
+    readonly script?: URL;
+  };
   /** Serve each package's full.onnx without early exit. */
   readonly baseline?: boolean;
   readonly batching?: BatchingMode;
@@ -110,6 +131,8 @@ export interface RunningServer {
   /** `host:port` of the gRPC endpoint, when `grpcPort` was given. */
   readonly grpcAddress?: string;
   readonly models: readonly ServedModel[];
+  /** The protocol worker threads, when `workers` > 0. */
+  readonly protocol?: ProtocolWorkers;
   /**
    * Graceful shutdown: readiness turns 503, new requests are refused with 503, admitted ones
    * complete (up to `drainTimeoutMs`, then they are failed with 503), the listeners (REST and
@@ -125,13 +148,21 @@ export interface RunningServer {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const settings = { ...SERVE_DEFAULTS, ...withoutUndefined(options) };
   if (settings.maxRequestSamples > settings.maxQueue) {
-    throw new InvalidArgumentError(
-      `--max-request-samples (${settings.maxRequestSamples}) is over --max-queue (${settings.maxQueue}): such a request could never be admitted; lower it or raise --max-queue`,
+    throw new ServeSettingError(
+      `maxRequestSamples (${settings.maxRequestSamples}) is over maxQueue (${settings.maxQueue}): such a request could never be admitted; lower it or raise maxQueue`,
+      ['maxRequestSamples', 'maxQueue'],
     );
   }
   checkGuardSettings(settings);
   if (options.models.length === 0)
     throw new InvalidArgumentError('no model to serve; give at least one model folder');
+  if (settings.workers !== undefined && !(Number.isInteger(settings.workers) && settings.workers >= 0)) {
+    throw new ServeSettingError(
+      `workers must be an integer ≥ 0 (0 decodes requests on the main thread), got ${settings.workers}`,
+      ['workers'],
+    );
+  }
+  const threads = planThreads(settings.workers, settings.load?.threads);
   const metrics = new ServeMetrics();
   let log: (level: 'info' | 'warn', details: Record<string, unknown>, message: string) => void = () => {};
   const models: ServedModel[] = [];
@@ -142,7 +173,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         policy: settings.policy,
         abstain: settings.abstain,
         baseline: settings.baseline,
-        load: settings.load ?? {},
+        load: {
+          ...settings.load,
+          ...(threads.intraOpThreads === undefined ? {} : { threads: threads.intraOpThreads }),
+        },
         scheduler: {
           maxBatch: settings.maxBatch,
           maxDelayMs: settings.maxDelayMs,
@@ -196,6 +230,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     policies: settings.policies,
     deltaRange: settings.deltaRange,
   };
+  let protocol: ProtocolWorkers | undefined;
+  if (threads.workers > 0) {
+    try {
+      protocol = await ProtocolWorkers.start({
+        workers: threads.workers,
+        models: models.map((model) => model.info),
+        limits: requestLimits,
+        ...settings.workerOptions,
+        onCrash: (details) => log('warn', details, 'a protocol worker died; replaced it'),
+      });
+    } catch (error) {
+      await Promise.allSettled(models.map((model) => model.dispose()));
+      throw error;
+    }
+  }
   const app = createServeApp({
     models,
     metrics,
@@ -204,8 +253,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     version: settings.version ?? '0.1.0',
     logger: settings.logger,
     isDraining: () => draining,
+    protocol,
   });
   log = (level, details, message) => app.log[level](details, message);
+  app.log.info(
+    { workers: threads.workers, intraOpThreads: threads.intraOpThreads ?? 'onnxruntime default' },
+    threads.workers > 0
+      ? `protocol work on ${threads.workers} worker thread(s)`
+      : 'protocol work on the main thread',
+  );
   for (const model of models) {
     app.log.info(
       {
@@ -224,9 +280,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   try {
     await app.listen({ host: settings.host, port: settings.port });
   } catch (error) {
-    await Promise.allSettled(models.map((model) => model.dispose()));
-    throw new InvalidArgumentError(
-      `cannot listen on ${settings.host}:${settings.port}: ${(error as Error).message}; pick another --port or --host`,
+    await Promise.allSettled([...models.map((model) => model.dispose()), protocol?.close()]);
+    throw new ServeSettingError(
+      `cannot listen on ${settings.host}:${settings.port}: ${(error as Error).message}; pick another port or host`,
+      ['port', 'host'],
     );
   }
   const address = app.server.address();
@@ -244,12 +301,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         isDraining: () => draining,
         host: settings.host,
         port: settings.grpcPort,
+        protocol,
       });
     } catch (error) {
       await app.close();
-      await Promise.allSettled(models.map((model) => model.dispose()));
-      throw new InvalidArgumentError(
-        `cannot listen for gRPC on ${settings.host}:${settings.grpcPort}: ${(error as Error).message}; pick another --grpc-port`,
+      await Promise.allSettled([...models.map((model) => model.dispose()), protocol?.close()]);
+      throw new ServeSettingError(
+        `cannot listen for gRPC on ${settings.host}:${settings.grpcPort}: ${(error as Error).message}; pick another grpcPort`,
+        ['grpcPort'],
       );
     }
     app.log.info({ address: grpc.address }, 'gRPC (OIP v2) listening');
@@ -279,7 +338,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       // a connection whose next request is not parsed yet as idle).
       await new Promise((resolve) => setTimeout(resolve, CLOSE_LINGER_MS));
       await Promise.all([app.close(), grpc?.close()]);
-      await Promise.allSettled(models.map((model) => model.dispose()));
+      // No request is left to decode or encode once both listeners closed.
+      await Promise.allSettled([...models.map((model) => model.dispose()), protocol?.close()]);
       app.log.info('shut down');
     })();
     return closing;
@@ -288,6 +348,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     url: `http://${host}:${port}`,
     app,
     ...(grpc ? { grpcAddress: grpc.address } : {}),
+    ...(protocol ? { protocol } : {}),
     models,
     close,
   };
@@ -300,18 +361,21 @@ function checkGuardSettings(settings: {
   recalibrationSamples: number;
 }): void {
   if (!(settings.auditRate >= 0 && settings.auditRate <= 1)) {
-    throw new InvalidArgumentError(
-      `--audit-rate must be a share in [0, 1], got ${settings.auditRate}; e.g. 0.05 audits one sample in 20`,
+    throw new ServeSettingError(
+      `auditRate must be a share in [0, 1], got ${settings.auditRate}; e.g. 0.05 audits one sample in 20`,
+      ['auditRate'],
     );
   }
   if (!VIOLATION_ACTIONS.includes(settings.onViolation)) {
-    throw new InvalidArgumentError(
-      `--on-violation must be one of ${VIOLATION_ACTIONS.join(', ')}, got "${settings.onViolation}"`,
+    throw new ServeSettingError(
+      `onViolation must be one of ${VIOLATION_ACTIONS.join(', ')}, got "${settings.onViolation}"`,
+      ['onViolation'],
     );
   }
   if (!Number.isInteger(settings.recalibrationSamples) || settings.recalibrationSamples < 100) {
-    throw new InvalidArgumentError(
-      `--recalibration-samples must be an integer ≥ 100 (half calibrates, half certifies), got ${settings.recalibrationSamples}; e.g. 2000`,
+    throw new ServeSettingError(
+      `recalibrationSamples must be an integer ≥ 100 (half calibrates, half certifies), got ${settings.recalibrationSamples}; e.g. 2000`,
+      ['recalibrationSamples'],
     );
   }
 }

@@ -23,6 +23,7 @@ interface ServeFlags extends ModelFlags {
   host: string;
   port: number;
   grpcPort?: number;
+  workers?: number;
   baseline?: boolean;
   batching: BatchingMode;
   maxBatch: number;
@@ -79,6 +80,11 @@ export function registerServe(program: Command, io: CliIo): Command {
       '--grpc-port <number>',
       'also serve the OIP v2 over gRPC (KServe grpc_predict_v2.proto) on this port, same host, models and limits (default: no gRPC)',
       port('--grpc-port'),
+    )
+    .option(
+      '--workers <count>',
+      'worker threads that decode and validate request bodies and encode answers beside inference, 0 for none (default: one per 4 cores, 1 to 4); with workers and no --threads, onnxruntime gets the cores they leave, at least 2',
+      nonNegativeInteger('--workers'),
     )
     .option('--baseline', "serve each package's full.onnx without early exit (the baseline to compare with)")
     .option(
@@ -203,6 +209,7 @@ export function registerServe(program: Command, io: CliIo): Command {
     const models = await pairProfiles(modelDirs, profiles);
     const server = await startServer({
       models,
+      workers: flags.workers,
       delta,
       policy,
       abstain: flags.abstain,
@@ -230,6 +237,8 @@ export function registerServe(program: Command, io: CliIo): Command {
       onViolation: flags.onViolation,
       recalibrationSamples: flags.recalibrationSamples,
       logger: { level: flags.logLevel, stream: { write: (line: string) => io.stdout(line) } },
+    }).catch((error: unknown) => {
+      throw withFlags(error);
     });
     // Runs until a signal; a second one gets Node's default (immediate exit).
     await new Promise<void>((resolve, reject) => {
@@ -243,6 +252,35 @@ export function registerServe(program: Command, io: CliIo): Command {
       process.once('SIGINT', stop);
     });
   });
+}
+
+/** Flags whose names are not the kebab-case of their `ServeOptions` setting. */
+const FLAG_OF_SETTING: Readonly<Record<string, string>> = { bodyLimitBytes: '--body-limit-mb' };
+
+/**
+ * A library error whose `hint` names `ServeOptions` settings, with those names said as this
+ * command's flags (`maxQueue` → `--max-queue`); any other error as it is.
+ */
+function withFlags(error: unknown): unknown {
+  const settings = (error as { hint?: { settings?: readonly string[] } } | null)?.hint?.settings;
+  if (!(error instanceof Error) || !settings) return error;
+  let message = error.message;
+  for (const setting of settings) {
+    const flag =
+      FLAG_OF_SETTING[setting] ?? `--${setting.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+    message = message.replace(new RegExp(`\\b${setting}\\b`, 'g'), flag);
+  }
+  return new InvalidArgumentError(message, { cause: error });
+}
+
+function nonNegativeInteger(name: string): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 0) {
+      throw new CommanderInvalidArgument(`${name} must be an integer ≥ 0, got "${value}"`);
+    }
+    return parsed;
+  };
 }
 
 function port(name: string): (value: string) => number {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ServeError } from '../errors/serve-error.js';
+import { HTTP_STATUS_OF_REASON } from '../http/http-status.js';
 import { FeedbackStore, type ServedAnswers } from './feedback-store.js';
 
 const answers = (samples: number, prediction = 0): ServedAnswers => ({
@@ -63,7 +65,10 @@ describe('FeedbackStore', () => {
     } catch (error) {
       caught = error;
     }
-    expect(caught).toMatchObject({ status, message: expect.stringMatching(message) });
+    // The store throws transport-free errors; the REST API answers them with this status.
+    expect(caught).toBeInstanceOf(ServeError);
+    expect(HTTP_STATUS_OF_REASON[(caught as ServeError).reason]).toBe(status);
+    expect(caught).toMatchObject({ message: expect.stringMatching(message) });
     // Still labellable once: the failed call changed nothing.
     expect(store.label('a', [3, 4], 10).exit).toHaveLength(2);
   });
@@ -72,7 +77,8 @@ describe('FeedbackStore', () => {
     const store = new FeedbackStore(10);
     store.record('a', answers(1));
     store.label('a', [0], 10);
-    expect(() => store.label('a', [0], 10)).toThrow(expect.objectContaining({ status: 409 }));
+    expect(() => store.label('a', [0], 10)).toThrow(expect.objectContaining({ reason: 'conflict' }));
+    expect(HTTP_STATUS_OF_REASON.conflict).toBe(409);
   });
 
   it.each([0, -1, 1.5, Number.NaN])('refuses capacity %s', (capacity) => {

@@ -1,4 +1,4 @@
-import { BadRequestError, ConflictError, NotFoundError } from '../http/http-errors.js';
+import { BadRequestError, ConflictError, NotFoundError } from '../errors/serve-error.js';
 
 /** What the server answered for one request's samples, kept until its labels come back. */
 export interface ServedAnswers {

@@ -1,4 +1,4 @@
-import { BadRequestError } from '../http/http-errors.js';
+import { BadRequestError } from '../errors/serve-error.js';
 import { type RawInputs, rawContentsInputs } from '../oip/raw-inputs.js';
 import type { GrpcInferParameter, GrpcInferRequest, GrpcTensorContents } from './grpc-messages.js';
 

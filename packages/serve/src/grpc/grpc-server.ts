@@ -2,6 +2,7 @@ import {
   Server,
   ServerCredentials,
   type ServerUnaryCall,
+  type ServiceDefinition,
   type sendUnaryData,
   status,
   type UntypedServiceImplementation,
@@ -9,12 +10,13 @@ import {
 import type { ServeMetrics } from '../metrics/serve-metrics.js';
 import { lookUpModel } from '../models/model-lookup.js';
 import type { ServedModel } from '../models/served-model.js';
-import { answerInferRequest } from '../oip/answer-infer-request.js';
+import { answerInferRequest, answerParsedRequest } from '../oip/answer-infer-request.js';
 import type { RequestLimits } from '../oip/infer-request.js';
 import { modelMetadata } from '../oip/model-metadata.js';
 import { SERVER_EXTENSIONS } from '../oip/server-extensions.js';
+import { admitDecoded } from '../workers/admit-decoded.js';
+import type { ProtocolWorkers } from '../workers/protocol-workers.js';
 import type { GrpcInferRequest } from './grpc-messages.js';
-import { GrpcMetrics } from './grpc-metrics.js';
 import { grpcInferBody } from './grpc-request.js';
 import { grpcInferResponse } from './grpc-response.js';
 import { grpcErrorOf } from './grpc-status.js';
@@ -34,6 +36,8 @@ export interface GrpcServeOptions {
   readonly host: string;
   /** TCP port; 0 picks a free one. */
   readonly port: number;
+  /** Worker threads that decode ModelInfer messages and encode answers; none: all on this thread. */
+  readonly protocol?: ProtocolWorkers;
 }
 
 /** A listening gRPC endpoint. */
@@ -58,11 +62,12 @@ export interface RunningGrpcServer {
 export async function startGrpcServer(options: GrpcServeOptions): Promise<RunningGrpcServer> {
   const { limits, metrics, isDraining } = options;
   const models = new Map(options.models.map((model) => [model.info.name, model]));
-  const grpcMetrics = new GrpcMetrics(metrics);
   const server = new Server({
     'grpc.max_receive_message_length': options.maxMessageBytes,
   });
-  const service = loadOipGrpcService().service;
+  const { protocol } = options;
+  const loaded = loadOipGrpcService().service;
+  const service = protocol ? withRawModelInfer(loaded) : loaded;
   const implementation: UntypedServiceImplementation = {
     ServerLive: unary(() => ({ live: true })),
     ServerReady: unary(() => ({ ready: !isDraining() })),
@@ -81,17 +86,35 @@ export async function startGrpcServer(options: GrpcServeOptions): Promise<Runnin
         outputs: metadata.outputs.map(({ name, datatype, shape }) => ({ name, datatype, shape })),
       };
     }),
-    ModelInfer: (call: ServerUnaryCall<GrpcInferRequest, unknown>, callback: sendUnaryData<unknown>) => {
+    ModelInfer: (
+      call: ServerUnaryCall<GrpcInferRequest | Buffer, unknown>,
+      callback: sendUnaryData<unknown>,
+    ) => {
       const started = performance.now();
-      const name = call.request.model_name;
+      let name = Buffer.isBuffer(call.request) ? undefined : call.request.model_name;
       const observe = (code: status) => {
-        if (models.has(name)) grpcMetrics.observe(name, code, (performance.now() - started) / 1000);
+        if (name !== undefined && models.has(name))
+          metrics.observeRequest(
+            name,
+            'grpc',
+            status[code] ?? String(code),
+            (performance.now() - started) / 1000,
+          );
       };
       (async () => {
-        const model = lookUpModel(models, name, call.request.model_version || undefined);
+        if (protocol && Buffer.isBuffer(call.request)) {
+          // With workers the message arrives as bytes: decoded in a worker, or inline when small.
+          const decoded = await protocol.decodeGrpc(call.request);
+          if (decoded.step !== 'parse') name = decoded.model;
+          const admitted = admitDecoded(decoded, (model, version) => lookUpModel(models, model, version));
+          const { answer } = await answerParsedRequest(admitted.model, admitted.request);
+          return protocol.encodeGrpc(answer);
+        }
+        const message = call.request as GrpcInferRequest;
+        const model = lookUpModel(models, message.model_name, message.model_version || undefined);
         // Refused before conversion and validation, as REST refuses before reading the body.
         model.scheduler.assertAccepting();
-        const { body, raw } = grpcInferBody(call.request);
+        const { body, raw } = grpcInferBody(message);
         const { answer } = await answerInferRequest(model, body, limits, raw);
         return grpcInferResponse(answer);
       })().then(
@@ -129,6 +152,27 @@ export async function startGrpcServer(options: GrpcServeOptions): Promise<Runnin
     return closing;
   };
   return { address: `${host}:${port}`, port, close };
+}
+
+/**
+ * The service with ModelInfer's messages left as bytes: the protocol workers decode requests
+ * and may hand back encoded responses (bytes pass through; message objects are serialized as
+ * usual).
+ */
+function withRawModelInfer(service: ServiceDefinition): ServiceDefinition {
+  const modelInfer = service.ModelInfer!;
+  const serialize = modelInfer.responseSerialize;
+  return {
+    ...service,
+    ModelInfer: {
+      ...modelInfer,
+      requestDeserialize: (bytes: Buffer) => bytes,
+      responseSerialize: (value: unknown) =>
+        value instanceof Uint8Array
+          ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+          : serialize(value as never),
+    },
+  };
 }
 
 /** A unary handler from a function of the request: errors become gRPC statuses as REST's do. */

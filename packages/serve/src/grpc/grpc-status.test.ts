@@ -7,7 +7,7 @@ import {
   OverloadedError,
   PayloadTooLargeError,
   UnavailableError,
-} from '../http/http-errors.js';
+} from '../errors/serve-error.js';
 import { grpcErrorOf } from './grpc-status.js';
 
 describe('grpcErrorOf', () => {

@@ -1,14 +1,19 @@
 import { PceeError } from '@pcee/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError } from './http-errors.js';
+import { ServeError } from '../errors/serve-error.js';
+import { HTTP_STATUS_OF_REASON } from './http-status.js';
 
 /** Status and one-line message for any error a request handler or fastify raised. */
 export function describeError(
   error: unknown,
   bodyLimitBytes: number,
 ): { status: number; message: string; retryAfterSeconds?: number } {
-  if (error instanceof HttpError) {
-    return { status: error.status, message: error.message, retryAfterSeconds: error.retryAfterSeconds };
+  if (error instanceof ServeError) {
+    return {
+      status: HTTP_STATUS_OF_REASON[error.reason],
+      message: error.message,
+      retryAfterSeconds: error.retryAfterSeconds,
+    };
   }
   // Core's own checks (preprocessing, shapes): the request's data did not fit the model.
   if (error instanceof PceeError && (error.code === 'INVALID_INPUT' || error.code === 'INVALID_ARGUMENT')) {
@@ -19,7 +24,7 @@ export function describeError(
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return {
         status: 413,
-        message: `the request body is over this server's limit of ${formatBytes(bodyLimitBytes)} (--body-limit-mb); send fewer samples per request`,
+        message: `the request body is over this server's limit of ${formatBytes(bodyLimitBytes)} (its bodyLimitBytes setting); send fewer samples per request`,
       };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, message: 'the request body is empty; send an inference request as JSON' };

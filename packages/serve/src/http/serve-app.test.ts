@@ -299,9 +299,9 @@ describe('metrics', () => {
     expect(response.headers.get('content-type')).toMatch(/text\/plain/);
     const text = await response.text();
     for (const line of [
-      `pcee_requests_total{model="${ID}",code="200"}`,
-      `pcee_requests_total{model="${ID}",code="400"}`,
-      `pcee_request_duration_seconds_bucket{le="0.1",model="${ID}"}`,
+      `pcee_requests_total{model="${ID}",protocol="rest",code="200"}`,
+      `pcee_requests_total{model="${ID}",protocol="rest",code="400"}`,
+      `pcee_request_duration_seconds_bucket{le="0.1",model="${ID}",protocol="rest"}`,
       `pcee_samples_total{model="${ID}",exit="0"}`,
       `pcee_stage_batch_size_bucket{le="16",model="${ID}",stage="0"}`,
       `pcee_queue_depth{model="${ID}",stage="5"} 0`,

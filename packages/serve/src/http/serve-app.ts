@@ -1,23 +1,33 @@
 import { serializeProfile } from '@pcee/core';
-import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
+import { ServeError, UnavailableError } from '../errors/serve-error.js';
 import type { ServeMetrics } from '../metrics/serve-metrics.js';
 import { lookUpModel } from '../models/model-lookup.js';
 import type { ServedModel } from '../models/served-model.js';
-import { answerInferRequest } from '../oip/answer-infer-request.js';
+import { answerInferRequest, answerParsedRequest } from '../oip/answer-infer-request.js';
 import { splitBinaryBody } from '../oip/binary-body.js';
 import { parseFeedbackRequest } from '../oip/feedback-request.js';
-import { isBinaryOutput, type OutputName, type RequestLimits } from '../oip/infer-request.js';
+import { isBinaryOutput, OUTPUT_NAMES, type OutputName, type RequestLimits } from '../oip/infer-request.js';
 import { modelMetadata } from '../oip/model-metadata.js';
 import { binarySectionInputs } from '../oip/raw-inputs.js';
 import { encodeRestResponse } from '../oip/rest-response.js';
 import { SERVER_EXTENSIONS } from '../oip/server-extensions.js';
+import { admitDecoded } from '../workers/admit-decoded.js';
+import type { ProtocolWorkers } from '../workers/protocol-workers.js';
 import { sendError } from './error-reply.js';
-import { HttpError, UnavailableError } from './http-errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The binary tensor extension's bytes after the JSON header (null before a body is parsed). */
     binarySection: Uint8Array | null;
+    /** An inference body left undecoded for the protocol workers (null without workers). */
+    rawInferBody: Buffer | null;
   }
 }
 
@@ -34,6 +44,8 @@ export interface ServeAppOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Whether the server refuses new work (draining for shutdown); read on every request. */
   readonly isDraining: () => boolean;
+  /** Worker threads that decode inference bodies and encode answers; none: all on this thread. */
+  readonly protocol?: ProtocolWorkers;
 }
 
 /**
@@ -61,7 +73,15 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
   // included, are refused), so prototype-poisoning scans would cost time for nothing.
   app.removeAllContentTypeParsers();
   app.decorateRequest('binarySection', null);
+  app.decorateRequest('rawInferBody', null);
+  const { protocol } = options;
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: bodyLimitBytes }, (request, body, done) => {
+    // With protocol workers, inference bodies are decoded by the route (in a worker or inline).
+    if (protocol && request.routeOptions.url?.endsWith('/infer')) {
+      request.rawInferBody = body as Buffer;
+      done(null, undefined);
+      return;
+    }
     try {
       const { header, section } = splitBinaryBody(
         body as Buffer,
@@ -70,7 +90,7 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
       request.binarySection = section;
       done(null, header);
     } catch (error) {
-      if (!(error instanceof HttpError)) (error as { statusCode?: number }).statusCode = 400;
+      if (!(error instanceof ServeError)) (error as { statusCode?: number }).statusCode = 400;
       done(error as Error, undefined);
     }
   });
@@ -103,6 +123,11 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
       return { name: model.info.name, ready: true };
     });
     app.post<{ Params: ModelParams }>(`${prefix}/infer`, async (request, reply) => {
+      if (protocol && request.rawInferBody) {
+        return inferWithWorkers(protocol, request.rawInferBody, request, reply, () =>
+          lookUp(request.params.name, request.params.version),
+        );
+      }
       const model = lookUp(request.params.name, request.params.version);
       const raw = binarySectionInputs(request.binarySection ?? new Uint8Array(0));
       const { request: parsed, answer } = await answerInferRequest(model, request.body, limits, raw);
@@ -153,9 +178,42 @@ export function createServeApp(options: ServeAppOptions): FastifyInstance {
   app.addHook('onResponse', async (request, reply) => {
     const name = (request.params as { name?: string } | undefined)?.name;
     if (!request.url.endsWith('/infer') || name === undefined || !models.has(name)) return;
-    metrics.requests.inc({ model: name, code: String(reply.statusCode) });
-    metrics.requestDuration.observe({ model: name }, reply.elapsedTime / 1000);
+    metrics.observeRequest(name, 'rest', String(reply.statusCode), reply.elapsedTime / 1000);
     request.log.debug({ model: name, status: reply.statusCode, ms: reply.elapsedTime }, 'inference request');
   });
   return app;
+}
+
+/** The infer route with protocol workers: decode (worker or inline), admit, run, encode. */
+async function inferWithWorkers(
+  protocol: ProtocolWorkers,
+  body: Buffer,
+  request: FastifyRequest<{ Params: { name: string; version?: string } }>,
+  reply: FastifyReply,
+  resolve: () => ServedModel,
+): Promise<FastifyReply> {
+  const decoded = await protocol.decodeRest(
+    request.params.name,
+    body,
+    request.headers['inference-header-content-length'],
+  );
+  const { model, request: parsed } = admitDecoded(decoded, resolve, (error) => {
+    // As the inline body parser: a body that does not split or parse is the client's 400.
+    if (!(error instanceof ServeError)) (error as { statusCode?: number }).statusCode = 400;
+    return error;
+  });
+  const { answer } = await answerParsedRequest(model, parsed);
+  const binary = OUTPUT_NAMES.filter((name) => isBinaryOutput(parsed, name));
+  const encoded = await protocol.encodeRest(answer, binary);
+  if (encoded.kind === 'json') {
+    reply.header('content-type', 'application/json; charset=utf-8');
+    return reply.send(asBuffer(encoded.body));
+  }
+  reply.header('content-type', 'application/octet-stream');
+  reply.header('inference-header-content-length', String(encoded.headerLength));
+  return reply.send(asBuffer(encoded.body));
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -20,6 +20,9 @@ export interface MetricsSource {
   guard(): ViolationResponseStatus;
 }
 
+/** The protocol a request came over, as the `protocol` label says it. */
+export type RequestProtocol = 'rest' | 'grpc';
+
 /** Latency buckets in seconds: 1 ms to 10 s. */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -30,10 +33,13 @@ export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.
  */
 export class ServeMetrics {
   readonly registry = new Registry();
-  /** Requests answered, by model and HTTP status. */
-  readonly requests: Counter<'model' | 'code'>;
-  /** Wall time from request received to response sent, seconds. */
-  readonly requestDuration: Histogram<'model'>;
+  /**
+   * Inference requests answered, by model, protocol (`rest`, `grpc`) and code: the HTTP status
+   * over REST, the gRPC status name (`OK`, `INVALID_ARGUMENT`, …) over gRPC.
+   */
+  readonly requests: Counter<'model' | 'protocol' | 'code'>;
+  /** Wall time from request received to response sent, seconds, by model and protocol. */
+  readonly requestDuration: Histogram<'model' | 'protocol'>;
   /** Samples answered, by model and exit taken. */
   readonly samples: Counter<'model' | 'exit'>;
   /** Samples answered "abstain" (reached the last exit below δ, with abstention on). */
@@ -57,14 +63,14 @@ export class ServeMetrics {
     collectDefaultMetrics({ register: this.registry });
     this.requests = new Counter({
       name: 'pcee_requests_total',
-      help: 'Inference requests answered, by model and HTTP status code.',
-      labelNames: ['model', 'code'],
+      help: 'Inference requests answered, by model, protocol (rest, grpc) and code (the HTTP status over REST, the gRPC status name over gRPC).',
+      labelNames: ['model', 'protocol', 'code'],
       registers,
     });
     this.requestDuration = new Histogram({
       name: 'pcee_request_duration_seconds',
-      help: 'Inference request latency from receipt to response, seconds.',
-      labelNames: ['model'],
+      help: 'Inference request latency from receipt to response, seconds, by model and protocol (rest, grpc).',
+      labelNames: ['model', 'protocol'],
       buckets: LATENCY_BUCKETS,
       registers,
     });
@@ -270,6 +276,17 @@ export class ServeMetrics {
       'Labelled samples in the live calibration window.',
       (source) => source.liveAccuracy().samples,
     );
+  }
+
+  /**
+   * Counts one answered inference request of a served model.
+   *
+   * @param code the HTTP status (REST) or gRPC status name (gRPC) it was answered with.
+   * @param seconds from receipt to response.
+   */
+  observeRequest(model: string, protocol: RequestProtocol, code: string, seconds: number): void {
+    this.requests.inc({ model, protocol, code });
+    this.requestDuration.observe({ model, protocol }, seconds);
   }
 
   /** The models whose queues, in-flight counts and drift the gauges read. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServedModel } from '../models/served-model.js';
+import { declaredSamples } from './declared-samples.js';
 import { defaultOutputs, type InferRequest, parseInferRequest, type RequestLimits } from './infer-request.js';
 import { buildInferAnswer, type InferAnswer } from './infer-response.js';
 import { NO_RAW_INPUTS, type RawInputs } from './raw-inputs.js';
@@ -17,7 +18,7 @@ export interface AnsweredRequest {
  * feedback under that id. The transports only decode into `body` + `raw` and encode the answer.
  *
  * @param body the request in the OIP JSON shape (a gRPC request is converted to it).
- * @throws HttpError (400/413/429/503…) as the REST API answers it; gRPC maps the status.
+ * @throws ServeError (bad request, too large, overloaded, unavailable…); each transport maps its reason to a status.
  */
 export async function answerInferRequest(
   model: ServedModel,
@@ -26,17 +27,21 @@ export async function answerInferRequest(
   raw: RawInputs = NO_RAW_INPUTS,
 ): Promise<AnsweredRequest> {
   model.scheduler.assertAccepting(declaredSamples(body));
-  const request = parseInferRequest(body, model.info, limits, raw);
+  return answerParsedRequest(model, parseInferRequest(body, model.info, limits, raw));
+}
+
+/**
+ * Runs an already validated request (decoded inline or by a protocol worker) and builds its
+ * answer: the second half of `answerInferRequest`, after admission and validation.
+ */
+export async function answerParsedRequest(
+  model: ServedModel,
+  request: InferRequest,
+): Promise<AnsweredRequest> {
   const outcome = await model.infer(request);
   const outputs = request.outputs ?? defaultOutputs(outcome.abstain);
   // Every response carries an id, so its labels can come back through /feedback.
   const id = request.id ?? randomUUID();
   model.recordAnswers(id, outcome);
   return { request, answer: buildInferAnswer(model.info, id, outputs, outcome) };
-}
-
-/** The sample count a request body declares (its first input's first dimension), or 1. */
-function declaredSamples(body: unknown): number {
-  const samples = (body as { inputs?: { shape?: unknown[] }[] } | null)?.inputs?.[0]?.shape?.[0];
-  return typeof samples === 'number' && Number.isInteger(samples) && samples > 0 ? samples : 1;
 }

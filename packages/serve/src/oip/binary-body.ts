@@ -1,4 +1,4 @@
-import { BadRequestError } from '../http/http-errors.js';
+import { BadRequestError } from '../errors/serve-error.js';
 
 /** A request body split per the binary tensor extension. */
 export interface SplitBody {

@@ -1,4 +1,4 @@
-import { BadRequestError } from '../http/http-errors.js';
+import { BadRequestError } from '../errors/serve-error.js';
 
 /** A validated `POST /v2/models/{name}/feedback` body. */
 export interface FeedbackRequest {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BadRequestError, PayloadTooLargeError } from '../http/http-errors.js';
+import { BadRequestError, PayloadTooLargeError } from '../errors/serve-error.js';
 import type { ServedModelInfo } from '../models/served-model-info.js';
 import { isBinaryOutput, parseInferRequest, type RequestLimits } from './infer-request.js';
 import { binarySectionInputs, rawContentsInputs } from './raw-inputs.js';

@@ -1,5 +1,5 @@
 import type { Tensor } from '@pcee/core';
-import { BadRequestError, PayloadTooLargeError } from '../http/http-errors.js';
+import { BadRequestError, PayloadTooLargeError } from '../errors/serve-error.js';
 import type { ServedModelInfo } from '../models/served-model-info.js';
 import { isOipDatatype, OIP_DATATYPES, oipOfDtype } from './datatypes.js';
 import { NO_RAW_INPUTS, type RawInputs } from './raw-inputs.js';
@@ -148,7 +148,8 @@ export function parseInferRequest(
     samples = shape[0]!;
     if (samples > limits.maxSamples) {
       throw new PayloadTooLargeError(
-        `the request has ${samples} samples, over this server's limit of ${limits.maxSamples} per request (--max-request-samples); split it into smaller requests`,
+        `the request has ${samples} samples, over this server's limit of ${limits.maxSamples} per request (its maxRequestSamples setting); split it into smaller requests`,
+        { settings: ['maxRequestSamples'] },
       );
     }
     const bytes = raw.take(position, name, declaredBytes);

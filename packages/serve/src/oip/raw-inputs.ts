@@ -1,4 +1,4 @@
-import { BadRequestError } from '../http/http-errors.js';
+import { BadRequestError } from '../errors/serve-error.js';
 
 /**
  * Where the bytes of inputs sent as raw data come from: the REST binary extension's section

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BadRequestError } from '../http/http-errors.js';
+import { BadRequestError } from '../errors/serve-error.js';
 import { OIP_DATATYPES, type OipDatatype } from './datatypes.js';
 import { encodeTensorBytes, readTensorBytes } from './tensor-bytes.js';
 

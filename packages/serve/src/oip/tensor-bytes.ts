@@ -6,7 +6,7 @@ import {
   type TensorData,
   tensorArrayOf,
 } from '@pcee/core';
-import { BadRequestError } from '../http/http-errors.js';
+import { BadRequestError } from '../errors/serve-error.js';
 import { dtypeOfOip, type OipDatatype } from './datatypes.js';
 
 /**

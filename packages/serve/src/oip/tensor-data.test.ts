@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BadRequestError } from '../http/http-errors.js';
+import { BadRequestError } from '../errors/serve-error.js';
 import type { OipDatatype } from './datatypes.js';
 import { readTensorData } from './tensor-data.js';
 

@@ -1,5 +1,5 @@
 import { type Tensor, type TensorData, tensorArrayOf } from '@pcee/core';
-import { BadRequestError } from '../http/http-errors.js';
+import { BadRequestError } from '../errors/serve-error.js';
 import { dtypeOfOip, type OipDatatype } from './datatypes.js';
 
 /** Deepest nesting of `data` arrays accepted (a tensor of rank 8 nests 8 deep). */

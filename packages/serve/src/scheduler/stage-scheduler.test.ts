@@ -12,7 +12,7 @@ import {
 import { modelDir } from '@pcee/models';
 import { nodeRuntime, openModelPackage } from '@pcee/runtime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OverloadedError, UnavailableError } from '../http/http-errors.js';
+import { OverloadedError, UnavailableError } from '../errors/serve-error.js';
 import { type CarriedBatch, stagedPipeline } from '../models/model-pipeline.js';
 import { bundledProfile, preprocessedImages, testImages } from '../test-support/bundled-models.js';
 import type { ScheduledResult } from './pending-request.js';

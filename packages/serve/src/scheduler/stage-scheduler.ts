@@ -1,5 +1,5 @@
 import { decideBatch, InvalidArgumentError, now } from '@pcee/core';
-import { type HttpError, OverloadedError, UnavailableError } from '../http/http-errors.js';
+import { OverloadedError, type ServeError, UnavailableError } from '../errors/serve-error.js';
 import { PendingRequest, type RequestPolicy, type ScheduledResult } from './pending-request.js';
 import type { StagePipeline } from './stage-pipeline.js';
 import { type Chunk, StageQueue } from './stage-queue.js';
@@ -122,8 +122,9 @@ export class StageScheduler<Carried> {
       timeoutMs,
       () =>
         new UnavailableError(
-          `the request waited ${timeoutMs} ms for compute and timed out (--timeout-ms); retry later or send fewer samples`,
+          `the request waited ${timeoutMs} ms for compute and timed out (the server's timeoutMs); retry later or send fewer samples`,
           1,
+          { settings: ['timeoutMs'] },
         ),
       // Its queued samples stop counting against --max-queue now, not when their turn comes.
       () => {
@@ -138,8 +139,9 @@ export class StageScheduler<Carried> {
 
   private overloaded(): OverloadedError {
     return new OverloadedError(
-      `the server is at capacity (${this.held} of ${this.options.maxQueue} samples queued, --max-queue); retry after the Retry-After delay`,
+      `the server is at capacity (${this.held} of ${this.options.maxQueue} samples queued, its maxQueue); retry after the Retry-After delay`,
       1,
+      { settings: ['maxQueue'] },
     );
   }
 
@@ -155,7 +157,7 @@ export class StageScheduler<Carried> {
   }
 
   /** Fails every queued request with `error` and stops the wake-up timer. */
-  abort(error: HttpError): void {
+  abort(error: ServeError): void {
     this.closing = true;
     clearTimeout(this.wakeTimer);
     for (const queue of this.queues) {

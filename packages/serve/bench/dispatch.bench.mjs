@@ -1,0 +1,129 @@
+// Where a request body should be decoded when the server has protocol workers: what decoding
+// inline costs the main thread, against what handing the body to a worker and taking the
+// decoded request back costs it (posting, the reply's message event, moving the tensors). The
+// main thread's busy time is read from its event-loop utilisation (ELU), not wall time, so the
+// worker's own decoding does not count: that runs beside inference. This picks
+// DECODE_IN_WORKER_FROM_JSON_BYTES and _RAW_BYTES. µs of main-thread time per request, median of interleaved rounds.
+// Run: npm run bench:dispatch -w @pcee/serve (after building @pcee/serve); PCEE_BENCH_IMAGES=1,4,16,64.
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { median, readNpz } from '@pcee/core';
+import { testInputsPath } from '@pcee/models';
+import { loadOipGrpcService, ProtocolWorkers } from '@pcee/serve';
+
+const IMAGES = (process.env.PCEE_BENCH_IMAGES ?? '1,4,16,64').split(',').map(Number);
+const ROUNDS = Number(process.env.PCEE_BENCH_ROUNDS ?? 5);
+const REQUESTS = Number(process.env.PCEE_BENCH_REQUESTS ?? 2000);
+/** Requests in flight at once, as under load. */
+const CONCURRENCY = 16;
+const pixels = readNpz(new Uint8Array(readFileSync(testInputsPath()))).get('x').data;
+const model = {
+  name: 'fmnist-cnn-large',
+  version: 'v',
+  inputs: [{ name: 'image', dtype: 'float32', rawDtype: 'uint8', shape: [-1, 1, 28, 28] }],
+  classes: Array.from({ length: 10 }, (_, index) => String(index)),
+  exits: 6,
+  baseline: false,
+};
+const limits = { maxSamples: 256, policies: ['pcee'], deltaRange: [0, 1] };
+const { requestSerialize } = loadOipGrpcService().service.ModelInfer;
+
+function bodies(images) {
+  const data = pixels.subarray(0, images * 784);
+  const input = { name: 'image', shape: [images, 28, 28], datatype: 'UINT8' };
+  const header = Buffer.from(
+    JSON.stringify({ inputs: [{ ...input, parameters: { binary_data_size: data.length } }] }),
+  );
+  return {
+    json: { body: Buffer.from(JSON.stringify({ inputs: [{ ...input, data: Array.from(data) }] })) },
+    binary: { body: Buffer.concat([header, data]), headerLength: String(header.length) },
+    grpc: {
+      body: requestSerialize({
+        model_name: model.name,
+        inputs: [input],
+        raw_input_contents: [Buffer.from(data)],
+      }),
+      grpc: true,
+    },
+  };
+}
+
+/** Main-thread µs per request decoding `REQUESTS` copies of `body` with `pool`, CONCURRENCY at a time. */
+async function mainThreadMicroseconds(pool, body) {
+  const decode = () =>
+    body.grpc
+      ? pool.decodeGrpc(Buffer.from(body.body))
+      : pool.decodeRest(model.name, Buffer.from(body.body), body.headerLength);
+  let sent = 0;
+  const before = performance.eventLoopUtilization();
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (sent++ < REQUESTS) {
+        const decoded = await decode();
+        if (decoded.step !== 'done')
+          throw new Error(`decode failed: ${JSON.stringify(decoded).slice(0, 200)}`);
+      }
+    }),
+  );
+  const utilisation = performance.eventLoopUtilization(before).utilization;
+  return ((performance.now() - started) * 1000 * utilisation) / REQUESTS;
+}
+
+const settings = { workers: 1, models: [model], limits };
+const inline = await ProtocolWorkers.start({
+  ...settings,
+  minJsonBytes: Number.POSITIVE_INFINITY,
+  minRawBytes: Number.POSITIVE_INFINITY,
+});
+const worker = await ProtocolWorkers.start({ ...settings, minJsonBytes: 0, minRawBytes: 0 });
+const rows = [];
+for (const images of IMAGES) {
+  for (const [protocol, body] of Object.entries(bodies(images))) {
+    const runs = { inline: [], worker: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      // Interleaved, both orders, so drift in the machine's load hits both alike.
+      const order = round % 2 ? ['worker', 'inline'] : ['inline', 'worker'];
+      for (const mode of order)
+        runs[mode].push(await mainThreadMicroseconds(mode === 'inline' ? inline : worker, body));
+    }
+    rows.push({
+      images,
+      protocol,
+      bodyBytes: body.body.byteLength,
+      inlineMicroseconds: median(runs.inline),
+      workerMicroseconds: median(runs.worker),
+    });
+  }
+}
+await Promise.all([inline.close(), worker.close()]);
+const header = [
+  'images',
+  'protocol',
+  'body bytes',
+  'inline µs (main thread)',
+  'worker µs (main thread)',
+  'worker saves',
+];
+const lines = rows.map((row) => [
+  String(row.images),
+  row.protocol,
+  String(row.bodyBytes),
+  row.inlineMicroseconds.toFixed(1),
+  row.workerMicroseconds.toFixed(1),
+  `${(row.inlineMicroseconds - row.workerMicroseconds).toFixed(1)} µs`,
+]);
+const widths = header.map((cell, column) =>
+  Math.max(cell.length, ...lines.map((line) => line[column].length)),
+);
+const format = (cells) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ');
+console.log(
+  [format(header), format(widths.map((width) => '-'.repeat(width))), ...lines.map(format)].join('\n'),
+);
+console.log(
+  JSON.stringify(
+    { settings: { rounds: ROUNDS, requests: REQUESTS, concurrency: CONCURRENCY }, rows },
+    null,
+    2,
+  ),
+);
