@@ -258,11 +258,12 @@ export function registerServe(program: Command, io: CliIo): Command {
 const FLAG_OF_SETTING: Readonly<Record<string, string>> = { bodyLimitBytes: '--body-limit-mb' };
 
 /**
- * A library error whose `hint` names `ServeOptions` settings, with those names said as this
+ * A library error whose `settingsHint` names `ServeOptions` settings, with those names said as this
  * command's flags (`maxQueue` → `--max-queue`); any other error as it is.
  */
 function withFlags(error: unknown): unknown {
-  const settings = (error as { hint?: { settings?: readonly string[] } } | null)?.hint?.settings;
+  const settings = (error as { settingsHint?: { settings?: readonly string[] } } | null)?.settingsHint
+    ?.settings;
   if (!(error instanceof Error) || !settings) return error;
   let message = error.message;
   for (const setting of settings) {

@@ -32,8 +32,8 @@ export class ServeError extends PceeError {
   readonly reason: ServeErrorReason;
   /** Seconds a client should wait before retrying (`Retry-After`), for overload and unavailability. */
   readonly retryAfterSeconds?: number;
-  /** The settings an operator can change, when any. */
-  readonly hint?: ServeErrorHint;
+  /** The settings an operator can change, when any (core's `hint` names a generic way out). */
+  readonly settingsHint?: ServeErrorHint;
 
   constructor(
     reason: ServeErrorReason,
@@ -44,7 +44,7 @@ export class ServeError extends PceeError {
     super(code, message, { cause: options.cause });
     this.reason = reason;
     this.retryAfterSeconds = options.retryAfterSeconds;
-    this.hint = options.hint;
+    this.settingsHint = options.hint;
   }
 }
 
@@ -95,4 +95,18 @@ export class InternalServeError extends ServeError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('internal', 'RUNTIME_FAILURE', message, options);
   }
+}
+
+/** The overload answer of every queue: `held` samples already admitted of `maxQueue`. */
+export function atCapacity(held: number, maxQueue: number): OverloadedError {
+  return new OverloadedError(
+    `the server is at capacity (${held} of ${maxQueue} samples queued, its maxQueue); retry after the Retry-After delay`,
+    1,
+    { settings: ['maxQueue'] },
+  );
+}
+
+/** The answer of every queue while the server drains for shutdown. */
+export function shuttingDown(): UnavailableError {
+  return new UnavailableError('the server is shutting down; retry on another replica', 5);
 }

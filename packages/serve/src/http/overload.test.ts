@@ -15,7 +15,7 @@ const SAMPLES_PER_REQUEST = 16;
 const MAX_QUEUE = 128;
 const ID = 'fmnist-cnn-large';
 
-describe.each(WORKER_MODES)('protocol work $mode', ({ options }) => {
+describe.each(WORKER_MODES)('protocol work $mode', ({ mode, options }) => {
   let server: RunningServer;
   let grpc: OipGrpcClient;
   beforeAll(async () => {
@@ -134,8 +134,9 @@ describe.each(WORKER_MODES)('protocol work $mode', ({ options }) => {
       expect(ok).toBeGreaterThan(0);
       expect(statuses.get(429) ?? 0).toBeGreaterThan(0);
       // Offered load was several times what the server could serve. The clients share this
-      // process: gRPC's client-side message encoding caps what it can offer near 3× (measured).
-      expect(answered / ok).toBeGreaterThanOrEqual(transport === 'gRPC' ? 2 : 4);
+      // process: gRPC's client-side message encoding caps what it can offer near 3× (measured),
+      // and with protocol workers the server serves more of the same offered load (3.5× seen).
+      expect(answered / ok).toBeGreaterThanOrEqual(transport === 'gRPC' || mode === 'workers 2' ? 2 : 4);
       expect(retryAfter).toEqual(new Set(['1']));
       // Queues are capped, so memory is too (client and server share this process).
       expect(rssPeak - rssStart).toBeLessThan(256 * 2 ** 20);

@@ -1,4 +1,4 @@
-import { NotFoundError } from '../http/http-errors.js';
+import { NotFoundError } from '../errors/serve-error.js';
 import type { ServedModel } from './served-model.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { FusionPlan } from '@pcee/core';
-import { OverloadedError, UnavailableError } from '../http/http-errors.js';
+import { atCapacity, shuttingDown } from '../errors/serve-error.js';
 import type { RequestPolicy, ScheduledResult } from '../scheduler/pending-request.js';
 import type { StagePipeline } from '../scheduler/stage-pipeline.js';
 import { type BatchObserver, type SchedulerOptions, StageScheduler } from '../scheduler/stage-scheduler.js';
@@ -72,13 +72,10 @@ export class PlannedScheduler<Carried> implements ModelScheduler<Carried> {
   }
 
   assertAccepting(samples = 1): void {
-    if (this.closing) throw new UnavailableError('the server is shutting down; retry on another replica', 5);
+    if (this.closing) throw shuttingDown();
     const held = this.inFlight;
     if (held + samples > this.options.maxQueue) {
-      throw new OverloadedError(
-        `the server is at capacity (${held} of ${this.options.maxQueue} samples queued, --max-queue); retry after the Retry-After delay`,
-        1,
-      );
+      throw atCapacity(held, this.options.maxQueue);
     }
   }
 

@@ -1,5 +1,11 @@
 import { decideBatch, InvalidArgumentError, now } from '@pcee/core';
-import { OverloadedError, type ServeError, UnavailableError } from '../errors/serve-error.js';
+import {
+  atCapacity,
+  type OverloadedError,
+  type ServeError,
+  shuttingDown,
+  UnavailableError,
+} from '../errors/serve-error.js';
 import { PendingRequest, type RequestPolicy, type ScheduledResult } from './pending-request.js';
 import type { StagePipeline } from './stage-pipeline.js';
 import { type Chunk, StageQueue } from './stage-queue.js';
@@ -91,7 +97,7 @@ export class StageScheduler<Carried> {
    */
   assertAccepting(samples = 1): void {
     if (this.closing) {
-      throw new UnavailableError('the server is shutting down; retry on another replica', 5);
+      throw shuttingDown();
     }
     if (this.held + samples > this.options.maxQueue) throw this.overloaded();
   }
@@ -105,7 +111,7 @@ export class StageScheduler<Carried> {
    */
   submit(input: Carried, decision: RequestPolicy): Promise<ScheduledResult> {
     if (this.closing) {
-      throw new UnavailableError('the server is shutting down; retry on another replica', 5);
+      throw shuttingDown();
     }
     const rows = this.pipeline.rows(input);
     if (this.held + rows > this.options.maxQueue) throw this.overloaded();
@@ -138,11 +144,7 @@ export class StageScheduler<Carried> {
   }
 
   private overloaded(): OverloadedError {
-    return new OverloadedError(
-      `the server is at capacity (${this.held} of ${this.options.maxQueue} samples queued, its maxQueue); retry after the Retry-After delay`,
-      1,
-      { settings: ['maxQueue'] },
-    );
+    return atCapacity(this.held, this.options.maxQueue);
   }
 
   /** Refuses new requests from now on (503); requests already admitted still complete. */

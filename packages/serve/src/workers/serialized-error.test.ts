@@ -32,7 +32,11 @@ describe('errors cross from a worker as the same class, message and retry delay'
     expect(revived.message).toBe(error.message);
     expect(revived).toMatchObject({
       ...(error instanceof ServeError
-        ? { reason: error.reason, retryAfterSeconds: error.retryAfterSeconds, hint: error.hint }
+        ? {
+            reason: error.reason,
+            retryAfterSeconds: error.retryAfterSeconds,
+            settingsHint: error.settingsHint,
+          }
         : {}),
       ...('code' in error ? { code: error.code } : {}),
     });

@@ -40,7 +40,7 @@ export function serializeError(error: unknown): SerializedError {
       code: error.code,
       message: error.message,
       ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
-      ...(error.hint === undefined ? {} : { hint: error.hint }),
+      ...(error.settingsHint === undefined ? {} : { hint: error.settingsHint }),
     };
   }
   if (error instanceof PceeError) return { kind: 'pcee', code: error.code, message: error.message };
