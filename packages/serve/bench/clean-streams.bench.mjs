@@ -20,6 +20,7 @@ import {
   simulateExits,
 } from '@pcee/core';
 import { modelDir } from '@pcee/models';
+import { printJson } from '../../../scripts/bench/bench-kit.mjs';
 import { tuneOnValidation } from './tune-on-validation.mjs';
 
 const MODELS = (process.env.PCEE_CLEAN_MODELS ?? 'fmnist-cnn-large,fmnist-vit-large').split(',');
@@ -74,4 +75,4 @@ for (const row of rows) {
     `| ${row.model} | ${row.target} | ${row.delta.toFixed(4)} | ${row.testAccuracy.toFixed(4)} | ${row.streams} × ${row.samplesPerStream} | ${row.fired} | ${row.firedShare.toFixed(2)} |`,
   );
 }
-console.log(JSON.stringify(rows));
+printJson('clean-streams', rows);

@@ -14,6 +14,7 @@ import {
   parseInferRequest,
   splitBinaryBody,
 } from '@pcee/serve';
+import { median, printJson, printTable } from '../../../scripts/bench/bench-kit.mjs';
 
 const IMAGES = (process.env.PCEE_BENCH_IMAGES ?? '1,16,64').split(',').map(Number);
 const ROUNDS = 5;
@@ -66,7 +67,6 @@ function transports(images) {
   };
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 const rows = [];
 for (const images of IMAGES) {
   const { bytes, ...decoders } = transports(images);
@@ -93,16 +93,15 @@ for (const images of IMAGES) {
     });
   }
 }
-console.log(['images', 'transport', 'body bytes', 'µs/request', 'µs/image'].join('\t'));
-for (const row of rows) {
-  console.log(
-    [
-      row.images,
-      row.transport,
-      row.bodyBytes,
-      row.microsecondsPerRequest.toFixed(1),
-      row.microsecondsPerImage.toFixed(2),
-    ].join('\t'),
-  );
-}
-console.log(JSON.stringify({ rounds: ROUNDS, rows }, null, 2));
+printTable(
+  `protocol work per request (median of ${ROUNDS} rounds)`,
+  ['images', 'transport', 'body bytes', 'µs/request', 'µs/image'],
+  rows.map((row) => [
+    row.images,
+    row.transport,
+    row.bodyBytes,
+    row.microsecondsPerRequest.toFixed(1),
+    row.microsecondsPerImage.toFixed(2),
+  ]),
+);
+printJson('decode', { rounds: ROUNDS, rows });

@@ -1,3 +1,4 @@
+// Measures: what decoding a request body costs the server's main thread inline vs handing it to a protocol worker, per transport and size.
 // Where a request body should be decoded when the server has protocol workers: what decoding
 // inline costs the main thread, against what handing the body to a worker and taking the
 // decoded request back costs it (posting, the reply's message event, moving the tensors). The
@@ -7,9 +8,10 @@
 // Run: npm run bench:dispatch -w @pcee/serve (after building @pcee/serve); PCEE_BENCH_IMAGES=1,4,16,64.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { median, readNpz } from '@pcee/core';
+import { readNpz } from '@pcee/core';
 import { testInputsPath } from '@pcee/models';
 import { loadOipGrpcService, ProtocolWorkers } from '@pcee/serve';
+import { median, printJson, printTable } from '../../../scripts/bench/bench-kit.mjs';
 
 const IMAGES = (process.env.PCEE_BENCH_IMAGES ?? '1,4,16,64').split(',').map(Number);
 const ROUNDS = Number(process.env.PCEE_BENCH_ROUNDS ?? 5);
@@ -113,17 +115,5 @@ const lines = rows.map((row) => [
   row.workerMicroseconds.toFixed(1),
   `${(row.inlineMicroseconds - row.workerMicroseconds).toFixed(1)} µs`,
 ]);
-const widths = header.map((cell, column) =>
-  Math.max(cell.length, ...lines.map((line) => line[column].length)),
-);
-const format = (cells) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ');
-console.log(
-  [format(header), format(widths.map((width) => '-'.repeat(width))), ...lines.map(format)].join('\n'),
-);
-console.log(
-  JSON.stringify(
-    { settings: { rounds: ROUNDS, requests: REQUESTS, concurrency: CONCURRENCY }, rows },
-    null,
-    2,
-  ),
-);
+printTable('main-thread µs per request: decoded inline vs by a protocol worker', header, lines);
+printJson('dispatch', { settings: { rounds: ROUNDS, requests: REQUESTS, concurrency: CONCURRENCY }, rows });

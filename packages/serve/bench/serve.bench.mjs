@@ -49,6 +49,7 @@ import {
 import { modelDir, testInputsPath } from '@pcee/models';
 import { encodeTensorBytes, loadOipGrpcService } from '@pcee/serve';
 import autocannon from 'autocannon';
+import { median, printJson, printTable } from '../../../scripts/bench/bench-kit.mjs';
 import { requireBuiltCli, startServer as startCliServer, stopServer } from './cli-server.mjs';
 
 /** The server with gRPC beside REST: every protocol is measured against the same process. */
@@ -443,12 +444,6 @@ async function accuracy(server, model, manifest, protocol = 'json') {
   return { accuracy: correct / labels.length, relativeCost: cost / labels.length, exits, predictions };
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
 async function compare(id) {
   const { folder, manifest, profilePath, delta, validation } = calibrateOnValidation(id);
   const common = [folder, '--profile', profilePath, '--delta', String(delta)];
@@ -646,6 +641,7 @@ async function sweep(id, mode) {
   }));
 }
 
+/** The comparison as a table: header and one line per configuration and protocol. */
 function table(rows) {
   const header = [
     'model',
@@ -681,11 +677,7 @@ function table(rows) {
     row.relativeCost.toFixed(3),
     String(row.non200),
   ]);
-  const widths = header.map((cell, column) =>
-    Math.max(cell.length, ...lines.map((line) => line[column].length)),
-  );
-  const format = (cells) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ');
-  return [format(header), format(widths.map((width) => '-'.repeat(width))), ...lines.map(format)].join('\n');
+  return { header, lines };
 }
 
 try {
@@ -697,12 +689,13 @@ try {
       MODELS[0],
       process.env.PCEE_BENCH_SWEEP === 'baseline' ? 'baseline' : 'early-exit',
     );
-    console.log(JSON.stringify({ sweep: rows }, null, 2));
+    printJson('serve-sweep', { sweep: rows });
   } else {
     const results = [];
     for (const id of MODELS) results.push(await compare(id));
     const rows = results.flatMap((result) => result.rows);
-    console.log(table(rows));
+    const { header, lines } = table(rows);
+    printTable('served throughput and latency, early exit vs full.onnx', header, lines);
     const cnn = results.find((result) => result.model === 'fmnist-cnn-large') ?? results[0];
     const earlyExit =
       cnn.rows.find((row) => row.configuration.startsWith('early exit') && row.protocol === 'json') ??
@@ -714,25 +707,19 @@ try {
         `\noverload ${OVERLOAD_SECONDS} s (${overloadResult.wallSeconds.toFixed(1)} s wall) on ${overloadResult.model}: ${overloadResult.offeredRequestsPerSecond} req/s × ${OVERLOAD_SAMPLES_PER_REQUEST} images offered (4× capacity), served ${overloadResult.samplesPerSecond.toFixed(0)} samples/s: statuses ${JSON.stringify(overloadResult.statuses)}, errors ${overloadResult.errors}, timeouts ${overloadResult.timeouts}, RSS ${overloadResult.rssMiB.start.toFixed(0)} → max ${overloadResult.rssMiB.max.toFixed(0)} MiB, exit ${overloadResult.exitCode}`,
       );
     }
-    console.log(
-      JSON.stringify(
-        {
-          settings: {
-            connections: CONNECTIONS,
-            samplesPerRequest: SAMPLES_PER_REQUEST,
-            seconds: SECONDS,
-            rounds: ROUNDS,
-            protocols: PROTOCOLS,
-            workers: WORKERS,
-            grpcChannels: GRPC_CHANNELS,
-          },
-          results,
-          overload: overloadResult,
-        },
-        null,
-        2,
-      ),
-    );
+    printJson('serve', {
+      settings: {
+        connections: CONNECTIONS,
+        samplesPerRequest: SAMPLES_PER_REQUEST,
+        seconds: SECONDS,
+        rounds: ROUNDS,
+        protocols: PROTOCOLS,
+        workers: WORKERS,
+        grpcChannels: GRPC_CHANNELS,
+      },
+      results,
+      overload: overloadResult,
+    });
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -29,6 +29,7 @@ import * as Plot from '@observablehq/plot';
 import { readNpz } from '@pcee/core';
 import { corruptImages, corruptionName, SHIFT_CORRUPTIONS, testInputsPath } from '@pcee/models';
 import { parseHTML } from 'linkedom';
+import { median } from '../../../scripts/bench/bench-kit.mjs';
 import { requireBuiltCli, startServer, stopServer } from './cli-server.mjs';
 import { tuneOnValidation } from './tune-on-validation.mjs';
 
@@ -367,7 +368,6 @@ async function measureThroughput(id) {
       }
     }
   }
-  const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
   const samplesPerSecond = Object.fromEntries(
     Object.keys(configurations).map((name) => [name, median(rates[name])]),
   );

