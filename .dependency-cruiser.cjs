@@ -45,6 +45,17 @@ module.exports = {
     ...layerRules(CORE_LAYERS, (folders) => `^packages/core/src/${folders}/`, 'core folder'),
     ...layerRules(PACKAGE_LAYERS, (packages) => `^packages/${packages}/`, 'package'),
     {
+      name: 'platform-free',
+      comment:
+        'core, onnx, engine and report run in Node and the browser: no Node built-ins outside their node/ entry points and test helpers',
+      severity: 'error',
+      from: {
+        path: '^packages/(core|onnx|engine|report)/src/',
+        pathNot: [...TESTS, '/test-support/', '^packages/[^/]+/src/node/', '^packages/onnx/src/testing/'],
+      },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
       name: 'declared-dependencies-only',
       comment: "import only packages the importing package's package.json declares",
       severity: 'error',
