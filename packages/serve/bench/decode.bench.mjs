@@ -1,58 +1,24 @@
-// Measures: the server's protocol work per request (decode, validate, encode) over JSON, binary REST and gRPC.
-// What each transport costs the server per request, apart from inference: decode and validate a
-// request of N Fashion-MNIST images (JSON text, binary-extension body, gRPC message bytes) into
-// the same InferRequest, then encode a default answer. One process, no server, no model runs:
-// the protocol work alone, in µs per request and per image. Interleaved rounds, median.
-// Run: node bench/decode.bench.mjs (after building @pcee/serve); PCEE_BENCH_IMAGES=1,16,64.
-import { readFileSync } from 'node:fs';
-import { readNpz } from '@pcee/core';
-import { testInputsPath } from '@pcee/models';
-import {
-  binarySectionInputs,
-  loadOipGrpcService,
-  NO_RAW_INPUTS,
-  parseInferRequest,
-  splitBinaryBody,
-} from '@pcee/serve';
+import { binarySectionInputs, NO_RAW_INPUTS, parseInferRequest, splitBinaryBody } from '@pcee/serve';
 import { median, printJson, printTable } from '../../../scripts/bench/bench-kit.mjs';
+import { benchLimits, benchModel, GrpcService, requestBodies } from './request-bodies.mjs';
 
 const IMAGES = (process.env.PCEE_BENCH_IMAGES ?? '1,16,64').split(',').map(Number);
 const ROUNDS = 5;
 const MILLISECONDS = 300;
-const pixels = readNpz(new Uint8Array(readFileSync(testInputsPath()))).get('x').data;
-const model = {
-  name: 'fmnist-cnn-large',
-  version: 'v',
-  inputs: [{ name: 'image', dtype: 'float32', rawDtype: 'uint8', shape: [-1, 1, 28, 28] }],
-  classes: Array.from({ length: 10 }, (_, index) => String(index)),
-  exits: 6,
-  baseline: false,
-};
-const limits = { maxSamples: 256, policies: ['pcee'], deltaRange: [0, 1] };
-const Service = loadOipGrpcService();
-const { requestDeserialize, requestSerialize } = Service.service.ModelInfer;
+const model = benchModel;
+const limits = benchLimits;
+const { requestDeserialize } = GrpcService.service.ModelInfer;
 
 /** Per transport: a function that decodes one request body as the server does. */
 function transports(images) {
-  const data = pixels.subarray(0, images * 784);
-  const input = { name: 'image', shape: [images, 28, 28], datatype: 'UINT8' };
-  const json = Buffer.from(JSON.stringify({ inputs: [{ ...input, data: Array.from(data) }] }));
-  const header = Buffer.from(
-    JSON.stringify({ inputs: [{ ...input, parameters: { binary_data_size: data.length } }] }),
-  );
-  const binary = Buffer.concat([header, data]);
-  const grpc = requestSerialize({
-    model_name: model.name,
-    inputs: [input],
-    raw_input_contents: [Buffer.from(data)],
-  });
+  const { json, binary, binaryHeaderLength, grpc } = requestBodies(images);
   return {
     json: () => {
       const { header: body } = splitBinaryBody(json, undefined);
       return parseInferRequest(body, model, limits, NO_RAW_INPUTS);
     },
     binary: () => {
-      const { header: body, section } = splitBinaryBody(binary, String(header.length));
+      const { header: body, section } = splitBinaryBody(binary, binaryHeaderLength);
       return parseInferRequest(body, model, limits, binarySectionInputs(section));
     },
     grpc: () => {

@@ -1,52 +1,23 @@
-// Measures: what decoding a request body costs the server's main thread inline vs handing it to a protocol worker, per transport and size.
-// Where a request body should be decoded when the server has protocol workers: what decoding
-// inline costs the main thread, against what handing the body to a worker and taking the
-// decoded request back costs it (posting, the reply's message event, moving the tensors). The
-// main thread's busy time is read from its event-loop utilisation (ELU), not wall time, so the
-// worker's own decoding does not count: that runs beside inference. This picks
-// DECODE_IN_WORKER_FROM_JSON_BYTES and _RAW_BYTES. µs of main-thread time per request, median of interleaved rounds.
-// Run: npm run bench:dispatch -w @pcee/serve (after building @pcee/serve); PCEE_BENCH_IMAGES=1,4,16,64.
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { readNpz } from '@pcee/core';
-import { testInputsPath } from '@pcee/models';
-import { loadOipGrpcService, ProtocolWorkers } from '@pcee/serve';
+import { ProtocolWorkers } from '@pcee/serve';
 import { median, printJson, printTable } from '../../../scripts/bench/bench-kit.mjs';
+import { benchLimits, benchModel, requestBodies } from './request-bodies.mjs';
 
 const IMAGES = (process.env.PCEE_BENCH_IMAGES ?? '1,4,16,64').split(',').map(Number);
 const ROUNDS = Number(process.env.PCEE_BENCH_ROUNDS ?? 5);
 const REQUESTS = Number(process.env.PCEE_BENCH_REQUESTS ?? 2000);
 /** Requests in flight at once, as under load. */
 const CONCURRENCY = 16;
-const pixels = readNpz(new Uint8Array(readFileSync(testInputsPath()))).get('x').data;
-const model = {
-  name: 'fmnist-cnn-large',
-  version: 'v',
-  inputs: [{ name: 'image', dtype: 'float32', rawDtype: 'uint8', shape: [-1, 1, 28, 28] }],
-  classes: Array.from({ length: 10 }, (_, index) => String(index)),
-  exits: 6,
-  baseline: false,
-};
-const limits = { maxSamples: 256, policies: ['pcee'], deltaRange: [0, 1] };
-const { requestSerialize } = loadOipGrpcService().service.ModelInfer;
+const model = benchModel;
+const limits = benchLimits;
 
+/** One request per transport, with what the pool needs to decode it. */
 function bodies(images) {
-  const data = pixels.subarray(0, images * 784);
-  const input = { name: 'image', shape: [images, 28, 28], datatype: 'UINT8' };
-  const header = Buffer.from(
-    JSON.stringify({ inputs: [{ ...input, parameters: { binary_data_size: data.length } }] }),
-  );
+  const { json, binary, binaryHeaderLength, grpc } = requestBodies(images);
   return {
-    json: { body: Buffer.from(JSON.stringify({ inputs: [{ ...input, data: Array.from(data) }] })) },
-    binary: { body: Buffer.concat([header, data]), headerLength: String(header.length) },
-    grpc: {
-      body: requestSerialize({
-        model_name: model.name,
-        inputs: [input],
-        raw_input_contents: [Buffer.from(data)],
-      }),
-      grpc: true,
-    },
+    json: { body: json },
+    binary: { body: binary, headerLength: binaryHeaderLength },
+    grpc: { body: grpc, grpc: true },
   };
 }
 
