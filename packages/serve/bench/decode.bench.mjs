@@ -1,3 +1,9 @@
+// Measures: the server's protocol work per request (decode, validate, encode) over JSON, binary REST and gRPC.
+// What each transport costs the server per request, apart from inference: decode and validate a
+// request of N Fashion-MNIST images (JSON text, binary-extension body, gRPC message bytes) into
+// the same InferRequest, then encode a default answer. One process, no server, no model runs:
+// the protocol work alone, in µs per request and per image. Interleaved rounds, median.
+// Run: node bench/decode.bench.mjs (after building @pcee/serve); PCEE_BENCH_IMAGES=1,16,64.
 import { binarySectionInputs, NO_RAW_INPUTS, parseInferRequest, splitBinaryBody } from '@pcee/serve';
 import { median, printJson, printTable } from '../../../scripts/bench/bench-kit.mjs';
 import { benchLimits, benchModel, GrpcService, requestBodies } from './request-bodies.mjs';

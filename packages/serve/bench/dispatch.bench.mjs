@@ -1,3 +1,11 @@
+// Measures: what decoding a request body costs the server's main thread inline vs handing it to a protocol worker, per transport and size.
+// Where a request body should be decoded when the server has protocol workers: what decoding
+// inline costs the main thread, against what handing the body to a worker and taking the
+// decoded request back costs it (posting, the reply's message event, moving the tensors). The
+// main thread's busy time is read from its event-loop utilisation (ELU), not wall time, so the
+// worker's own decoding does not count: that runs beside inference. This picks
+// DECODE_IN_WORKER_FROM_JSON_BYTES and _RAW_BYTES. µs of main-thread time per request, median of interleaved rounds.
+// Run: npm run bench:dispatch -w @pcee/serve (after building @pcee/serve); PCEE_BENCH_IMAGES=1,4,16,64.
 import { performance } from 'node:perf_hooks';
 import { ProtocolWorkers } from '@pcee/serve';
 import { median, printJson, printTable } from '../../../scripts/bench/bench-kit.mjs';
