@@ -171,7 +171,21 @@ describe('pcee serve as a process: SIGTERM mid-load', () => {
     const child = spawn(
       process.execPath,
       // With gRPC on too: SIGTERM closes both listeners after the drain.
-      [bin, 'serve', cnnLarge, '--profile', tunedProfile, '--port', '0', '--grpc-port', '0'],
+      // Batches wait up to 50 ms to fill, so at the signal some requests are admitted and
+      // queued, not only in transit: the test sees both a completed drain and refusals.
+      [
+        bin,
+        'serve',
+        cnnLarge,
+        '--profile',
+        tunedProfile,
+        '--port',
+        '0',
+        '--grpc-port',
+        '0',
+        '--max-delay-ms',
+        '50',
+      ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
