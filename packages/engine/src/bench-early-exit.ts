@@ -16,6 +16,7 @@ import {
 import type { BenchEngines } from './bench-engines.js';
 import type { EngineRun } from './early-exit-engine.js';
 import type { OperatingPoint } from './operating-point.js';
+import { predictionAccuracy } from './prediction-accuracy.js';
 import { summarizeRun } from './run-summary.js';
 
 /** The full model (full.onnx) at one batch size, as `pcee bench --json` prints it. */
@@ -142,7 +143,7 @@ export async function benchEarlyExit(
     const fullThroughput = samples / (fullRun!.medianMs / 1000);
     fullRows.push({
       batch,
-      accuracy: labels ? accuracyOf(fullRun!.value as Int32Array, labels) : null,
+      accuracy: labels ? predictionAccuracy(fullRun!.value as Int32Array, labels) : null,
       throughput: fullThroughput,
       latencyMs: fullRun!.medianMs / batchesOf(batch),
     });
@@ -216,11 +217,4 @@ function meanExitCost(exits: Int32Array, costs: ExitCosts): number {
   let total = 0;
   for (const exit of exits) total += costs.exits[exit]!;
   return total / exits.length;
-}
-
-/** Share of predictions equal to their label, in [0, 1]. */
-function accuracyOf(predictions: Int32Array, labels: Int32Array): number {
-  let correct = 0;
-  for (let n = 0; n < predictions.length; n++) if (predictions[n] === labels[n]) correct++;
-  return correct / predictions.length;
 }

@@ -16,6 +16,7 @@ import {
   simulateExits,
   type Tensor,
 } from '@pcee/core';
+import { predictionAccuracy } from './prediction-accuracy.js';
 
 /** Early exit at one δ, measured against full.onnx on the same images. */
 export interface MeasuredDelta {
@@ -100,7 +101,7 @@ export async function measureSpeedup(inputs: SpeedupInputs): Promise<SpeedupMeas
       const milliseconds = runs[index]!.medianMs;
       return {
         delta,
-        accuracy: accuracyOf(result.prediction, labels),
+        accuracy: predictionAccuracy(result.prediction, labels),
         milliseconds,
         speedup: fullMilliseconds / milliseconds,
         exitsMatchingSimulation: matching,
@@ -110,7 +111,7 @@ export async function measureSpeedup(inputs: SpeedupInputs): Promise<SpeedupMeas
       images: count,
       device: staged.device,
       fullModel: {
-        accuracy: accuracyOf(fullRun!.value as Int32Array, labels),
+        accuracy: predictionAccuracy(fullRun!.value as Int32Array, labels),
         milliseconds: fullMilliseconds,
       },
       deltas: measured,
@@ -118,10 +119,4 @@ export async function measureSpeedup(inputs: SpeedupInputs): Promise<SpeedupMeas
   } finally {
     await Promise.allSettled([full.dispose(), staged.dispose()]);
   }
-}
-
-function accuracyOf(predictions: Int32Array, labels: Int32Array): number {
-  let correct = 0;
-  for (let n = 0; n < predictions.length; n++) if (predictions[n] === labels[n]) correct++;
-  return correct / predictions.length;
 }
