@@ -4,6 +4,7 @@ import {
   chooseExitDrops,
   type ExitCosts,
   type ExitDropChoice,
+  evaluatePolicy,
   exitCostsAtBatch,
   type FusionPlan,
   InvalidArgumentError,
@@ -19,7 +20,6 @@ import {
   runEarlyExit,
   type StagedModel,
   scoreExits,
-  simulateExits,
   type TensorMap,
   type Traces,
 } from '@pcee/core';
@@ -137,7 +137,7 @@ export function slowExitChooser(
       ? exitCostsAtBatch(
           costs,
           costs.batchModel,
-          reachShares(exitCountsOf(simulateExits(scores, policy), exits)),
+          reachShares(evaluatePolicy(scores, policy, costs).exitCounts),
           batch,
         )
       : costs;
@@ -145,13 +145,6 @@ export function slowExitChooser(
     const choice = chooseExitDrops(scores, policy, weighed.costs, { overheads: weighed.overheads });
     return { choice, measurement, plan: planFusion(policy, choice.drop) };
   };
-}
-
-/** Samples per exit, from each sample's exit. */
-function exitCountsOf(chosen: Int32Array, exits: number): number[] {
-  const counts = new Array<number>(exits).fill(0);
-  for (const exit of chosen) counts[exit]!++;
-  return counts;
 }
 
 /** One line on which slow exits were dropped at δ (`delta` as printed), and what it cost. */
