@@ -2,14 +2,14 @@
  * The one way PCEE's benchmarks report: each prints its measurements as aligned tables (the
  * CLI's table style), then its whole result as one JSON line, which it also writes to
  * `$PCEE_BENCH_OUT/<name>.json` when that variable names a folder. Timing helpers come from
- * `@pcee/core` (median, quantile, interleaved rounds), so no benchmark keeps its own copy.
+ * `@pcee/core` (median, interleaved rounds), so no benchmark keeps its own copy.
  * Benchmarks live in `packages/<package>/bench/<name>.bench.mjs`; `npm run bench` lists them.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 
-export { interleavedMedians, median, quantile } from '@pcee/core';
+export { interleavedMedians, median } from '@pcee/core';
 
 const BORDERLESS = Object.fromEntries(
   ['top', 'top-mid', 'top-left', 'top-right', 'bottom', 'bottom-mid', 'bottom-left', 'bottom-right']

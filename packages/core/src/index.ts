@@ -311,5 +311,5 @@ export {
   type StageOutput,
   selectDevice,
 } from './runtime/index.js';
-export { interleavedMedians, median, now, quantile } from './timing/index.js';
+export { interleavedMedians, median, now } from './timing/index.js';
 export { type CreateTracesOptions, createTraces, nonFiniteLogitsError, type Traces } from './traces/index.js';

@@ -1,4 +1,4 @@
-/** Timing: a platform-free clock, medians and quantiles, interleaved benchmark rounds. */
+/** Timing: a platform-free clock, medians, interleaved benchmark rounds. */
 export { now } from './clock.js';
 export { interleavedMedians } from './interleaved-medians.js';
-export { median, quantile } from './median.js';
+export { median } from './median.js';
